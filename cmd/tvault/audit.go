@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tvault/tvault/vault"
+	"github.com/tvault/tvault/vault/audit"
+)
+
+func auditCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "audit",
+		Usage: "export, verify and checkpoint the audit log",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "export",
+				Usage:     "write the audit log as JSON Lines (or CSV) for auditors and courts",
+				ArgsUsage: " ",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (default: standard output)"},
+					&cli.BoolFlag{Name: "csv", Usage: "write CSV (for reading; it carries no proofs)"},
+					&cli.StringFlag{Name: "record", Usage: "only entries about record `ID` (with inclusion proofs)"},
+					&cli.StringFlag{Name: "actor", Usage: "only entries by member `NAME`"},
+					&cli.StringFlag{Name: "since", Usage: "only entries on or after `DATE`"},
+					&cli.StringFlag{Name: "until", Usage: "only entries on or before `DATE`"},
+				},
+				Action: func(c *cli.Context) error {
+					if c.NArg() > 0 {
+						return usagef("audit export takes no arguments (got %q)", c.Args().First())
+					}
+					var opts audit.ExportOptions
+					var err error
+					if opts.Since, err = parseDate(c.String("since"), false); err != nil {
+						return usagef("--since: %v", err)
+					}
+					if opts.Until, err = parseDate(c.String("until"), true); err != nil {
+						return usagef("--until: %v", err)
+					}
+					opts.Record, opts.Actor = c.String("record"), c.String("actor")
+					if opts.Record != "" && !vault.ValidID(opts.Record) {
+						return usagef("--record %q is not a record id", opts.Record)
+					}
+					format := vault.ExportJSONL
+					if c.Bool("csv") {
+						format = vault.ExportCSV
+					}
+					return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
+						return e.writeOutput(c.String("output"), func(w io.Writer) error {
+							n, err := v.ExportAudit(w, format, opts)
+							if err == nil {
+								e.note("exported %d entries", n)
+							}
+							return err
+						})
+					})
+				},
+			},
+			{
+				Name:      "verify",
+				Usage:     "verify an export offline, or the vault's own log",
+				ArgsUsage: "[FILE]",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "against", Usage: "also prove the vault's log extends the checkpoint in `FILE`"},
+				},
+				Action: func(c *cli.Context) error {
+					if c.NArg() > 1 {
+						return usagef("audit verify takes at most one FILE")
+					}
+					if c.NArg() == 1 {
+						if c.IsSet("against") {
+							return usagef("--against checks the vault's own log: run it without FILE")
+						}
+						return e.verifyExportFile(c.Args().First())
+					}
+					var against []byte
+					if p := c.String("against"); p != "" {
+						b, err := readInputFile(p, "checkpoint")
+						if err != nil {
+							return err
+						}
+						against = b
+					}
+					return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
+						sum, err := v.VerifyAudit(against)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintln(e.stdout, sum.String())
+						return nil
+					})
+				},
+			},
+			{
+				Name:      "checkpoint",
+				Usage:     "print the current signed tree head, to keep off this machine",
+				ArgsUsage: " ",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE`"},
+				},
+				Action: func(c *cli.Context) error {
+					if c.NArg() > 0 {
+						return usagef("audit checkpoint takes no arguments")
+					}
+					return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
+						cp, err := v.AuditCheckpoint()
+						if err != nil {
+							return err
+						}
+						return e.writeOutput(c.String("output"), func(w io.Writer) error {
+							_, err := w.Write(cp)
+							return err
+						})
+					})
+				},
+			},
+		},
+	}
+}
+
+func (e *env) verifyExportFile(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return usagef("cannot read %s: %v", p, unwrapPathError(err))
+	}
+	defer f.Close()
+	sum, err := audit.VerifyExport(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		var te *audit.TamperError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	fmt.Fprintln(e.stdout, sum.String())
+	return nil
+}
+
+// writeOutput writes to FILE (created 0600, never overwritten, removed on
+// failure) or to standard output.
+func (e *env) writeOutput(path string, fn func(io.Writer) error) (err error) {
+	if path == "" || path == "-" {
+		return fn(e.stdout)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return usagef("cannot create %s: %v", path, unwrapPathError(err))
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := fn(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return f.Sync()
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	tcrypto "github.com/tvault/tvault/crypto"
+)
+
+func (e *env) home() string {
+	if h := e.getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+// identityPath is -i, TVAULT_IDENTITY, or the XDG default.
+func (e *env) identityPath(c *cli.Context) string {
+	if p := c.String("identity"); p != "" {
+		return p
+	}
+	if x := e.getenv("XDG_CONFIG_HOME"); x != "" {
+		return filepath.Join(x, "tvault", "identity.age")
+	}
+	return filepath.Join(e.home(), ".config", "tvault", "identity.age")
+}
+
+// vaultPath is --vault, TVAULT_VAULT, or the XDG default.
+func (e *env) vaultPath(c *cli.Context) string {
+	if p := c.String("vault"); p != "" {
+		return p
+	}
+	if x := e.getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "tvault")
+	}
+	return filepath.Join(e.home(), ".local", "share", "tvault")
+}
+
+// maxPassphraseFile caps a passphrase file; a passphrase is one line.
+const maxPassphraseFile = 4096
+
+// passphraseSource returns a function giving the passphrase: from
+// --passphrase-file (its first line) or else asked on the terminal. A
+// passphrase never comes from an argument.
+func (e *env) passphraseSource(c *cli.Context) func() (string, error) {
+	return func() (string, error) {
+		if p := c.String("passphrase-file"); p != "" {
+			return readPassphraseFile(p)
+		}
+		return e.promptPassphrase("Enter passphrase for the identity: ")
+	}
+}
+
+func readPassphraseFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", fmt.Errorf("cannot read the passphrase file: %w", err)
+	}
+	defer f.Close()
+	b, err := bufio.NewReader(f).ReadSlice('\n')
+	if err != nil && !errors.Is(err, bufio.ErrBufferFull) && len(b) == 0 {
+		return "", errors.New("the passphrase file is empty")
+	}
+	if len(b) > maxPassphraseFile {
+		return "", errors.New("the passphrase file's first line is too long")
+	}
+	b = bytes.TrimRight(b, "\r\n")
+	if len(b) == 0 {
+		return "", errors.New("the passphrase file is empty")
+	}
+	return string(b), nil
+}
+
+var errNoTerminal = errors.New("no terminal to ask for the passphrase on")
+
+// promptPassphrase asks on the controlling terminal, never echoing.
+func (e *env) promptPassphrase(prompt string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return "", withHint(errNoTerminal, "give the passphrase with --passphrase-file FILE or TVAULT_PASSPHRASE_FILE")
+	}
+	defer tty.Close()
+	if !term.IsTerminal(int(tty.Fd())) {
+		return "", withHint(errNoTerminal, "give the passphrase with --passphrase-file FILE or TVAULT_PASSPHRASE_FILE")
+	}
+	fmt.Fprint(tty, prompt)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", fmt.Errorf("failed to read the passphrase: %w", err)
+	}
+	return string(b), nil
+}
+
+// loadIdentity reads the identity named by -i (or its default).
+func (e *env) loadIdentity(c *cli.Context) (*tcrypto.Identity, error) {
+	p := e.identityPath(c)
+	id, err := tcrypto.ReadIdentityFile(p, e.passphraseSource(c))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, withHint(fmt.Errorf("no identity file at %s", p), "create one with 'tvault keygen', or name yours with -i FILE")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot use identity file %s: %w", p, err)
+	}
+	return id, nil
+}

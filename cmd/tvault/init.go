@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tvault/tvault/vault"
+)
+
+func initCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "init",
+		Usage:     "create a vault with a policy",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "policy", Usage: "the policy `FILE` (TOML)", Required: true},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("init takes no arguments (got %q); name the vault with --vault DIR", c.Args().First())
+			}
+			pb, err := readInputFile(c.String("policy"), "policy")
+			if err != nil {
+				return err
+			}
+			id, err := e.loadIdentity(c)
+			if err != nil {
+				return err
+			}
+			dir := e.vaultPath(c)
+			v, err := vault.Init(dir, id, pb, vault.Options{})
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			pol, _ := v.Policy()
+			m, _ := v.Member()
+			if c.Bool("json") {
+				return jsonOut(e, map[string]any{"vault": dir, "id": v.ID(), "policy": pol.Name, "policy_version": 1, "classes": pol.ClassNames()})
+			}
+			fmt.Fprintf(e.stdout, "created vault %s in %s\n", v.ID(), dir)
+			fmt.Fprintf(e.stdout, "policy %q version 1, signed by %s\n", pol.Name, m.Name)
+			for _, class := range pol.ClassNames() {
+				hs := pol.Holders(class)
+				names := make([]string, len(hs))
+				for i, h := range hs {
+					names[i] = h.Name
+				}
+				fmt.Fprintf(e.stdout, "class %s: epoch 1, threshold %d, holders %v\n", class, pol.Threshold(class), names)
+			}
+			return nil
+		},
+	}
+}
+
+// maxInputFile caps policy and form files read by the CLI.
+const maxInputFile = 1 << 20
+
+func readInputFile(path, what string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, usagef("cannot read the %s file %s: %v", what, path, unwrapPathError(err))
+	}
+	if fi.IsDir() {
+		return nil, usagef("the %s file %s is a directory", what, path)
+	}
+	if fi.Size() > maxInputFile {
+		return nil, usagef("the %s file %s is larger than 1 MiB", what, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("cannot read the %s file %s: %v", what, path, unwrapPathError(err))
+	}
+	return b, nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	tcrypto "github.com/tvault/tvault/crypto"
+)
+
+func keygenCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "keygen",
+		Usage:     "create a new identity file and print its card",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the identity to `FILE` (default: the -i default)"},
+			&cli.BoolFlag{Name: "classic", Usage: "make an X25519 key instead of a post-quantum hybrid one"},
+			&cli.BoolFlag{Name: "no-passphrase", Usage: "write the identity unencrypted (only on an encrypted disk or a hardware-protected store)"},
+			&cli.IntFlag{Name: "insecure-scrypt-work-factor", Hidden: true, Usage: "scrypt log2(N) for tests; weakens the passphrase"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("keygen takes no arguments (got %q); name the file with -o", c.Args().First())
+			}
+			out := c.String("output")
+			if out == "" {
+				out = e.identityPath(c)
+			}
+			if _, err := os.Lstat(out); err == nil {
+				return withHint(fmt.Errorf("%s already exists, and an identity file is never overwritten", out),
+					"choose another file with -o FILE")
+			}
+			passphrase := ""
+			if !c.Bool("no-passphrase") {
+				var err error
+				if passphrase, err = e.newPassphrase(c); err != nil {
+					return err
+				}
+			}
+			id, err := tcrypto.GenerateIdentity(c.Bool("classic"))
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+				return fmt.Errorf("cannot create the folder for %s: %w", out, err)
+			}
+			opts := tcrypto.FileOptions{WorkFactor: c.Int("insecure-scrypt-work-factor")}
+			if err := tcrypto.WriteIdentityFile(out, id, passphrase, opts); err != nil {
+				if errors.Is(err, fs.ErrExist) {
+					return fmt.Errorf("%s already exists, and an identity file is never overwritten", out)
+				}
+				return fmt.Errorf("failed to write the identity: %w", err)
+			}
+			kind := "post-quantum hybrid"
+			if c.Bool("classic") {
+				kind = "classic X25519"
+			}
+			prot := "protected by a passphrase"
+			if passphrase == "" {
+				prot = "NOT protected by a passphrase"
+			}
+			e.note("wrote a %s identity to %s, %s", kind, out, prot)
+			return e.printCard(c, id.Card())
+		},
+	}
+}
+
+// newPassphrase reads a new passphrase from --passphrase-file, or asks for
+// it twice on the terminal.
+func (e *env) newPassphrase(c *cli.Context) (string, error) {
+	if p := c.String("passphrase-file"); p != "" {
+		return readPassphraseFile(p)
+	}
+	p1, err := e.promptPassphrase("Enter a passphrase for the new identity: ")
+	if err != nil {
+		return "", err
+	}
+	if len(p1) == 0 {
+		return "", usagef("the passphrase is empty; use --no-passphrase if you really want an unprotected identity")
+	}
+	p2, err := e.promptPassphrase("Enter it again: ")
+	if err != nil {
+		return "", err
+	}
+	if p1 != p2 {
+		return "", errors.New("the two passphrases differ; nothing was written")
+	}
+	return p1, nil
+}
+
+func (e *env) printCard(c *cli.Context, card tcrypto.Card) error {
+	if c.Bool("json") {
+		return json.NewEncoder(e.stdout).Encode(map[string]string{
+			"recipient": card.Recipient, "signing_key": card.SigningKey, "card_sig": card.Signature})
+	}
+	fmt.Fprintf(e.stdout, "recipient = %q\nsigning_key = %q\ncard_sig = %q\n", card.Recipient, card.SigningKey, card.Signature)
+	return nil
+}
+
+func cardCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "card",
+		Usage:     "print the card (public half) of the identity given by -i",
+		ArgsUsage: " ",
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("card takes no arguments; name the identity with -i FILE")
+			}
+			id, err := e.loadIdentity(c)
+			if err != nil {
+				return err
+			}
+			return e.printCard(c, id.Card())
+		},
+	}
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	hardenProcess()
+	os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// hardenProcess keeps secrets and plaintext out of core dumps and other
+// processes' reach, and makes every file tvault creates private.
+func hardenProcess() {
+	// A core dump would write key material and plaintext to disk.
+	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
+	// Not dumpable: no core, and no ptrace or /proc/PID/mem access by
+	// other processes of the same user.
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	// Badger creates its files 0644 under the usual umask.
+	unix.Umask(0o077)
+}
+
+// env holds the process's surroundings, so that tests can run the CLI in
+// process and nothing below reads os.Stdin or the environment directly.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// run executes one tvault command and returns its exit code. It never
+// panics: a bug is reported as an error without a stack trace.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	defer func() {
+		if r := recover(); r != nil {
+			if e.getenv("TVAULT_DEBUG") != "" {
+				fmt.Fprintf(stderr, "%v\n%s", r, debug.Stack())
+			}
+			fmt.Fprintln(stderr, "tvault: error: internal error (a bug in tvault); nothing was released")
+			fmt.Fprintln(stderr, "tvault: hint: please report it, with the command you ran but without any secret")
+			code = exitError
+		}
+	}()
+	app := newApp(e)
+	argv, err := reorderArgs(app, args)
+	if err != nil {
+		return e.fail(err)
+	}
+	if err := app.RunContext(ctx, argv); err != nil {
+		return e.fail(err)
+	}
+	return exitOK
+}
+
+var version = "dev"
+
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:                 "tvault",
+		Usage:                "an encrypted vault for sensitive testimony",
+		Version:              version,
+		Writer:               e.stdout,
+		ErrWriter:            e.stderr,
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		Flags:                globalFlags(),
+		ExitErrHandler:       func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err.Error()}
+		},
+		Commands: []*cli.Command{
+			keygenCommand(e),
+			cardCommand(e),
+			initCommand(e),
+			policyCommand(e),
+			sealCommand(e),
+			listCommand(e),
+			showCommand(e),
+			openCommand(e),
+			catCommand(e),
+			auditCommand(e),
+		},
+		CommandNotFound: func(_ *cli.Context, name string) {},
+	}
+	for _, c := range app.Commands {
+		setUsageErrors(c)
+	}
+	return app
+}
+
+func setUsageErrors(c *cli.Command) {
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err.Error()} }
+	for _, s := range c.Subcommands {
+		setUsageErrors(s)
+	}
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "vault", Usage: "vault `DIR` (default $XDG_DATA_HOME/tvault)", EnvVars: []string{"TVAULT_VAULT"}},
+		&cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usage: "identity `FILE` (default $XDG_CONFIG_HOME/tvault/identity.age)", EnvVars: []string{"TVAULT_IDENTITY"}},
+		&cli.StringFlag{Name: "passphrase-file", Usage: "read the identity's passphrase from `FILE` instead of the terminal", EnvVars: []string{"TVAULT_PASSPHRASE_FILE"}},
+		&cli.BoolFlag{Name: "json", Usage: "print JSON instead of text"},
+	}
+}

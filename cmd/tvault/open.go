@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/tvault/tvault/vault"
+)
+
+func openCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "open",
+		Usage:     "decrypt the classes of a record that your role allows into a folder",
+		ArgsUsage: "ID",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write into `DIR` (default: a new folder named after the record)"},
+			&cli.StringSliceFlag{Name: "class", Usage: "only `CLASS` (repeatable); one you cannot decrypt is a denial"},
+			&cli.StringFlag{Name: "purpose", Usage: "why you open it, for the audit log (never an interviewee's name)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("open needs exactly one record ID")
+			}
+			id := c.Args().First()
+			dir := c.String("output")
+			if dir == "" {
+				dir = id
+			}
+			return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
+				rep, err := v.Open(id, vault.OpenOptions{Dir: dir, Classes: c.StringSlice("class"), Purpose: c.String("purpose")})
+				if rep != nil {
+					for _, s := range rep.Skipped {
+						e.note("skipped class %s: %s", s.Class, s.Reason)
+					}
+					for _, o := range rep.Opened {
+						for _, f := range o.Files {
+							fmt.Fprintln(e.stdout, f)
+						}
+					}
+				}
+				return err
+			})
+		},
+	}
+}
+
+func catCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "cat",
+		Usage:     "stream one attachment (or a byte range of it) to standard output",
+		ArgsUsage: "ID CLASS/NAME",
+		Flags: []cli.Flag{
+			&cli.Int64Flag{Name: "offset", Usage: "start at byte `N`"},
+			&cli.Int64Flag{Name: "length", Value: -1, Usage: "read at most `N` bytes"},
+			&cli.StringFlag{Name: "purpose", Usage: "why you read it, for the audit log (never an interviewee's name)"},
+			&cli.BoolFlag{Name: "force", Usage: "write binary data even to a terminal"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return usagef("cat needs a record ID and CLASS/NAME")
+			}
+			id, spec := c.Args().Get(0), c.Args().Get(1)
+			class, name, ok := cutClassName(spec)
+			if !ok {
+				return usagef("%q is not CLASS/NAME (for example testimony/interview.opus)", spec)
+			}
+			if c.Int64("offset") < 0 {
+				return usagef("--offset must not be negative")
+			}
+			if c.IsSet("length") && c.Int64("length") < 0 {
+				return usagef("--length must not be negative")
+			}
+			if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !c.Bool("force") {
+				return withHint(usagef("refusing to write an attachment to the terminal"), "redirect to a file (> FILE), or pass --force")
+			}
+			return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
+				return v.Cat(id, class, name, e.stdout, vault.CatOptions{
+					Offset: c.Int64("offset"), Length: c.Int64("length"), Purpose: c.String("purpose")})
+			})
+		},
+	}
+}
+
+func cutClassName(s string) (class, name string, ok bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '/' {
+			class, name = s[:i], s[i+1:]
+			return class, name, class != "" && name != ""
+		}
+	}
+	return "", "", false
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/tvault/tvault/vault"
+)
+
+func sealCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "seal",
+		Usage:     "seal the records described by one or more forms",
+		ArgsUsage: "FORM...",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "no-progress", Usage: "never show a progress bar"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usagef("seal needs at least one FORM file")
+			}
+			var forms []*vault.Form
+			for _, p := range c.Args().Slice() {
+				b, err := readInputFile(p, "form")
+				if err != nil {
+					return err
+				}
+				dir, _ := filepath.Abs(filepath.Dir(p))
+				f, err := vault.ParseForm(p, b, dir)
+				if err != nil {
+					return err
+				}
+				forms = append(forms, f)
+			}
+			opts := vault.Options{}
+			if !c.Bool("no-progress") && e.stderrIsTerminal() {
+				opts.Progress = e.progressBar()
+			}
+			return e.withVault(c, opts, func(v *vault.Vault) error {
+				res, err := v.Seal(forms)
+				for _, r := range res {
+					if c.Bool("json") {
+						b, _ := json.Marshal(r)
+						fmt.Fprintf(e.stdout, "%s\n", b)
+					} else {
+						fmt.Fprintln(e.stdout, r.ID)
+					}
+				}
+				return err
+			})
+		},
+	}
+}
+
+func (e *env) stderrIsTerminal() bool {
+	f, ok := e.stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progressBarMin is the attachment volume below which no bar is shown.
+const progressBarMin = 32 << 20
+
+func (e *env) progressBar() vault.ProgressFunc {
+	var bar *progressbar.ProgressBar
+	var last int64
+	return func(done, total int64) {
+		if total < progressBarMin {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions64(total,
+				progressbar.OptionSetWriter(e.stderr),
+				progressbar.OptionSetDescription("sealing"),
+				progressbar.OptionShowBytes(true),
+				progressbar.OptionThrottle(100_000_000),
+				progressbar.OptionClearOnFinish())
+		}
+		_ = bar.Add64(done - last)
+		last = done
+		if done >= total {
+			_ = bar.Finish()
+		}
+	}
+}
+
+func jsonOut(e *env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

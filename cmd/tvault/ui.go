@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/policy"
+	"github.com/tvault/tvault/vault"
+	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/store"
+)
+
+// Exit codes: the contract in shared/CLI.md.
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitDenied    = 3
+	exitIntegrity = 4
+	exitNotFound  = 5
+)
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// hinted carries a hint line to print under the error.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h hinted) Error() string { return h.err.Error() }
+func (h hinted) Unwrap() error { return h.err }
+
+func withHint(err error, format string, args ...any) error {
+	return hinted{err: err, hint: fmt.Sprintf(format, args...)}
+}
+
+// exitCode is the one place errors become exit codes.
+func exitCode(err error) int {
+	var ue usageError
+	var ie *vault.InputError
+	var ps policy.Problems
+	switch {
+	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &ps):
+		return exitUsage
+	case errors.Is(err, vault.ErrDenied):
+		return exitDenied
+	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, audit.ErrTampered), errors.Is(err, store.ErrCorrupt):
+		return exitIntegrity
+	case errors.Is(err, vault.ErrNotFound):
+		return exitNotFound
+	default:
+		return exitError
+	}
+}
+
+// fail prints err as "tvault: error: …" with its hints and returns the exit
+// code. Errors are one sentence; Go type names and stack traces never reach
+// the user.
+func (e *env) fail(err error) int {
+	msg := err.Error()
+	msg = strings.TrimSuffix(msg, ".")
+	fmt.Fprintf(e.stderr, "tvault: error: %s\n", msg)
+	var h hinted
+	if errors.As(err, &h) && h.hint != "" {
+		fmt.Fprintf(e.stderr, "tvault: hint: %s\n", h.hint)
+	} else if hint := defaultHint(err); hint != "" {
+		fmt.Fprintf(e.stderr, "tvault: hint: %s\n", hint)
+	}
+	return exitCode(err)
+}
+
+func defaultHint(err error) string {
+	var ue usageError
+	var pe *tcrypto.PermissionError
+	switch {
+	case errors.As(err, &ue):
+		return "run 'tvault --help' or 'tvault COMMAND --help' for usage"
+	case errors.As(err, &pe):
+		return fmt.Sprintf("run 'chmod 600 %s' so that only you can read it", pe.Path)
+	case errors.Is(err, tcrypto.ErrWrongPassphrase):
+		return "check the passphrase (or the file given with --passphrase-file)"
+	case errors.Is(err, store.ErrLocked):
+		return "wait for the other tvault command to finish, then try again"
+	case errors.Is(err, store.ErrNoSpace):
+		return "free some disk space on the vault's drive, then try again; nothing was written"
+	case errors.Is(err, vault.ErrNotVault):
+		return "check --vault (or TVAULT_VAULT), or create a vault with 'tvault init --policy FILE'"
+	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, audit.ErrTampered):
+		return "the vault's data may have been damaged or tampered with: run 'tvault check --read-data' and keep a copy of the vault as it is"
+	}
+	return ""
+}
+
+// note prints an informational line on stderr.
+func (e *env) note(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "tvault: "+format+"\n", args...)
+}

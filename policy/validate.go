@@ -1,0 +1,655 @@
+package policy
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"filippo.io/age"
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Limits on names. Member names go into signed notes and file paths, class
+// and field names into storage keys; neither may hold anything but a short
+// lower-case word.
+const (
+	maxClassName  = 32 // also roles and public fields
+	maxMemberName = 64
+	maxPolicyName = 256
+	maxThreshold  = 255 // Shamir over GF(256) has at most 255 shares
+)
+
+// checker collects every problem of one document, located by its lineIndex.
+type checker struct {
+	lines    *lineIndex
+	problems Problems
+}
+
+func (c *checker) add(path []string, name, format string, args ...any) {
+	c.problems = append(c.problems, Problem{
+		Line: c.lines.line(path...),
+		Name: name,
+		Msg:  fmt.Sprintf(format, args...),
+	})
+}
+
+// at returns a new path: path followed by more.
+func at(path []string, more ...string) []string {
+	return append(path[:len(path):len(path)], more...)
+}
+
+// policy checks the decoded document and builds a Policy from it, reporting
+// every problem on the way; the Policy is only meaningful if none was found.
+// Entries with problems are still kept where they are needed by later
+// checks, so that one mistake is reported once, not again by every check that
+// refers to it.
+func (c *checker) policy(doc map[string]any) *Policy {
+	p := &Policy{
+		Classes: make(map[string]Class),
+		Roles:   make(map[string]Role),
+		Public:  make(map[string]Field),
+	}
+	c.unknownKeys(doc, nil, "", "a policy has name, classes, roles, members, public and purposes",
+		"name", "classes", "roles", "members", "public", "purposes")
+	c.name(p, doc)
+	c.classes(p, doc)
+	c.roles(p, doc)
+	c.members(p, doc)
+	c.purposes(p, doc)
+	c.public(p, doc)
+	if len(p.Members) > 0 {
+		c.holders(p)
+		c.administrators(p)
+	}
+	return p
+}
+
+func (c *checker) name(p *Policy, doc map[string]any) {
+	v, ok := doc["name"]
+	if !ok {
+		c.add(nil, "name", "missing: the policy must have a name")
+		return
+	}
+	s, ok := c.str(v, []string{"name"}, "name", "name")
+	switch {
+	case !ok:
+	case s == "":
+		c.add([]string{"name"}, "name", "must not be empty")
+	case len(s) > maxPolicyName:
+		c.add([]string{"name"}, "name", "is longer than %d bytes", maxPolicyName)
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		c.add([]string{"name"}, "name", "must not contain control characters")
+	default:
+		p.Name = s
+	}
+}
+
+func (c *checker) classes(p *Policy, doc map[string]any) {
+	path := []string{"classes"}
+	tbl, ok := c.table(doc["classes"], path, "classes")
+	if !ok {
+		return
+	}
+	if len(tbl) == 0 {
+		c.add(path, "classes", "none: a policy needs at least one [classes.<name>] of encrypted content")
+		return
+	}
+	for _, name := range sortedKeys(tbl) {
+		path := at(path, name)
+		subj := "class " + quote(name)
+		c.checkName(path, subj, "class", name)
+		if name == "public" {
+			c.add(path, subj, `"public" is the built-in class of unencrypted metadata: its fields are declared under [public]`)
+		}
+		cl := Class{Name: name, Threshold: 1}
+		p.Classes[name] = cl
+		t, ok := c.table(tbl[name], path, subj)
+		if !ok {
+			continue
+		}
+		c.unknownKeys(t, path, subj, "a class has description and threshold", "description", "threshold")
+		if v, ok := t["description"]; ok {
+			cl.Description, _ = c.str(v, at(path, "description"), subj, "description")
+		}
+		if v, ok := t["threshold"]; ok {
+			tpath := at(path, "threshold")
+			n, isInt := v.(int64)
+			switch {
+			case !isInt:
+				c.add(tpath, subj, "threshold must be a whole number, not %s", typeName(v))
+			case n < 1:
+				c.add(tpath, subj, "threshold must be at least 1, not %d", n)
+			case n > maxThreshold:
+				c.add(tpath, subj, "threshold must be at most %d, not %d", maxThreshold, n)
+			default:
+				cl.Threshold = int(n)
+			}
+		}
+		p.Classes[name] = cl
+	}
+}
+
+func (c *checker) roles(p *Policy, doc map[string]any) {
+	path := []string{"roles"}
+	tbl, ok := c.table(doc["roles"], path, "roles")
+	if !ok {
+		return
+	}
+	for _, name := range sortedKeys(tbl) {
+		path := at(path, name)
+		subj := "role " + quote(name)
+		c.checkName(path, subj, "role", name)
+		r := Role{Name: name}
+		p.Roles[name] = r
+		t, ok := c.table(tbl[name], path, subj)
+		if !ok {
+			continue
+		}
+		c.unknownKeys(t, path, subj, "a role has decrypt and can", "decrypt", "can")
+		for _, it := range c.strList(t, path, subj, "decrypt") {
+			switch _, known := p.Classes[it.s]; {
+			case it.s == "public" && !known:
+				c.add(it.path, subj, `"public" needs no decrypt: every member can read public metadata`)
+			case !known:
+				c.add(it.path, subj, "unknown class %s in decrypt%s", quote(it.s), suggest(it.s, sortedKeys(p.Classes)))
+			case slices.Contains(r.Decrypt, it.s):
+				c.add(it.path, subj, "class %s is listed twice in decrypt", quote(it.s))
+			default:
+				r.Decrypt = append(r.Decrypt, it.s)
+			}
+		}
+		for _, it := range c.strList(t, path, subj, "can") {
+			a := Action(it.s)
+			switch {
+			case !validAction(a):
+				c.add(it.path, subj, "unknown action %s in can; actions are seal, policy, audit, erase and keys", quote(it.s))
+			case slices.Contains(r.Can, a):
+				c.add(it.path, subj, "action %s is listed twice in can", quote(it.s))
+			default:
+				r.Can = append(r.Can, a)
+			}
+		}
+		p.Roles[name] = r
+	}
+}
+
+func (c *checker) members(p *Policy, doc map[string]any) {
+	path := []string{"members"}
+	v, ok := doc["members"]
+	list, isList := v.([]any)
+	if !ok || (isList && len(list) == 0) {
+		c.add(path, "members", "none: a policy needs at least one [[members]] entry")
+		return
+	}
+	if !isList {
+		c.add(path, "members", "must be a list of [[members]] tables, not %s", typeName(v))
+		return
+	}
+	names := make(map[string]int)      // name → index of the first member with it
+	recipients := make(map[string]int) // canonical recipient → index
+	keys := make(map[string]int)       // signing key bytes → index
+	for i, v := range list {
+		path := at(path, strconv.Itoa(i))
+		t, ok := v.(map[string]any)
+		if !ok {
+			c.add(path, fmt.Sprintf("member #%d", i+1), "must be a table, not %s", typeName(v))
+			continue
+		}
+		m := Member{}
+		subj := fmt.Sprintf("member #%d", i+1)
+		if nv, ok := t["name"]; ok {
+			if s, ok := nv.(string); ok {
+				m.Name = s
+				subj = "member " + quote(s)
+			}
+		}
+		c.unknownKeys(t, path, subj, "a member has name, roles, recipient, signing_key and card_sig",
+			"name", "roles", "recipient", "signing_key", "card_sig")
+
+		if s, ok := c.required(t, path, subj, "name"); ok {
+			npath := at(path, "name")
+			c.checkName(npath, subj, "member", s)
+			if j, dup := names[s]; dup {
+				c.add(npath, subj, "defined twice (first at line %d)", c.lines.line("members", strconv.Itoa(j), "name"))
+			} else {
+				names[s] = i
+			}
+		}
+
+		if _, ok := t["roles"]; !ok {
+			c.add(path, subj, "missing roles: every member needs at least one role")
+		} else if items, ok := c.strListOK(t, path, subj, "roles"); ok && len(items) == 0 {
+			c.add(at(path, "roles"), subj, "no roles: every member needs at least one role")
+		} else {
+			for _, it := range items {
+				switch _, known := p.Roles[it.s]; {
+				case !known:
+					c.add(it.path, subj, "unknown role %s%s", quote(it.s), suggest(it.s, sortedKeys(p.Roles)))
+				case slices.Contains(m.Roles, it.s):
+					c.add(it.path, subj, "role %s is listed twice", quote(it.s))
+				default:
+					m.Roles = append(m.Roles, it.s)
+				}
+			}
+		}
+
+		if s, ok := c.required(t, path, subj, "recipient"); ok {
+			rpath := at(path, "recipient")
+			canonical, pq, err := parseRecipient(s)
+			if err != nil {
+				c.add(rpath, subj, "%v", err)
+			} else if j, dup := recipients[canonical]; dup {
+				c.add(rpath, subj, "same recipient as member %s: every member needs a key of their own", quote(p.Members[j].Name))
+			} else {
+				recipients[canonical] = len(p.Members)
+				m.Recipient, m.PostQuantum = canonical, pq
+			}
+		}
+
+		if s, ok := c.required(t, path, subj, "signing_key"); ok {
+			kpath := at(path, "signing_key")
+			pub, err := parseSigningKey(s)
+			if err != nil {
+				c.add(kpath, subj, "%v", err)
+			} else if j, dup := keys[string(pub)]; dup {
+				c.add(kpath, subj, "same signing key as member %s: every member needs a key of their own", quote(p.Members[j].Name))
+			} else {
+				keys[string(pub)] = len(p.Members)
+				m.SigningKey, m.SigningPublicKey = s, pub
+			}
+		}
+
+		if v, ok := t["card_sig"]; ok {
+			m.CardSig, _ = c.str(v, at(path, "card_sig"), subj, "card_sig")
+		}
+		p.Members = append(p.Members, m)
+	}
+}
+
+func (c *checker) purposes(p *Policy, doc map[string]any) {
+	if _, ok := doc["purposes"]; !ok {
+		return
+	}
+	for _, it := range c.strList(doc, nil, "purposes", "purposes") {
+		switch {
+		case strings.TrimSpace(it.s) == "":
+			c.add(it.path, "purposes", "a purpose must not be empty")
+		case len(it.s) > maxText:
+			c.add(it.path, "purposes", "purpose %s is longer than %d bytes", quote(it.s), maxText)
+		case strings.IndexFunc(it.s, unicode.IsControl) >= 0:
+			c.add(it.path, "purposes", "purpose %s contains control characters", quote(it.s))
+		case slices.Contains(p.Purposes, it.s):
+			c.add(it.path, "purposes", "purpose %s is listed twice", quote(it.s))
+		default:
+			p.Purposes = append(p.Purposes, it.s)
+		}
+	}
+}
+
+func (c *checker) public(p *Policy, doc map[string]any) {
+	v, ok := doc["public"]
+	if !ok {
+		return
+	}
+	path := []string{"public"}
+	tbl, ok := c.table(v, path, "public")
+	if !ok {
+		return
+	}
+	for _, name := range sortedKeys(tbl) {
+		path := at(path, name)
+		subj := "public field " + quote(name)
+		c.checkName(path, subj, "field", name)
+		if name == consentField && len(p.Purposes) > 0 {
+			c.add(path, subj, "%s is built in when purposes are listed: it holds the purposes the interviewee agreed to", quote(consentField))
+		}
+		t, ok := c.table(tbl[name], path, subj)
+		if !ok {
+			continue
+		}
+		c.unknownKeys(t, path, subj, "a public field has type, values and required", "type", "values", "required")
+		f := Field{Name: name}
+		if s, ok := c.required(t, path, subj, "type"); ok {
+			f.Type = FieldType(s)
+			if !validFieldType(f.Type) {
+				c.add(at(path, "type"), subj, "unknown type %s; types are enum, text, month, date and list", quote(s))
+			}
+		}
+		if v, ok := t["required"]; ok {
+			if b, ok := v.(bool); ok {
+				f.Required = b
+			} else {
+				c.add(at(path, "required"), subj, "required must be true or false, not %s", typeName(v))
+			}
+		}
+		_, hasValues := t["values"]
+		switch {
+		case f.Type == TypeEnum && !hasValues:
+			c.add(path, subj, "an enum needs values, the list of its allowed values")
+		case f.Type == TypeEnum:
+			items, ok := c.strListOK(t, path, subj, "values")
+			if ok && len(items) == 0 {
+				c.add(at(path, "values"), subj, "an enum needs at least one value")
+			}
+			for _, it := range items {
+				switch {
+				case it.s == "":
+					c.add(it.path, subj, "an enum value must not be empty")
+				case len(it.s) > maxText:
+					c.add(it.path, subj, "value %s is longer than %d bytes", quote(it.s), maxText)
+				case slices.Contains(f.Values, it.s):
+					c.add(it.path, subj, "value %s is listed twice", quote(it.s))
+				default:
+					f.Values = append(f.Values, it.s)
+				}
+			}
+		case hasValues && validFieldType(f.Type):
+			c.add(at(path, "values"), subj, "values are only for enum fields, not %s", f.Type)
+		}
+		p.Public[name] = f
+	}
+}
+
+// holders checks that every class can be decrypted by enough members.
+func (c *checker) holders(p *Policy) {
+	for _, name := range p.ClassNames() {
+		path := []string{"classes", name}
+		subj := "class " + quote(name)
+		var roles []string
+		for _, r := range sortedKeys(p.Roles) {
+			if slices.Contains(p.Roles[r].Decrypt, name) {
+				roles = append(roles, r)
+			}
+		}
+		holders := p.Holders(name)
+		cl := p.Classes[name]
+		switch {
+		case len(roles) == 0:
+			c.add(path, subj, "no role can decrypt it: add it to the decrypt list of a role")
+		case len(holders) == 0:
+			c.add(path, subj, "has no holders: no member has role %s", quoteList(roles, " or "))
+		case cl.Threshold > len(holders):
+			c.add(at(path, "threshold"), subj, "threshold %d is more than its %d holders (%s)",
+				cl.Threshold, len(holders), quoteList(memberNames(holders), " and "))
+		}
+	}
+}
+
+// administrators checks that someone can change the policy: a vault nobody
+// may administer could never add, revoke or rotate anyone.
+func (c *checker) administrators(p *Policy) {
+	for _, m := range p.Members {
+		if p.May(m.Name, ActionPolicy) {
+			return
+		}
+	}
+	c.add(nil, "roles", `no member has a role that can "policy": nobody could ever change this policy`)
+}
+
+// consentField is the public field built in when the policy lists purposes.
+const consentField = "consent"
+
+// parseRecipient checks an age recipient and returns its canonical form.
+// Errors do not repeat the recipient: a hybrid key is two thousand
+// characters long.
+func parseRecipient(s string) (canonical string, postQuantum bool, err error) {
+	const hint = "; paste it from the member's `tvault keygen` or `tvault card`"
+	switch lower := strings.ToLower(s); {
+	case strings.HasPrefix(lower, "age1pq1"):
+		r, err := age.ParseHybridRecipient(s)
+		if err != nil {
+			return "", false, errors.New("recipient is not a valid post-quantum age key (age1pq1…)" + hint)
+		}
+		return r.String(), true, nil
+	case strings.HasPrefix(lower, "age1"):
+		r, err := age.ParseX25519Recipient(s)
+		if err != nil {
+			return "", false, errors.New("recipient is not a valid X25519 age key (age1…)" + hint)
+		}
+		return r.String(), false, nil
+	default:
+		return "", false, errors.New("recipient must be an age key, age1pq1… (post-quantum) or age1… (X25519)" + hint)
+	}
+}
+
+// parseSigningKey decodes "ed25519:<standard base64 of 32 bytes>".
+func parseSigningKey(s string) (ed25519.PublicKey, error) {
+	const hint = "; paste it from the member's `tvault keygen` or `tvault card`"
+	b64, ok := strings.CutPrefix(s, "ed25519:")
+	if !ok {
+		return nil, errors.New(`signing_key must start with "ed25519:"` + hint)
+	}
+	k, err := base64.StdEncoding.Strict().DecodeString(b64)
+	if err != nil {
+		return nil, errors.New("signing_key is not valid standard base64" + hint)
+	}
+	if len(k) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("signing_key must be %d bytes, not %d%s", ed25519.PublicKeySize, len(k), hint)
+	}
+	return ed25519.PublicKey(k), nil
+}
+
+// checkName reports a name that is not a short lower-case word. kind is
+// "class", "role", "field" or "member"; only members may contain dots.
+func (c *checker) checkName(path []string, subj, kind, name string) {
+	max, extra, rule := maxClassName, "_-", `"_" and "-"`
+	if kind == "member" {
+		max, extra, rule = maxMemberName, "_.-", `"_", "." and "-"`
+	}
+	if !validName(name, max, extra) {
+		c.add(path, subj, "invalid %s name: use 1 to %d characters a-z, 0-9, %s, starting with a letter", kind, max, rule)
+	}
+}
+
+func validName(s string, max int, extra string) bool {
+	if len(s) == 0 || len(s) > max || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		b := s[i]
+		if !('a' <= b && b <= 'z' || '0' <= b && b <= '9' || strings.IndexByte(extra, b) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// unknownKeys reports every key of t not in allowed: a typo such as
+// "decrypts" must not be silently ignored.
+func (c *checker) unknownKeys(t map[string]any, path []string, subj, hint string, allowed ...string) {
+	for _, k := range sortedKeys(t) {
+		if !slices.Contains(allowed, k) {
+			c.add(at(path, k), subj, "unknown key %s%s; %s", quote(k), suggest(k, allowed), hint)
+		}
+	}
+}
+
+// table returns v as a table, reporting anything else.
+func (c *checker) table(v any, path []string, subj string) (map[string]any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	t, ok := v.(map[string]any)
+	if !ok {
+		c.add(path, subj, "must be a table, not %s", typeName(v))
+	}
+	return t, ok
+}
+
+func (c *checker) str(v any, path []string, subj, key string) (string, bool) {
+	s, ok := v.(string)
+	if !ok {
+		c.add(path, subj, "%s must be a string, not %s", key, typeName(v))
+	}
+	return s, ok
+}
+
+// required returns t[key] as a string, reporting it missing or of the wrong
+// type.
+func (c *checker) required(t map[string]any, path []string, subj, key string) (string, bool) {
+	v, ok := t[key]
+	if !ok {
+		c.add(path, subj, "missing %s", key)
+		return "", false
+	}
+	return c.str(v, at(path, key), subj, key)
+}
+
+// item is one string of a list, with its path for locating problems.
+type item struct {
+	s    string
+	path []string
+}
+
+// strList returns the strings of the list t[key] (nil if absent), reporting
+// the list if it is not one and each element that is not a string.
+func (c *checker) strList(t map[string]any, path []string, subj, key string) []item {
+	items, _ := c.strListOK(t, path, subj, key)
+	return items
+}
+
+// strListOK is strList that also says whether t[key] is a list at all.
+func (c *checker) strListOK(t map[string]any, path []string, subj, key string) ([]item, bool) {
+	v, ok := t[key]
+	if !ok {
+		return nil, true
+	}
+	lpath := at(path, key)
+	list, ok := v.([]any)
+	if !ok {
+		c.add(lpath, subj, "%s must be a list of strings, not %s", key, typeName(v))
+		return nil, false
+	}
+	items := make([]item, 0, len(list))
+	for i, e := range list {
+		epath := at(lpath, strconv.Itoa(i))
+		s, ok := e.(string)
+		if !ok {
+			c.add(epath, subj, "%s must be a list of strings, but item %d is %s", key, i+1, typeName(e))
+			continue
+		}
+		items = append(items, item{s, epath})
+	}
+	return items, true
+}
+
+// typeName names the TOML type of a decoded value, for messages.
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64, int, int32:
+		return "a whole number"
+	case float64, float32:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case toml.LocalDate:
+		return "a date"
+	case toml.LocalTime:
+		return "a time of day"
+	case toml.LocalDateTime, time.Time:
+		return "a date and time"
+	case []any, []string:
+		return "a list"
+	case map[string]any:
+		return "a table"
+	case nil:
+		return "nothing"
+	default:
+		return "an unsupported value"
+	}
+}
+
+// quote quotes a user-supplied string for a message, shortened to 64 bytes.
+func quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		n := max
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func quoteKey(k []string) string {
+	return "key " + quote(strings.Join(k, "."))
+}
+
+// quoteList quotes each string and joins them, the last with conj.
+func quoteList(list []string, conj string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = quote(s)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + conj + q[len(q)-1]
+}
+
+// suggest returns `; did you mean "x"?` for the known name closest to s, if
+// one is close enough to be a likely typo, else "".
+func suggest(s string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := distance(s, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" || bestD >= len(s) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", quote(best))
+}
+
+// distance is the Levenshtein distance between a and b, counted in bytes
+// and capped for long inputs, which are never typos of short names.
+func distance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func memberNames(ms []Member) []string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.Name
+	}
+	return names
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

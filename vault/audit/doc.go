@@ -1,0 +1,168 @@
+// Package audit is tvault's audit log: signed entries in a Merkle tree,
+// signed checkpoints of the tree, exports as JSON Lines and CSV, and the
+// offline verification a court can run on an export.
+//
+// The log is a transparency log in the style of Certificate Transparency
+// (RFC 6962, RFC 9162), built with golang.org/x/mod/sumdb/tlog; its head is
+// a C2SP tlog-checkpoint in the signed note format of
+// golang.org/x/mod/sumdb/note. Entries live behind the small Backend
+// interface, which the vault implements on one Badger transaction, so that
+// an operation and its entry commit together or not at all. This package
+// imports no other tvault package and no storage engine.
+//
+// This documentation specifies the formats precisely enough to write an
+// independent verifier.
+//
+// # Entries
+//
+// An entry records one operation, denied and failed attempts included:
+//
+//	seq        its position in the log, from 0, with no gaps
+//	time       when, RFC 3339 in UTC, fraction digits as needed (Go's RFC3339Nano),
+//	           years 0001 to 9999, e.g. "2024-05-01T12:00:00.5Z"
+//	actor      the member's name in the policy, or "unknown" for a non-member
+//	actor_key  the actor's Ed25519 signing key, "ed25519:" + standard base64 (padded)
+//	action     the command run: lower-case ASCII letters and digits, words joined
+//	           by single '-' ("seal", "open", "policy-apply", "audit-export")
+//	record     the record id concerned, or ""
+//	class      the class concerned, or ""
+//	outcome    "ok", "denied" or "error"
+//	detail     free text, at most 1024 bytes (never an interviewee's identity)
+//	sig        the actor's Ed25519 signature over the entry's signed bytes,
+//	           standard base64 (padded) of its 64 bytes
+//
+// Every string is valid UTF-8 without bidirectional-override characters
+// (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) and without
+// control characters (Unicode category Cc), except that detail may contain
+// '\n' and '\t'. actor, actor_key, action, record and class are at most 256
+// bytes; actor is non-empty and contains no white space and no '+' (it is
+// also the signer name of checkpoints). Base64 must be canonical: the only
+// encoding that decodes to the same bytes.
+//
+// An entry's signed bytes are its RFC 8785 (JSON Canonicalization Scheme)
+// encoding without "sig", with the version tag "format": "tvault-audit-entry
+// v1" and seq as a JSON number; that is, these members in this order, no
+// white space:
+//
+//	{"action":…,"actor":…,"actor_key":…,"class":…,"detail":…,
+//	 "format":"tvault-audit-entry v1","outcome":…,"record":…,"seq":17,"time":…}
+//
+// Strings are escaped as RFC 8785 requires: '"' and '\' with a backslash;
+// U+0008, U+0009, U+000A, U+000C, U+000D as \b \t \n \f \r; other
+// characters below U+0020 as \u00xx with lower-case hex digits; every other
+// character as its UTF-8 bytes, unescaped (including '/', '<', U+2028). The
+// entry's leaf is the same encoding with "sig" added between "seq" and
+// "time":
+//
+//	{"action":"open","actor":"iryna","actor_key":"ed25519:…","class":"testimony",
+//	 "detail":"","format":"tvault-audit-entry v1","outcome":"ok","record":"r1",
+//	 "seq":17,"sig":"…","time":"2024-05-01T12:00:00Z"}
+//
+// (shown on three lines; it is one). The leaf is what the vault stores and
+// what the tree hashes. Any RFC 8785 implementation reproduces both
+// encodings from the field values.
+//
+// # The tree and checkpoints
+//
+// Entry n is leaf n of an RFC 6962 Merkle tree: its leaf hash is
+// SHA-256(0x00 || leaf), an interior node is SHA-256(0x01 || left ||
+// right), the empty tree's hash is SHA-256 of nothing (tlog.RecordHash,
+// tlog.NodeHash, tlog.TreeHash). Every append writes a new checkpoint
+// signed by the actor who appended: a signed note whose text is
+//
+//	<origin>\n<tree size in decimal>\n<root hash in standard base64>\n
+//
+// where origin is "tvault/<vault id>", followed by a blank line and one
+// signature line "— <actor name> <base64(key hash || Ed25519 signature)>\n".
+// The key hash is the first four bytes, big-endian, of SHA-256(actor name ||
+// "\n" || 0x01 || public key), as in note.NewEd25519VerifierKey; the
+// signature is over the note text including its final newline. Verifiers
+// accept no extension lines, no leading zeros in the size, and only
+// signatures by listed keys.
+//
+// The same Ed25519 key signs entries, checkpoints and, elsewhere in tvault,
+// records; the messages cannot be confused: signed entry bytes begin with
+// '{"action":', a checkpoint text with its origin, which may not begin with
+// '{'.
+//
+// # Export
+//
+// An export (Log.Export) is JSON Lines: UTF-8, one JSON object per line,
+// each line ending in '\n'. Lines are written with the string escaping
+// above, members in the order shown, no white space, and a verifier
+// rejects any other encoding of the same values: a line must be
+// byte-identical to what Export writes for its values.
+//
+// Line 1, the header; "filter" is present exactly when the export is
+// filtered, with only the criteria set, times as above:
+//
+//	{"tvault_audit_export":1,"origin":"tvault/…","tree_size":1234}
+//	{"tvault_audit_export":1,"origin":"tvault/…","tree_size":1234,"filter":{"record":"…","actor":"…","since":"…","until":"…"}}
+//
+// Line 2, the verification material: every key that signed an entry or the
+// checkpoint, under the name it signs as ("policy_versions" is omitted when
+// empty). A key may be listed under several names and a name with several
+// keys; the same (name, key) pair only once:
+//
+//	{"keys":[{"name":"iryna","key":"ed25519:…","member":true,"policy_versions":[1,2]},…]}
+//
+// Then one line per entry, in increasing seq; "hash" is the base64 leaf
+// hash; in a filtered export, "proof" is the entry's inclusion proof in the
+// tree of tree_size entries (tlog.ProveRecord: the RFC 9162 audit path,
+// leaf to root, each hash base64; empty for a tree of one entry):
+//
+//	{"seq":17,"time":"…","actor":"…","actor_key":"…","action":"…","record":"…","class":"…","outcome":"…","detail":"…","sig":"…","hash":"…"}
+//	{"seq":17,…,"hash":"…","proof":["…",…]}
+//
+// Last, the checkpoint, the signed note above as one JSON string:
+//
+//	{"checkpoint":"tvault/…\n1234\n…=\n\n— iryna …\n"}
+//
+// A filtered export selects entries whose record and actor equal the
+// criteria given and whose time t satisfies since <= t < until.
+//
+// # Verifying an export
+//
+// VerifyExport checks, in order, failing on the first problem:
+//
+//   - the header: format 1, a valid origin, 0 <= tree_size <= 2^40;
+//   - the keys: each name valid, each key "ed25519:" + 32 bytes, no
+//     (name, key) pair twice;
+//   - each entry: seq order (unfiltered: 0, 1, 2, … without gaps,
+//     duplicates or reordering; filtered: strictly increasing), seq below
+//     tree_size, every field valid as above, a filtered entry matching the
+//     filter, hash equal to the leaf hash recomputed from the fields, the
+//     line canonical, actor_key listed under the actor's name, and sig a
+//     valid Ed25519 signature of the signed bytes by actor_key;
+//   - unfiltered: as many entries as tree_size;
+//   - the checkpoint: the last line, nothing after it, a note signed by a
+//     listed key (under that key's name) and by no unlisted key, with the
+//     header's origin and tree size and, unfiltered, the root of the tree of
+//     all entries; filtered, each entry's inclusion proof must lead from its
+//     leaf hash to the checkpoint's root.
+//
+// What verification proves, and what it cannot: the entries were signed
+// by the listed keys, and, unfiltered, they are all of the log's first
+// tree_size entries, in order, as a listed key signed; filtered, each is in
+// that log at its seq. A changed, dropped, reordered or added entry is
+// found. The keys line travels with the export, so whoever alters the
+// export can also replace keys and re-sign everything with keys of their
+// own: a court must compare the keys (Summary.SignerKey, the keys line)
+// with the members' signing keys known independently (their cards, the
+// signed policy), and can compare the checkpoint with one kept off the
+// machine (VerifyAgainst). A filtered export cannot show that other
+// entries about the same record were left out; compare it with an
+// unfiltered one for that. Entries made by a non-member (actor "unknown")
+// are signed by a key the non-member chose, which the export lists with
+// "member": false.
+//
+// # Failures
+//
+// Every verification failure is a *TamperError wrapping ErrTampered, whose
+// message names the first bad entry ("entry 17: signature does not verify",
+// "entry 18 missing (seq jumps from 17 to 19)") or the checkpoint
+// ("checkpoint: root does not match entries"). Signatures are verified on
+// all CPUs in batches, and the entry reported is still the first bad one.
+// Other errors (reading the input or the backend) are returned as they
+// are.
+package audit

@@ -1,0 +1,508 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"filippo.io/age"
+	"golang.org/x/sys/unix"
+
+	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/crypto/shamir"
+	"github.com/tvault/tvault/policy"
+	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/store"
+)
+
+// maxManifestSize caps a decrypted class manifest (fields plus the list of
+// attachments); forms are capped well below it.
+const maxManifestSize = 4 << 20
+
+// OpenOptions selects what Open decrypts and where it writes.
+type OpenOptions struct {
+	// Dir receives <class>/fields.json and <class>/<attachment> files.
+	Dir string
+	// Classes limits Open to these classes; naming one the member cannot
+	// decrypt is a denial. Empty means every class the member can decrypt.
+	Classes []string
+	// Purpose is recorded in the audit log. It is free text: never an
+	// interviewee's identity.
+	Purpose string
+}
+
+// OpenReport tells what Open wrote and what it skipped.
+type OpenReport struct {
+	Opened  []OpenedClass
+	Skipped []SkippedClass
+}
+
+// OpenedClass lists the files written for one class.
+type OpenedClass struct {
+	Class string
+	Files []string
+}
+
+// SkippedClass is a class of the record the member cannot decrypt.
+type SkippedClass struct {
+	Class  string
+	Reason string
+}
+
+type classAccess struct {
+	part   ClassPart
+	dek    []byte
+	man    *Manifest
+	reason string // why the member cannot decrypt it, when dek is nil
+}
+
+// access works out, for one class of a record, whether the member can
+// decrypt it, and if so unwraps the DEK and decrypts the manifest. A missing
+// wrap is the cryptographic boundary; the policy check before it only turns
+// that boundary into a clear reason (and denies a member whose role was
+// withdrawn but whose old wrap is still there until rotation).
+func (v *Vault) access(t *store.Txn, h *Header, part ClassPart, m policy.Member) (*classAccess, error) {
+	ca := &classAccess{part: part}
+	if !slices.Contains(v.pol.Decryptable(m.Name), part.Class) {
+		ca.reason = fmt.Sprintf("no role of theirs may decrypt class %s", part.Class)
+		return ca, nil
+	}
+	raw, err := t.DEK(h.ID, part.Class)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, integrityErrorf("record %s: the key of class %s is missing", h.ID, part.Class)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var w dekWrap
+	if err := json.Unmarshal(raw, &w); err != nil || len(w.Shares) == 0 {
+		return nil, integrityErrorf("record %s: the key of class %s is unreadable", h.ID, part.Class)
+	}
+	kr, err := loadKeyring(t, v.pol, part.Class, w.Epoch)
+	if err != nil {
+		return nil, err
+	}
+	if len(w.Shares) != len(kr.Slots) || w.Threshold != kr.Threshold {
+		return nil, integrityErrorf("record %s: the key of class %s does not match its keyring", h.ID, part.Class)
+	}
+	slots, err := kr.unwrapSlots(v.id)
+	if err != nil {
+		return nil, err
+	}
+	if len(slots) == 0 {
+		ca.reason = fmt.Sprintf("their key holds no slot of class %s (run tvault keys sync as a holder, or ask one to)", part.Class)
+		return ca, nil
+	}
+	var shares [][]byte
+	for i, sk := range slots {
+		s, err := tcrypto.Unwrap(w.Shares[i], sk)
+		if err != nil {
+			return nil, integrityErrorf("record %s: the key of class %s does not decrypt", h.ID, part.Class)
+		}
+		shares = append(shares, s)
+	}
+	if kr.Threshold > 1 && len(shares) < kr.Threshold {
+		ca.reason = fmt.Sprintf("class %s needs %d holders to unmask a record (tvault unmask request)", part.Class, kr.Threshold)
+		return ca, nil
+	}
+	dek := shares[0]
+	if kr.Threshold > 1 {
+		if dek, err = shamir.Combine(shares); err != nil {
+			return nil, integrityErrorf("record %s: the key shares of class %s do not combine", h.ID, part.Class)
+		}
+	}
+	if len(dek) != tcrypto.DEKSize {
+		return nil, integrityErrorf("record %s: the key of class %s has the wrong size", h.ID, part.Class)
+	}
+	ca.dek = dek
+	man, err := v.readManifest(h, part, dek)
+	if err != nil {
+		return nil, err
+	}
+	ca.man = man
+	return ca, nil
+}
+
+func (v *Vault) readManifest(h *Header, part ClassPart, dek []byte) (*Manifest, error) {
+	var buf bytes.Buffer
+	if err := v.decryptBlob(dek, part.Manifest, &buf, maxManifestSize); err != nil {
+		return nil, err
+	}
+	var man Manifest
+	if err := json.Unmarshal(buf.Bytes(), &man); err != nil {
+		return nil, integrityErrorf("record %s: the manifest of class %s is unreadable", h.ID, part.Class)
+	}
+	if man.Record != h.ID || man.Class != part.Class || len(man.Attachments) != len(part.Blobs) {
+		return nil, integrityErrorf("record %s: the manifest of class %s belongs elsewhere", h.ID, part.Class)
+	}
+	for i, a := range man.Attachments {
+		if a.Blob != part.Blobs[i].ID || !safeName(a.Name) {
+			return nil, integrityErrorf("record %s: the manifest of class %s does not match its header", h.ID, part.Class)
+		}
+	}
+	return &man, nil
+}
+
+// safeName reports whether an attachment name can be used as a file name
+// inside the output directory.
+func safeName(n string) bool {
+	return n != "" && n != "." && n != ".." && n != "fields.json" && !strings.ContainsAny(n, "/\\\x00") && !strings.HasPrefix(n, ".")
+}
+
+// decryptBlob streams a blob's plaintext into w, checking the ciphertext's
+// SHA-256 against the signed header as it goes. limit > 0 caps the
+// plaintext. When it returns an error, whatever reached w must be discarded.
+func (v *Vault) decryptBlob(dek []byte, ref BlobRef, w io.Writer, limit int64) error {
+	ident, err := tcrypto.NewDEKIdentity(dek, ref.ID)
+	if err != nil {
+		return err
+	}
+	sum := sha256.New()
+	src := io.TeeReader(v.st.BlobReader(ref.ID, ref.Size), sum)
+	r, err := age.Decrypt(src, ident)
+	if err != nil {
+		return blobError(ref, err)
+	}
+	if limit > 0 {
+		r = io.LimitReader(r, limit+1)
+	}
+	n, err := io.CopyBuffer(w, r, make([]byte, 64<<10))
+	if err != nil {
+		var we *writeError
+		if errors.As(err, &we) {
+			return we.err
+		}
+		return blobError(ref, err)
+	}
+	if limit > 0 && n > limit {
+		return integrityErrorf("blob %s is larger than allowed", ref.ID)
+	}
+	if hex.EncodeToString(sum.Sum(nil)) != ref.SHA256 {
+		return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
+	}
+	return nil
+}
+
+// writeError marks a failure of the destination, not of the vault's data.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+
+type destWriter struct{ w io.Writer }
+
+func (d destWriter) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	if err != nil {
+		return n, &writeError{err}
+	}
+	return n, nil
+}
+
+func blobError(ref BlobRef, err error) error {
+	if errors.Is(err, store.ErrCorrupt) {
+		return integrityErrorf("blob %s: stored chunks are missing or damaged", ref.ID)
+	}
+	if errors.Is(err, store.ErrStorage) {
+		return err // an operational failure, not damaged data
+	}
+	return integrityErrorf("blob %s does not decrypt (damaged or forged ciphertext)", ref.ID)
+}
+
+// Open decrypts the record's classes that the member may decrypt into
+// opts.Dir. Every class opened or refused is recorded in the audit log in one
+// commit before any plaintext is written. Each file is written to a
+// temporary name in its final folder and renamed only once its ciphertext
+// hash, authentication and plaintext hash have all checked out; existing
+// files are never overwritten.
+func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
+	m, ok := v.actor()
+	if !ok {
+		return nil, v.deny("open", id, "", "not a member of the vault's policy")
+	}
+	var h *Header
+	var access []*classAccess
+	err := v.st.View(func(t *store.Txn) error {
+		var err error
+		if h, err = v.header(t, id); err != nil {
+			return err
+		}
+		want := opts.Classes
+		if len(want) == 0 {
+			want = h.ClassNames()
+		}
+		for _, c := range want {
+			part, ok := h.Class(c)
+			if !ok {
+				return fmt.Errorf("record %s has no class %s (it has: %s): %w", id, c, strings.Join(h.ClassNames(), ", "), ErrNotFound)
+			}
+			ca, err := v.access(t, h, part, m)
+			if err != nil {
+				return err
+			}
+			access = append(access, ca)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, v.failed("open", id, err)
+	}
+	rep := &OpenReport{}
+	var entries []audit.Entry
+	detail := purposeDetail(opts.Purpose)
+	for _, ca := range access {
+		if ca.dek == nil {
+			rep.Skipped = append(rep.Skipped, SkippedClass{Class: ca.part.Class, Reason: ca.reason})
+			entries = append(entries, audit.Entry{Action: "open", Record: id, Class: ca.part.Class, Outcome: "denied", Detail: ca.reason})
+			continue
+		}
+		entries = append(entries, audit.Entry{Action: "open", Record: id, Class: ca.part.Class, Outcome: "ok", Detail: detail})
+	}
+	if err := v.auditAll(entries); err != nil {
+		return nil, err
+	}
+	if len(opts.Classes) > 0 && len(rep.Skipped) > 0 {
+		s := rep.Skipped[0]
+		return nil, &DeniedError{Member: m.Name, Action: "open class " + s.Class, Reason: s.Reason}
+	}
+	if len(rep.Skipped) == len(access) {
+		return nil, &DeniedError{Member: m.Name, Action: "open record " + id, Reason: "they cannot decrypt any of its classes"}
+	}
+	for _, ca := range access {
+		if ca.dek == nil {
+			continue
+		}
+		oc, err := v.writeClass(ca, opts.Dir)
+		clear(ca.dek)
+		if err != nil {
+			return rep, err
+		}
+		rep.Opened = append(rep.Opened, oc)
+	}
+	return rep, nil
+}
+
+func purposeDetail(p string) string {
+	if p == "" {
+		return ""
+	}
+	return "purpose: " + p
+}
+
+func (v *Vault) auditAll(entries []audit.Entry) error {
+	if err := store.CheckFreeSpace(v.dir, 0); err != nil {
+		return err
+	}
+	return v.st.Update(func(t *store.Txn) error {
+		for _, e := range entries {
+			if err := v.appendEntry(t, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// failed records an operation that failed on integrity or lookup and returns
+// err (or the audit failure, if the entry cannot be written).
+func (v *Vault) failed(action, id string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err // a malformed argument: nothing was looked up
+	}
+	outcome, detail := "error", "failed"
+	switch {
+	case errors.Is(err, ErrIntegrity):
+		detail = "integrity failure"
+	case errors.Is(err, ErrNotFound):
+		detail = "not found"
+	}
+	if aerr := v.audit(audit.Entry{Action: action, Record: id, Outcome: outcome, Detail: detail}); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
+}
+
+func (v *Vault) writeClass(ca *classAccess, dir string) (OpenedClass, error) {
+	oc := OpenedClass{Class: ca.part.Class}
+	cdir := filepath.Join(dir, ca.part.Class)
+	if err := os.MkdirAll(cdir, 0o700); err != nil {
+		return oc, fmt.Errorf("failed to create %s: %w", cdir, err)
+	}
+	fields, err := json.MarshalIndent(ca.man.Fields, "", "  ")
+	if err != nil {
+		return oc, err
+	}
+	fields = append(fields, '\n')
+	p := filepath.Join(cdir, "fields.json")
+	if err := writeAtomic(p, func(w io.Writer) error { _, err := w.Write(fields); return err }); err != nil {
+		return oc, err
+	}
+	oc.Files = append(oc.Files, p)
+	for i, a := range ca.man.Attachments {
+		ref := ca.part.Blobs[i]
+		p := filepath.Join(cdir, a.Name)
+		err := writeAtomic(p, func(w io.Writer) error {
+			ph := sha256.New()
+			if err := v.decryptBlob(ca.dek, ref, destWriter{io.MultiWriter(w, ph)}, 0); err != nil {
+				return err
+			}
+			return checkPlainHash(a, ph)
+		})
+		if err != nil {
+			return oc, err
+		}
+		oc.Files = append(oc.Files, p)
+	}
+	return oc, nil
+}
+
+func checkPlainHash(a Attachment, h hash.Hash) error {
+	if hex.EncodeToString(h.Sum(nil)) != a.SHA256 {
+		return integrityErrorf("attachment %s: plaintext does not match its recorded hash", a.Blob)
+	}
+	return nil
+}
+
+// writeAtomic writes a file mode 0600 through a temporary file in the same
+// folder, synced, then renamed without replacing an existing file. On any
+// failure the temporary file is removed: no partial plaintext is left.
+func writeAtomic(path string, fill func(io.Writer) error) (err error) {
+	if _, err := os.Lstat(path); err == nil {
+		return &InputError{Msg: fmt.Sprintf("%s already exists: open into an empty folder", path)}
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tvault-*.partial")
+	if err != nil {
+		return fmt.Errorf("failed to write into %s: %w", filepath.Dir(path), err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	if err := fill(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_NOREPLACE); err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return &InputError{Msg: fmt.Sprintf("%s already exists: open into an empty folder", path)}
+		}
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	return nil
+}
+
+// CatOptions selects a byte range of an attachment; Length < 0 means to the end.
+type CatOptions struct {
+	Offset  int64
+	Length  int64
+	Purpose string
+}
+
+// Cat streams one attachment's plaintext (or a range of it) to w. The audit
+// entry commits before the first byte is written. A full read checks the
+// ciphertext and plaintext hashes at the end and reports ErrIntegrity if they
+// differ; every 64 KiB chunk is authenticated before it is written, as with
+// age -d. A range is read through age.DecryptReaderAt and touches only the
+// chunks it needs.
+func (v *Vault) Cat(id, class, name string, w io.Writer, opts CatOptions) error {
+	m, ok := v.actor()
+	if !ok {
+		return v.deny("cat", id, class, "not a member of the vault's policy")
+	}
+	var ca *classAccess
+	err := v.st.View(func(t *store.Txn) error {
+		h, err := v.header(t, id)
+		if err != nil {
+			return err
+		}
+		part, ok := h.Class(class)
+		if !ok {
+			return fmt.Errorf("record %s has no class %s (it has: %s): %w", id, class, strings.Join(h.ClassNames(), ", "), ErrNotFound)
+		}
+		ca, err = v.access(t, h, part, m)
+		return err
+	})
+	if err != nil {
+		return v.failed("cat", id, err)
+	}
+	if ca.dek == nil {
+		return v.deny("cat", id, class, ca.reason)
+	}
+	defer clear(ca.dek)
+	idx := -1
+	for i, a := range ca.man.Attachments {
+		if a.Name == name {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		names := make([]string, len(ca.man.Attachments))
+		for i, a := range ca.man.Attachments {
+			names[i] = a.Name
+		}
+		return fmt.Errorf("class %s of record %s has no attachment %q (it has: %s): %w", class, id, name, strings.Join(names, ", "), ErrNotFound)
+	}
+	a, ref := ca.man.Attachments[idx], ca.part.Blobs[idx]
+	if opts.Offset < 0 || opts.Offset > a.Size {
+		return &InputError{Msg: fmt.Sprintf("offset %d is outside the attachment (%d bytes)", opts.Offset, a.Size)}
+	}
+	detail := purposeDetail(opts.Purpose)
+	ranged := opts.Offset > 0 || opts.Length >= 0
+	if ranged {
+		detail = strings.TrimPrefix(fmt.Sprintf("%s; range %d+%d", detail, opts.Offset, opts.Length), "; ")
+	}
+	if err := v.audit(audit.Entry{Action: "cat", Record: id, Class: class, Outcome: "ok", Detail: detail}); err != nil {
+		return err
+	}
+	if !ranged {
+		ph := sha256.New()
+		if err := v.decryptBlob(ca.dek, ref, destWriter{io.MultiWriter(w, ph)}, 0); err != nil {
+			return err
+		}
+		return checkPlainHash(a, ph)
+	}
+	ident, err := tcrypto.NewDEKIdentity(ca.dek, ref.ID)
+	if err != nil {
+		return err
+	}
+	ra, size, err := age.DecryptReaderAt(v.st.BlobReaderAt(ref.ID, ref.Size), ref.Size, ident)
+	if err != nil {
+		return blobError(ref, err)
+	}
+	if size != a.Size {
+		return integrityErrorf("attachment %s: size does not match its manifest", ref.ID)
+	}
+	length := opts.Length
+	if length < 0 || opts.Offset+length > size {
+		length = size - opts.Offset
+	}
+	_, err = io.CopyBuffer(destWriter{w}, io.NewSectionReader(ra, opts.Offset, length), make([]byte, 64<<10))
+	if err != nil {
+		var we *writeError
+		if errors.As(err, &we) {
+			return we.err
+		}
+		return blobError(ref, err)
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"golang.org/x/sys/unix"
+)
+
+// ChunkSize is the size of every stored blob chunk but the last. It is large
+// enough to keep chunks in Badger's value log, where a 1 MiB value costs one
+// sequential write, and small enough to bound a reader's memory.
+const ChunkSize = 1 << 20
+
+var (
+	// ErrNotFound is returned when a key does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrLocked is returned when another process holds the database.
+	ErrLocked = errors.New("the vault is in use by another tvault process")
+	// ErrStorage is wrapped by every operational storage failure.
+	ErrStorage = errors.New("storage error")
+	// ErrCorrupt wraps any sign that stored bytes were damaged.
+	ErrCorrupt = errors.New("the vault's storage is damaged")
+)
+
+// Options configures Open. The zero value is a durable on-disk store that
+// waits up to three seconds for another process to release the vault.
+type Options struct {
+	// LockWait is how long Open retries while another process holds the
+	// database lock; zero means three seconds, negative means do not wait.
+	LockWait time.Duration
+	// ReadOnly opens the database without taking the write lock's
+	// exclusivity from other readers.
+	ReadOnly bool
+}
+
+// Store is an open Badger database. Its methods are safe for concurrent use.
+type Store struct {
+	db *badger.DB
+}
+
+// Reserve is the free space every mutating command keeps on the vault's
+// file system beyond the data it writes: Badger preallocates value-log and
+// memtable files sparsely and dies with SIGBUS, not an error, when the disk
+// fills under its mmap.
+const Reserve = 2*valueLogFileSize + 2*memTableSize + 32<<20
+
+const (
+	memTableSize     = 16 << 20
+	valueLogFileSize = 256 << 20
+	// valueThreshold keeps chunks (1 MiB) in the value log and the many
+	// small values (headers, wraps, index, audit) in the LSM tree.
+	valueThreshold = 16 << 10
+)
+
+// Open opens the Badger database in dir, creating it if it does not exist.
+// Callers check that dir belongs to a vault before calling Open.
+func Open(dir string, opts Options) (*Store, error) {
+	bo := badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithLogger(quietLogger{}).
+		WithMemTableSize(memTableSize).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(2 << 20).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithNumCompactors(2).
+		WithValueLogFileSize(valueLogFileSize).
+		WithValueThreshold(valueThreshold).
+		WithNumVersionsToKeep(1).
+		WithCompactL0OnClose(true).
+		WithDetectConflicts(false).
+		WithChecksumVerificationMode(0).
+		WithReadOnly(opts.ReadOnly)
+	wait := opts.LockWait
+	if wait == 0 {
+		wait = 3 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		db, err := badger.Open(bo)
+		if err == nil {
+			return &Store{db: db}, nil
+		}
+		if !isLockError(err) {
+			return nil, wrap("open the database", err)
+		}
+		if wait < 0 || time.Now().After(deadline) {
+			return nil, ErrLocked
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func isLockError(err error) bool {
+	return errors.Is(err, syscall.EWOULDBLOCK) || strings.Contains(err.Error(), "Cannot acquire directory lock")
+}
+
+// Close flushes and closes the database. It must be called on every path.
+func (s *Store) Close() error {
+	return wrap("close the database", s.db.Close())
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*Txn) error) error {
+	return s.db.View(func(t *badger.Txn) error { return fn(&Txn{t: t}) })
+}
+
+// Update runs fn in a read-write transaction and commits it durably if fn
+// returns nil. Nothing fn wrote is visible to anyone unless the commit
+// succeeds.
+func (s *Store) Update(fn func(*Txn) error) error {
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	if err := fn(&Txn{t: txn}); err != nil {
+		return err
+	}
+	return wrap("commit", txn.Commit())
+}
+
+// DropPrefixes removes every key under each of the given logical prefixes
+// and rewrites the tables that held them.
+func (s *Store) dropPrefixes(prefixes ...[]byte) error {
+	return wrap("remove data", s.db.DropPrefix(prefixes...))
+}
+
+// FreeSpace returns the bytes available to an unprivileged writer on the
+// file system holding dir.
+func FreeSpace(dir string) (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("failed to read free space: %w", err)
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
+
+// CheckFreeSpace fails with an error wrapping ErrNoSpace when the file system
+// holding dir has less than need bytes plus Reserve available.
+func CheckFreeSpace(dir string, need int64) error {
+	free, err := FreeSpace(dir)
+	if err != nil {
+		return err
+	}
+	if need < 0 {
+		need = 0
+	}
+	want := uint64(need) + Reserve
+	if free < want {
+		return &SpaceError{Free: free, Need: want}
+	}
+	return nil
+}
+
+// ErrNoSpace is wrapped by SpaceError.
+var ErrNoSpace = errors.New("not enough free disk space")
+
+// SpaceError reports a refused write for lack of disk space.
+type SpaceError struct{ Free, Need uint64 }
+
+func (e *SpaceError) Error() string {
+	return fmt.Sprintf("not enough free disk space: %s needed (with a %s safety reserve), %s available",
+		humanBytes(e.Need), humanBytes(Reserve), humanBytes(e.Free))
+}
+
+func (e *SpaceError) Unwrap() error { return ErrNoSpace }
+
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// wrap turns a Badger error into one that names the operation and a coarse
+// cause but never Badger's text, which may hex-dump keys or values.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return ErrNotFound
+	}
+	var se *storeError
+	if errors.As(err, &se) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrCorrupt) {
+		return err
+	}
+	return &storeError{op: op, cause: classify(err), err: err}
+}
+
+type storeError struct {
+	op    string
+	cause string
+	err   error
+}
+
+func (e *storeError) Error() string { return "failed to " + e.op + ": " + e.cause }
+
+// Unwrap exposes ErrStorage, and ErrCorrupt or ErrNoSpace where they apply;
+// the Badger error itself stays hidden so that its text cannot leak through
+// %v or errors.Unwrap chains.
+func (e *storeError) Unwrap() []error {
+	errs := []error{ErrStorage}
+	if e.cause == "stored data is damaged" {
+		errs = append(errs, ErrCorrupt)
+	}
+	if errors.Is(e.err, syscall.ENOSPC) {
+		errs = append(errs, ErrNoSpace)
+	}
+	return errs
+}
+
+func classify(err error) string {
+	msg := strings.ToLower(err.Error())
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk is full"
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return "permission denied"
+	case errors.Is(err, badger.ErrTxnTooBig):
+		return "transaction too large"
+	case strings.Contains(msg, "checksum"), strings.Contains(msg, "corrupt"), strings.Contains(msg, "invalid"),
+		strings.Contains(msg, "magic"), strings.Contains(msg, "unexpected eof"), strings.Contains(msg, "truncate"),
+		strings.Contains(msg, "manifest"), strings.Contains(msg, "out of range"), strings.Contains(msg, "bad "):
+		return "stored data is damaged"
+	default:
+		return "storage error"
+	}
+}
+
+// quietLogger drops Badger's informational chatter. Warnings and errors are
+// dropped too: they can quote keys, and the caller sees every failure that
+// matters as a returned error.
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...interface{})   {}
+func (quietLogger) Warningf(string, ...interface{}) {}
+func (quietLogger) Infof(string, ...interface{})    {}
+func (quietLogger) Debugf(string, ...interface{})   {}
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func u32(v uint32) []byte {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], v)
+	return b[:]
+}
+
+// IsDatabaseDir reports whether dir already holds a Badger database.
+func IsDatabaseDir(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "MANIFEST"))
+	return err == nil
+}

@@ -50,15 +50,12 @@ func newLineIndex(data []byte) *lineIndex {
 				path = append(path, string(k.Data))
 				n, isArray := arrays[joinPath(path)]
 				switch {
-				case isArray && it.IsLast() && e.Kind == unstable.ArrayTable:
+				case it.IsLast() && e.Kind == unstable.ArrayTable:
 					arrays[joinPath(path)] = n + 1
 					path = append(path, strconv.Itoa(n))
 				case isArray:
 					// A header below an array table refers to its latest entry.
 					path = append(path, strconv.Itoa(n-1))
-				case it.IsLast() && e.Kind == unstable.ArrayTable:
-					arrays[joinPath(path)] = 1
-					path = append(path, "0")
 				}
 				ix.record(path, line)
 			}

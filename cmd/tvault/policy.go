@@ -65,7 +65,8 @@ func (e *env) checkPolicy(path string) error {
 		for _, pr := range ps {
 			fmt.Fprintf(e.stderr, "%s:%s\n", path, problemLine(pr))
 		}
-		return usageError{fmt.Sprintf("%s has %d problem%s", path, len(ps), plural(len(ps)))}
+		return withHint(usageError{fmt.Sprintf("%s has %d problem%s", path, len(ps), plural(len(ps)))},
+			"fix each line above, then run 'tvault policy check' again")
 	}
 	if err != nil {
 		return usagef("%s: %v", path, err)
@@ -86,7 +87,8 @@ func (e *env) checkPolicy(path string) error {
 		fmt.Fprintf(e.stderr, "%s:%s\n", path, problemLine(pr))
 	}
 	if len(bad) > 0 {
-		return usageError{fmt.Sprintf("%s has %d problem%s", path, len(bad), plural(len(bad)))}
+		return withHint(usageError{fmt.Sprintf("%s has %d problem%s", path, len(bad), plural(len(bad)))},
+			"fix each line above, then run 'tvault policy check' again")
 	}
 	for _, w := range p.Warnings() {
 		fmt.Fprintf(e.stderr, "%s:%s (warning)\n", path, problemLine(w))

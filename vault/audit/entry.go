@@ -150,8 +150,8 @@ func decodeStrict(b []byte, v any) error {
 }
 
 // validate checks the rules of the package documentation, section
-// "Entries". With withSig, Sig must be a well-formed signature; without, it
-// must be empty. Errors name the field and never quote Detail.
+// "Entries". With withSig, Sig must also be a well-formed signature. Errors
+// name the field and never quote Detail.
 func (e *Entry) validate(withSig bool) error {
 	if e.Seq < 0 || e.Seq >= maxTreeSize {
 		return fmt.Errorf("seq %d out of range", e.Seq)
@@ -182,14 +182,10 @@ func (e *Entry) validate(withSig bool) error {
 	if err := checkDetail(e.Detail); err != nil {
 		return fmt.Errorf("detail: %v", err)
 	}
-	if !withSig {
-		if e.Sig != "" {
-			return errors.New("sig is set before signing")
+	if withSig {
+		if _, err := decodeSig(e.Sig); err != nil {
+			return err
 		}
-		return nil
-	}
-	if _, err := decodeSig(e.Sig); err != nil {
-		return err
 	}
 	return nil
 }

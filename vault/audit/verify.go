@@ -352,19 +352,19 @@ type exportReader struct {
 	buf  []byte // scratch for canonical re-encoding
 }
 
-// next returns the next line, or nil at the end of the input.
-func (x *exportReader) next() ([]byte, error) {
+// next returns the next line, or false at the end of the input.
+func (x *exportReader) next() ([]byte, bool, error) {
 	if !x.sc.Scan() {
 		if err := x.sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				return nil, tamperf(-1, x.line+1, "line %d: longer than %d bytes", x.line+1, maxLine)
+				return nil, false, tamperf(-1, x.line+1, "line %d: longer than %d bytes", x.line+1, maxLine)
 			}
-			return nil, err
+			return nil, false, err
 		}
-		return nil, nil
+		return nil, false, nil
 	}
 	x.line++
-	return x.sc.Bytes(), nil
+	return x.sc.Bytes(), true, nil
 }
 
 // canonical checks that line is exactly what the encoder wrote.
@@ -385,11 +385,11 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 	x := &exportReader{sc: sc}
 
 	// Line 1: the header.
-	line, err := x.next()
+	line, ok, err := x.next()
 	if err != nil {
 		return Summary{}, err
 	}
-	if line == nil {
+	if !ok {
 		return Summary{}, tamperf(-1, 1, "export is empty")
 	}
 	var hdr headerJSON
@@ -432,10 +432,10 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 	sum := Summary{TreeSize: hdr.TreeSize, Filtered: filtered}
 
 	// Line 2: the keys.
-	if line, err = x.next(); err != nil {
+	if line, ok, err = x.next(); err != nil {
 		return Summary{}, err
 	}
-	if line == nil {
+	if !ok {
 		return Summary{}, tamperf(-1, 2, "keys missing")
 	}
 	var keys keysJSON
@@ -464,10 +464,10 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 		mismatchLine int
 	)
 	for {
-		if line, err = x.next(); err != nil {
+		if line, ok, err = x.next(); err != nil {
 			return Summary{}, c.fail(err)
 		}
-		if line == nil {
+		if !ok {
 			return Summary{}, c.fail(tamperf(-1, x.line+1, "checkpoint missing"))
 		}
 		if bytes.HasPrefix(line, checkpointPrefix) {
@@ -588,10 +588,10 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 			return Summary{}, tamperf(-1, x.line, "checkpoint: root does not match entries")
 		}
 	}
-	if line, err = x.next(); err != nil {
+	if _, ok, err = x.next(); err != nil {
 		return Summary{}, err
 	}
-	if line != nil {
+	if ok {
 		return Summary{}, tamperf(-1, x.line, "line %d: data after the checkpoint", x.line)
 	}
 	sum.Root, sum.Signer, sum.SignerKey = cp.Root, cp.Signer, key

@@ -4,6 +4,7 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -128,7 +129,7 @@ func (r *dekRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, 
 		Args: []string{r.blobID},
 		Body: aead.Seal(nil, nonce, fileKey, nil),
 	}
-	return []*age.Stanza{s}, []string{fmt.Sprintf("%x", label)}, nil
+	return []*age.Stanza{s}, []string{hex.EncodeToString(label)}, nil
 }
 
 // dekIdentity unwraps file keys wrapped by a dekRecipient.

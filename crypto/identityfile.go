@@ -309,7 +309,9 @@ type lazyScryptIdentity struct {
 
 var _ age.Identity = (*lazyScryptIdentity)(nil)
 
-var digitsRe = regexp.MustCompile(`^[1-9][0-9]{0,1}$`)
+// workFactorRe matches a canonical work factor of one or two digits, as age
+// requires (no leading zero); anything longer is far above any maximum.
+var workFactorRe = regexp.MustCompile(`^[1-9][0-9]?$`)
 
 func (i *lazyScryptIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	fileKey, err := i.unwrap(stanzas)
@@ -331,12 +333,13 @@ func (i *lazyScryptIdentity) unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	// Check the work factor before asking for a passphrase, and without
 	// quoting the stanza: age quotes a malformed work factor verbatim.
 	s := stanzas[0]
-	if len(s.Args) != 2 || !digitsRe.MatchString(s.Args[1]) {
+	if len(s.Args) != 2 || !workFactorRe.MatchString(s.Args[1]) {
 		return nil, notIdentity("identity file has a malformed scrypt stanza")
 	}
 	logN, _ := strconv.Atoi(s.Args[1])
 	if logN > i.maxWorkFactor {
-		return nil, notIdentity("identity file's scrypt work factor %d is above the maximum of %d", logN, i.maxWorkFactor)
+		// Not ErrNotIdentityFile: it may well be one, just too costly to open.
+		return nil, fmt.Errorf("identity file's scrypt work factor %d is above the maximum of %d", logN, i.maxWorkFactor)
 	}
 
 	if i.passphrase == nil {

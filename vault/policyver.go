@@ -160,7 +160,6 @@ func (v *Vault) policyAt(t *store.Txn, version int64) (*policy.Policy, error) {
 	return pv.policy, nil
 }
 
-
 // ShowPolicy returns the policy in force and its version, and records that
 // it was read.
 func (v *Vault) ShowPolicy() ([]byte, int64, error) {

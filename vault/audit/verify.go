@@ -133,13 +133,15 @@ func (kr *keyring) open(msg []byte) (Checkpoint, string, error) {
 }
 
 // checker runs the per-entry checks shared by VerifyExport and VerifyLog.
-// Signatures are verified in batches on all CPUs; the error reported is
-// always that of the first bad entry, as if checked one by one.
+// Signatures are verified in batches on all CPUs while the caller goes on
+// reading; the error reported is always that of the first bad entry, as if
+// entries were checked one by one.
 type checker struct {
 	kr      *keyring
-	batch   int
+	batch   int // jobs per batch
 	workers int
-	jobs    []sigJob
+	cur     []sigJob
+	pending []*sigBatch // dispatched, in entry order
 }
 
 type sigJob struct {
@@ -150,31 +152,102 @@ type sigJob struct {
 	sig  []byte
 }
 
+// sigBatch is a batch being verified by workers, each on a contiguous
+// chunk, each recording the index of the first bad signature in its chunk.
+type sigBatch struct {
+	jobs     []sigJob
+	firstBad []int
+	wg       sync.WaitGroup
+}
+
+// maxPending bounds the batches in flight, and so the memory held.
+const maxPending = 2
+
 func newChecker(kr *keyring, batch int) *checker {
 	w := runtime.NumCPU()
 	if batch <= 0 {
-		batch = 512 * w
+		batch = 256 * w
 	}
 	return &checker{kr: kr, batch: batch, workers: w}
 }
 
 // entry checks that e's key is listed under its actor's name and queues its
-// signature. Errors before the signature check come back at once; the
-// caller must flush before reporting them, so that an earlier entry's bad
-// signature takes precedence.
+// signature. An error about a later entry must go through fail, so that an
+// earlier entry's bad signature takes precedence.
 func (c *checker) entry(e *Entry, line int) error {
 	if !c.kr.listed(e.Actor, e.ActorKey) {
-		return tamperf(e.Seq, line, "entry %d: key %s is not listed for %s", e.Seq, e.ActorKey, e.Actor)
+		return c.fail(tamperf(e.Seq, line, "entry %d: key %s is not listed for %s", e.Seq, e.ActorKey, e.Actor))
 	}
 	sig, err := decodeSig(e.Sig)
 	if err != nil {
-		return tamperf(e.Seq, line, "entry %d: %v", e.Seq, err)
+		return c.fail(tamperf(e.Seq, line, "entry %d: %v", e.Seq, err))
 	}
-	c.jobs = append(c.jobs, sigJob{seq: e.Seq, line: line, pub: c.kr.pubs[e.ActorKey], msg: e.SignedBytes(), sig: sig})
-	if len(c.jobs) >= c.batch {
-		return c.flush()
+	c.cur = append(c.cur, sigJob{seq: e.Seq, line: line, pub: c.kr.pubs[e.ActorKey], msg: e.SignedBytes(), sig: sig})
+	if len(c.cur) < c.batch {
+		return nil
+	}
+	c.dispatch()
+	if len(c.pending) > maxPending {
+		oldest := c.pending[0]
+		c.pending = c.pending[1:]
+		if err := oldest.wait(); err != nil {
+			c.flush() // let the other batches finish before returning
+			return err
+		}
 	}
 	return nil
+}
+
+// dispatch starts verifying the current batch.
+func (c *checker) dispatch() {
+	if len(c.cur) == 0 {
+		return
+	}
+	sb := &sigBatch{jobs: c.cur}
+	c.cur = make([]sigJob, 0, c.batch)
+	w := min(c.workers, (len(sb.jobs)+63)/64)
+	chunk := (len(sb.jobs) + w - 1) / w
+	sb.firstBad = make([]int, w)
+	for i := range w {
+		lo, hi := i*chunk, min((i+1)*chunk, len(sb.jobs))
+		sb.firstBad[i] = -1
+		sb.wg.Go(func() {
+			for j := lo; j < hi; j++ {
+				if !ed25519.Verify(sb.jobs[j].pub, sb.jobs[j].msg, sb.jobs[j].sig) {
+					sb.firstBad[i] = j
+					return
+				}
+			}
+		})
+	}
+	c.pending = append(c.pending, sb)
+}
+
+// wait waits for the batch and returns its first bad signature.
+func (sb *sigBatch) wait() error {
+	sb.wg.Wait()
+	// Chunks are contiguous and in order: the first chunk with a failure
+	// holds the first bad entry.
+	for _, j := range sb.firstBad {
+		if j >= 0 {
+			return tamperf(sb.jobs[j].seq, sb.jobs[j].line, "entry %d: signature does not verify", sb.jobs[j].seq)
+		}
+	}
+	return nil
+}
+
+// flush verifies everything queued and returns the first failure. No
+// verification is running when it returns.
+func (c *checker) flush() error {
+	c.dispatch()
+	var first error
+	for _, sb := range c.pending {
+		if err := sb.wait(); err != nil && first == nil {
+			first = err
+		}
+	}
+	c.pending = c.pending[:0]
+	return first
 }
 
 // fail returns err unless an entry queued before it has a bad signature.
@@ -183,40 +256,6 @@ func (c *checker) fail(err error) error {
 		return ferr
 	}
 	return err
-}
-
-// flush verifies the queued signatures and returns the first failure.
-func (c *checker) flush() error {
-	jobs := c.jobs
-	c.jobs = c.jobs[:0]
-	if len(jobs) == 0 {
-		return nil
-	}
-	w := min(c.workers, (len(jobs)+63)/64)
-	chunk := (len(jobs) + w - 1) / w
-	firstBad := make([]int, w)
-	var wg sync.WaitGroup
-	for i := range w {
-		lo, hi := i*chunk, min((i+1)*chunk, len(jobs))
-		firstBad[i] = -1
-		wg.Go(func() {
-			for j := lo; j < hi; j++ {
-				if !ed25519.Verify(jobs[j].pub, jobs[j].msg, jobs[j].sig) {
-					firstBad[i] = j
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	// Chunks are contiguous and in order: the first chunk with a failure
-	// holds the first bad entry.
-	for _, j := range firstBad {
-		if j >= 0 {
-			return tamperf(jobs[j].seq, jobs[j].line, "entry %d: signature does not verify", jobs[j].seq)
-		}
-	}
-	return nil
 }
 
 // tree recomputes a Merkle tree from its leaf hashes in order, keeping only
@@ -525,7 +564,7 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 			return Summary{}, c.fail(err)
 		}
 		if err := c.entry(&e, x.line); err != nil {
-			return Summary{}, c.fail(err)
+			return Summary{}, err
 		}
 		if filtered {
 			root, ok := proofRoot(proof, hdr.TreeSize, seq, h)
@@ -637,7 +676,7 @@ func (l *Log) VerifyLog(b Backend, keys []KeyInfo) (Summary, error) {
 			return Summary{}, c.fail(err)
 		}
 		if err := c.entry(&e, 0); err != nil {
-			return Summary{}, c.fail(err)
+			return Summary{}, err
 		}
 		hashes, err := t.add(tlog.RecordHash(leaf))
 		if err != nil {

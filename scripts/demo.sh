@@ -1,0 +1,126 @@
+#!/bin/sh
+# make demo: a complete scenario on an embedded vault in a temporary folder.
+# A team of five (admin, researcher, analyst, two lawyers) sets up a vault
+# with the example policy, seals three interviews, and reads them back as
+# each role may. Identities use tvault's real defaults (post-quantum keys,
+# passphrase at age's scrypt work factor), so each step takes about a second.
+set -eu
+TVAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+EXAMPLES=$(cd "$(dirname "$0")/.." && pwd)/examples
+DEMO=$(mktemp -d "${TMPDIR:-/tmp}/tvault-demo.XXXXXX")
+trap 'rm -rf "$DEMO"' EXIT
+cd "$DEMO"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
+# expect CODE CMD...: runs a command that must fail with exit CODE.
+expect() {
+	want=$1; shift
+	printf '$ %s\n' "$*"
+	set +e; "$@"; got=$?; set -e
+	if [ "$got" != "$want" ]; then echo "demo: expected exit $want, got $got" >&2; exit 1; fi
+	echo "(exit $got, as expected)"
+}
+tvault() { "$TVAULT" "$@"; }
+
+export TVAULT_VAULT="$DEMO/vault"
+printf 'demo passphrase — use a real one\n' > pass
+export TVAULT_PASSPHRASE_FILE="$DEMO/pass"
+
+step "Each member makes an identity (post-quantum by default; mykola's laptop uses a classic key)"
+for m in admin-kyiv olena iryna taras; do
+	tvault keygen -o "$m.age" > "$m.card"
+done
+tvault keygen -o mykola.age --classic > mykola.card
+cat olena.card | cut -c1-80
+
+step "The admin writes the policy from the example and the members' cards"
+sed '/^\[\[members\]\]/,$d' "$EXAMPLES/policy.toml" > policy.toml
+for pair in admin-kyiv:admin olena:researcher mykola:analyst iryna:legal taras:legal; do
+	name=${pair%%:*}; role=${pair#*:}
+	printf '\n[[members]]\nname = "%s"\nroles = ["%s"]\n' "$name" "$role" >> policy.toml
+	cat "$name.card" >> policy.toml
+done
+run tvault policy check policy.toml
+
+step "The admin creates the vault: slot keys for each class, wrapped to their holders"
+run tvault init --policy policy.toml -i admin-kyiv.age
+
+step "Olena fills in three interview forms in the field"
+mkdir -p i1 i2 i3
+cp "$EXAMPLES/form.toml" i1/form.toml
+echo "Redacted transcript: my son was taken at the filtration point..." > i1/transcript-redacted.txt
+head -c 48000000 /dev/urandom > i1/interview.opus   # ~50 minutes of Opus audio
+echo "(scan of a signed consent form)" > i1/consent-form.jpg
+echo "Повний транскрипт: Олена Петренко, мати Петра Петренка" > i1/transcript-full.txt
+cat > i2/form.toml <<'FORM'
+[public]
+category = "pow"
+region = "Zaporizhzhia oblast"
+interviewed = "2024-06"
+language = "uk"
+topics = ["torture", "incommunicado"]
+
+[testimony]
+summary = "Held for 14 months; describes interrogations and the lack of medical care."
+files = ["transcript-redacted.txt"]
+
+[identity]
+interviewee = "Андрій Коваль"
+unit = "(withheld)"
+files = ["transcript-full.txt"]
+FORM
+echo "Redacted: I was held in a basement for the first weeks..." > i2/transcript-redacted.txt
+echo "Full: Андрій Коваль, born 1990, captured near..." > i2/transcript-full.txt
+cat > i3/form.toml <<'FORM'
+[public]
+category = "missing-family"
+region = "Kharkiv oblast"
+interviewed = "2024-07"
+language = "ru"
+topics = ["enforced-disappearance"]
+
+[testimony]
+summary = "Brother disappeared after a checkpoint in March 2022."
+
+[identity]
+interviewee = "Ирина Сидоренко"
+missing_person = "Олег Сидоренко"
+FORM
+
+step "Olena seals all three in one call (the bulk path); each id prints on its own line"
+printf '$ tvault seal i1/form.toml i2/form.toml i3/form.toml -i olena.age\n'
+tvault seal i1/form.toml i2/form.toml i3/form.toml -i olena.age | tee ids
+R1=$(sed -n 1p ids); R2=$(sed -n 2p ids)
+
+step "Her laptop cannot read back what she sealed"
+expect 3 tvault open "$R1" -o olena-out -i olena.age
+
+step "Anyone on the team lists the public, redacted metadata"
+run tvault list -i mykola.age
+run tvault list --where region="Kharkiv oblast" --where topics=incommunicado -i mykola.age
+
+step "Mykola (analyst) opens the testimony; the identity class is skipped"
+run tvault open "$R1" -o mykola-out -i mykola.age --purpose "pattern analysis, filtration sites"
+ls -l mykola-out/testimony
+
+step "Asking for the identity class outright is denied and logged"
+expect 3 tvault open "$R1" --class identity -o mykola-id -i mykola.age
+
+step "Iryna (legal) unmasks the interviewee for a filing"
+run tvault open "$R2" -o iryna-out -i iryna.age --purpose "ICC filing preparation"
+cat iryna-out/identity/fields.json
+run tvault cat "$R1" testimony/interview.opus --offset 1000000 --length 16 -i iryna.age | od -An -tx1 | head -2
+
+step "Taras (legal) exports the audit log; anyone can verify it offline"
+run tvault audit export -o audit.jsonl -i taras.age
+run tvault audit verify audit.jsonl
+grep -c '"outcome":"denied"' audit.jsonl | sed 's/^/denied attempts on record: /'
+run tvault audit checkpoint -o checkpoint.txt -i taras.age
+cat checkpoint.txt
+
+step "A tampered export is caught"
+sed 's/"outcome":"denied"/"outcome":"ok"/' audit.jsonl > tampered.jsonl
+expect 4 tvault audit verify tampered.jsonl
+
+step "Done: the vault was in $DEMO and is now removed"

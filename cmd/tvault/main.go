@@ -88,6 +88,7 @@ func newApp(e *env) *cli.App {
 			openCommand(e),
 			catCommand(e),
 			auditCommand(e),
+			checkCommand(e),
 		},
 		CommandNotFound: func(_ *cli.Context, name string) {},
 	}

@@ -226,6 +226,7 @@ func (v *Vault) sealOne(m policy.Member, cf checkedForm, rings map[string]*keyri
 		cleanup()
 		return res, err
 	}
+	v.failpoint("seal-after-chunks")
 	err = v.st.Update(func(t *store.Txn) error {
 		for class, w := range wraps {
 			if err := t.PutDEK(id, class, w); err != nil {
@@ -254,6 +255,7 @@ func (v *Vault) sealOne(m policy.Member, cf checkedForm, rings map[string]*keyri
 		cleanup()
 		return res, err
 	}
+	v.failpoint("seal-after-commit")
 	return res, nil
 }
 

@@ -39,6 +39,10 @@ type Options struct {
 	// Progress, if set, is told how many attachment bytes each seal will
 	// read and is called as they are read.
 	Progress ProgressFunc
+	// Failpoint, if set, is called at named points of an operation
+	// ("seal-after-chunks", "seal-after-commit"), so that crash tests can
+	// stop the process exactly there.
+	Failpoint func(name string)
 }
 
 // ProgressFunc receives progress of a long operation: total bytes expected
@@ -89,6 +93,12 @@ func (v *Vault) now() time.Time {
 		return v.opts.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+func (v *Vault) failpoint(name string) {
+	if v.opts.Failpoint != nil {
+		v.opts.Failpoint(name)
+	}
 }
 
 // ID returns the vault's id.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/tvault/tvault/vault"
 )
@@ -17,6 +18,15 @@ func (e *env) openVault(c *cli.Context, opts vault.Options) (*vault.Vault, error
 	id, err := e.loadIdentity(c)
 	if err != nil {
 		return nil, err
+	}
+	if fp := e.getenv("TVAULT_FAILPOINT"); fp != "" {
+		opts.Failpoint = func(name string) {
+			if name == fp {
+				// A crash test asked to die here, as a power cut would.
+				_ = unix.Kill(unix.Getpid(), unix.SIGKILL)
+				select {}
+			}
+		}
 	}
 	return vault.Open(dir, id, opts)
 }

@@ -122,7 +122,7 @@ type leafJSON struct {
 func ParseLeaf(b []byte) (Entry, error) {
 	var j leafJSON
 	if err := decodeStrict(b, &j); err != nil {
-		return Entry{}, fmt.Errorf("malformed entry: %v", err)
+		return Entry{}, fmt.Errorf("malformed entry: %s", jsonProblem(err))
 	}
 	if j.Format != EntryFormat {
 		return Entry{}, fmt.Errorf("unsupported entry format %q", j.Format)
@@ -358,10 +358,16 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// truncate shortens untrusted text quoted in an error message.
+// truncate shortens untrusted text quoted in an error message, at a
+// character boundary.
 func truncate(s string) string {
-	if len(s) <= 64 {
+	const limit = 64
+	if len(s) <= limit {
 		return s
 	}
-	return s[:64] + "…"
+	i := limit
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }

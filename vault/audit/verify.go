@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -431,40 +433,8 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 	if !ok {
 		return Summary{}, tamperf(-1, 1, "export is empty")
 	}
-	var hdr headerJSON
-	if err := decodeStrict(line, &hdr); err != nil {
-		return Summary{}, tamperf(-1, 1, "line 1: not an audit export header: %v", err)
-	}
-	if hdr.Version != ExportFormat {
-		return Summary{}, tamperf(-1, 1, "line 1: unsupported export format %d", hdr.Version)
-	}
-	if err := checkOrigin(hdr.Origin); err != nil {
-		return Summary{}, tamperf(-1, 1, "line 1: %v", err)
-	}
-	if hdr.TreeSize < 0 || hdr.TreeSize > maxTreeSize {
-		return Summary{}, tamperf(-1, 1, "line 1: tree size %d out of range", hdr.TreeSize)
-	}
-	var opts ExportOptions
-	if f := hdr.Filter; f != nil {
-		opts.Record, opts.Actor = f.Record, f.Actor
-		for _, t := range []struct {
-			s   string
-			dst *time.Time
-		}{{f.Since, &opts.Since}, {f.Until, &opts.Until}} {
-			if t.s != "" {
-				if *t.dst, err = parseTime(t.s); err != nil {
-					return Summary{}, tamperf(-1, 1, "line 1: filter: %v", err)
-				}
-			}
-		}
-		if err := opts.check(); err != nil {
-			return Summary{}, tamperf(-1, 1, "line 1: %v", err)
-		}
-		if !opts.filtered() {
-			return Summary{}, tamperf(-1, 1, "line 1: empty filter")
-		}
-	}
-	if err := x.canonical(line, -1, func(b []byte) []byte { return appendHeaderLine(b, hdr.Origin, hdr.TreeSize, opts) }); err != nil {
+	hdr, opts, err := parseHeader(line)
+	if err != nil {
 		return Summary{}, err
 	}
 	filtered := opts.filtered()
@@ -479,7 +449,7 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 	}
 	var keys keysJSON
 	if err := decodeStrict(line, &keys); err != nil {
-		return Summary{}, tamperf(-1, 2, "line 2: not a keys line: %v", err)
+		return Summary{}, tamperf(-1, 2, "line 2: not a keys line: %s", jsonProblem(err))
 	}
 	kr, err := newKeyring(keys.Keys)
 	if err != nil {
@@ -514,7 +484,7 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 		}
 		var ej entryJSON
 		if err := decodeStrict(line, &ej); err != nil {
-			return Summary{}, c.fail(tamperf(-1, x.line, "line %d: not an entry or checkpoint: %v", x.line, err))
+			return Summary{}, c.fail(tamperf(-1, x.line, "line %d: not an entry or checkpoint: %s", x.line, jsonProblem(err)))
 		}
 		seq := ej.Seq
 		// Order first: "entry 18 missing" says more than anything about 19.
@@ -592,7 +562,7 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 	// The checkpoint.
 	var cj checkpointJSON
 	if err := decodeStrict(line, &cj); err != nil {
-		return Summary{}, tamperf(-1, x.line, "line %d: malformed checkpoint line: %v", x.line, err)
+		return Summary{}, tamperf(-1, x.line, "line %d: malformed checkpoint line: %s", x.line, jsonProblem(err))
 	}
 	if err := x.canonical(line, -1, func(b []byte) []byte { return appendCheckpointLine(b, []byte(cj.Checkpoint)) }); err != nil {
 		return Summary{}, err
@@ -635,6 +605,64 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 	}
 	sum.Root, sum.Signer, sum.SignerKey = cp.Root, cp.Signer, key
 	return sum, nil
+}
+
+// parseHeader parses and checks an export's first line and returns it with
+// the filter it states.
+func parseHeader(line []byte) (headerJSON, ExportOptions, error) {
+	var hdr headerJSON
+	var opts ExportOptions
+	if err := decodeStrict(line, &hdr); err != nil {
+		return hdr, opts, tamperf(-1, 1, "line 1: not an audit export header: %s", jsonProblem(err))
+	}
+	if hdr.Version != ExportFormat {
+		return hdr, opts, tamperf(-1, 1, "line 1: unsupported export format %d", hdr.Version)
+	}
+	if err := checkOrigin(hdr.Origin); err != nil {
+		return hdr, opts, tamperf(-1, 1, "line 1: %v", err)
+	}
+	if hdr.TreeSize < 0 || hdr.TreeSize > maxTreeSize {
+		return hdr, opts, tamperf(-1, 1, "line 1: tree size %d out of range", hdr.TreeSize)
+	}
+	if f := hdr.Filter; f != nil {
+		opts.Record, opts.Actor = f.Record, f.Actor
+		var err error
+		if f.Since != "" {
+			if opts.Since, err = parseTime(f.Since); err != nil {
+				return hdr, opts, tamperf(-1, 1, "line 1: filter: %v", err)
+			}
+		}
+		if f.Until != "" {
+			if opts.Until, err = parseTime(f.Until); err != nil {
+				return hdr, opts, tamperf(-1, 1, "line 1: filter: %v", err)
+			}
+		}
+		if err := opts.check(); err != nil {
+			return hdr, opts, tamperf(-1, 1, "line 1: %v", err)
+		}
+		if !opts.filtered() {
+			return hdr, opts, tamperf(-1, 1, "line 1: empty filter")
+		}
+	}
+	if enc := appendHeaderLine(nil, hdr.Origin, hdr.TreeSize, opts); !bytes.Equal(enc[:len(enc)-1], line) {
+		return hdr, opts, tamperf(-1, 1, "line 1 is not in canonical form")
+	}
+	return hdr, opts, nil
+}
+
+// jsonProblem describes a decoding error without Go type names.
+func jsonProblem(err error) string {
+	var typ *json.UnmarshalTypeError
+	switch msg := err.Error(); {
+	case strings.HasPrefix(msg, "json: unknown field "):
+		return "unknown field " + truncate(strings.TrimPrefix(msg, "json: unknown field "))
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("field %q has the wrong type", truncate(typ.Field))
+	case errors.As(err, &typ):
+		return "not a JSON object"
+	default:
+		return "malformed JSON"
+	}
 }
 
 // VerifyLog checks the vault's own log as VerifyExport checks an

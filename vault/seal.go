@@ -1,19 +1,15 @@
 package vault
 
 import (
-	"bufio"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"filippo.io/age"
@@ -321,17 +317,20 @@ func (v *Vault) sealFile(dek []byte, blobID string, ff FormFile, prog *progress)
 		return att, BlobRef{}, err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(512)
-	att.MediaType = mediaType(ff.Name, head)
-	sum := sha256.New()
-	src := &countingReader{r: br, h: sum, prog: prog}
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	att.MediaType = mediaType(ff.Name, head[:n])
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return att, BlobRef{}, err
+	}
+	src := newHashingReader(f, prog)
+	defer src.Close()
 	ref, err := v.encryptBlob(dek, blobID, src)
 	if err != nil {
 		return att, ref, err
 	}
 	att.Size = src.n
-	att.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	att.SHA256 = hex.EncodeToString(src.Sum())
 	return att, ref, nil
 }
 
@@ -352,8 +351,7 @@ func (v *Vault) encryptBlob(dek []byte, blobID string, src io.Reader) (BlobRef, 
 		bw.Abort()
 		return BlobRef{}, err
 	}
-	buf := make([]byte, 256<<10)
-	if _, err := io.CopyBuffer(aw, src, buf); err != nil {
+	if _, err := io.Copy(aw, src); err != nil {
 		bw.Abort()
 		return BlobRef{}, err
 	}
@@ -366,23 +364,6 @@ func (v *Vault) encryptBlob(dek []byte, blobID string, src io.Reader) (BlobRef, 
 	}
 	s := bw.Sum()
 	return BlobRef{ID: blobID, Size: bw.Size(), SHA256: hex.EncodeToString(s[:])}, nil
-}
-
-type countingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	n    int64
-	prog *progress
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if n > 0 {
-		c.h.Write(p[:n])
-		c.n += int64(n)
-		c.prog.add(int64(n))
-	}
-	return n, err
 }
 
 func mediaType(name string, head []byte) string {
@@ -421,4 +402,3 @@ func (p *progress) add(n int64) {
 	p.fn(p.done, p.total)
 }
 
-var _ = sort.Strings

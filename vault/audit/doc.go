@@ -80,10 +80,10 @@
 // accept no extension lines, no leading zeros in the size, and only
 // signatures by listed keys.
 //
-// The same Ed25519 key signs entries, checkpoints and, elsewhere in tvault,
-// records; the messages cannot be confused: signed entry bytes begin with
-// '{"action":', a checkpoint text with its origin, which may not begin with
-// '{'.
+// A member's Ed25519 key signs both entries and checkpoints (and, elsewhere
+// in tvault, other messages); the two cannot be confused: signed entry
+// bytes begin with '{"action":', a checkpoint text with its origin, which
+// may not begin with '{'.
 //
 // # Export
 //
@@ -99,10 +99,12 @@
 //	{"tvault_audit_export":1,"origin":"tvault/…","tree_size":1234}
 //	{"tvault_audit_export":1,"origin":"tvault/…","tree_size":1234,"filter":{"record":"…","actor":"…","since":"…","until":"…"}}
 //
-// Line 2, the verification material: every key that signed an entry or the
-// checkpoint, under the name it signs as ("policy_versions" is omitted when
-// empty). A key may be listed under several names and a name with several
-// keys; the same (name, key) pair only once:
+// Line 2, the verification material: the member keys the vault vouches for
+// (normally every member of every policy version, with the versions that
+// list them; "policy_versions" is omitted when empty) and the key of any
+// non-member entry, each under the name it signs as. Every key that signed
+// an entry or the checkpoint is there. A key may be listed under several
+// names and a name with several keys; the same (name, key) pair only once:
 //
 //	{"keys":[{"name":"iryna","key":"ed25519:…","member":true,"policy_versions":[1,2]},…]}
 //

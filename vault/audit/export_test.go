@@ -117,6 +117,7 @@ func TestTamperedExports(t *testing.T) {
 		{"keys changed", with(1, string(appendKeysLine(nil, otherKeys))), "entry 0: key " + keyOf(iryna) + " is not listed for iryna"},
 		{"keys removed", join(g[:1], g[2:]), "line 2: not a keys line"},
 		{"header field added", with(0, strings.Replace(g[0], `}`, `,"note":"x"}`, 1)), "line 1: not an audit export header"},
+		{"header wrong type", with(0, strings.Replace(g[0], `"tree_size":12`, `"tree_size":"12"`, 1)), `line 1: not an audit export header: field "tree_size" has the wrong type`},
 		{"header version", with(0, strings.Replace(g[0], `:1,`, `:2,`, 1)), "unsupported export format 2"},
 		{"header made filtered", with(0, strings.Replace(g[0], `}`, `,"filter":{"record":"r1"}}`, 1)), "entry 0 does not match the export's filter"},
 		{"entry field added", with(entry(3), strings.Replace(g[entry(3)], `{"seq"`, `{"x":1,"seq"`, 1)), "line 6: not an entry or checkpoint"},
@@ -140,6 +141,9 @@ func TestTamperedExports(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %q, want it to contain %q", tc.name, err, tc.want)
+		}
+		if strings.Contains(err.Error(), "json:") || strings.Contains(err.Error(), "Go ") {
+			t.Errorf("%s: error %q shows Go internals", tc.name, err)
 		}
 	}
 }

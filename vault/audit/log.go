@@ -205,8 +205,11 @@ func (l *Log) Head(b Backend) (Checkpoint, error) {
 	if n == 0 && msg == nil {
 		return Checkpoint{}, ErrEmptyLog
 	}
-	if n <= 0 || n > maxTreeSize {
-		return Checkpoint{}, tamperf(-1, 0, "checkpoint: log size %d out of range", n)
+	if n == 0 {
+		return Checkpoint{}, tamperf(-1, 0, "checkpoint: the log has a checkpoint but no entries")
+	}
+	if n < 0 || n > maxTreeSize {
+		return Checkpoint{}, tamperf(-1, 0, "audit log size %d out of range", n)
 	}
 	if msg == nil {
 		return Checkpoint{}, tamperf(-1, 0, "checkpoint missing")

@@ -411,13 +411,19 @@ func (x *exportReader) next() ([]byte, bool, error) {
 // canonical checks that line is exactly what the encoder wrote.
 func (x *exportReader) canonical(line []byte, seq int64, encode func([]byte) []byte) error {
 	x.buf = encode(x.buf[:0])
-	if !bytes.Equal(x.buf[:len(x.buf)-1], line) { // the encoders end lines in '\n'
+	if !sameLine(x.buf, line) {
 		if seq >= 0 {
 			return tamperf(seq, x.line, "entry %d: line %d is not in canonical form", seq, x.line)
 		}
 		return tamperf(-1, x.line, "line %d is not in canonical form", x.line)
 	}
 	return nil
+}
+
+// sameLine reports whether line, as read without its line end, is the
+// encoder's output enc, which ends in '\n'.
+func sameLine(enc, line []byte) bool {
+	return len(enc) == len(line)+1 && bytes.Equal(enc[:len(line)], line)
 }
 
 func verifyExport(r io.Reader, batch int) (Summary, error) {
@@ -644,7 +650,7 @@ func parseHeader(line []byte) (headerJSON, ExportOptions, error) {
 			return hdr, opts, tamperf(-1, 1, "line 1: empty filter")
 		}
 	}
-	if enc := appendHeaderLine(nil, hdr.Origin, hdr.TreeSize, opts); !bytes.Equal(enc[:len(enc)-1], line) {
+	if !sameLine(appendHeaderLine(nil, hdr.Origin, hdr.TreeSize, opts), line) {
 		return hdr, opts, tamperf(-1, 1, "line 1 is not in canonical form")
 	}
 	return hdr, opts, nil

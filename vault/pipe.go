@@ -1,0 +1,126 @@
+package vault
+
+import (
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"io"
+)
+
+// hashingReader reads src on a goroutine of its own, hashing the plaintext
+// with SHA-256 there, and hands the bytes on through a fixed set of buffers.
+// Reading and hashing thus overlap with encryption on the caller's goroutine
+// (and with hashing and storing the ciphertext on the blob writer's), while
+// memory stays bounded at pipeBuffers × pipeBufferSize.
+type hashingReader struct {
+	full  chan []byte
+	free  chan []byte
+	done  chan struct{}
+	cur   []byte
+	spare []byte
+	err   error // the source's terminal error, set before full closes
+	n     int64
+	sum   hash.Hash
+	prog  *progress
+}
+
+const (
+	pipeBuffers    = 4
+	pipeBufferSize = 256 << 10
+)
+
+func newHashingReader(src io.Reader, prog *progress) *hashingReader {
+	r := &hashingReader{
+		full: make(chan []byte, pipeBuffers),
+		free: make(chan []byte, pipeBuffers),
+		done: make(chan struct{}),
+		sum:  sha256.New(),
+		prog: prog,
+	}
+	for range pipeBuffers {
+		r.free <- make([]byte, pipeBufferSize)
+	}
+	go r.fill(src)
+	return r
+}
+
+func (r *hashingReader) fill(src io.Reader) {
+	defer close(r.full)
+	for {
+		var b []byte
+		select {
+		case b = <-r.free:
+		case <-r.done:
+			return
+		}
+		n, err := io.ReadFull(src, b[:cap(b)])
+		if n > 0 {
+			r.sum.Write(b[:n])
+			select {
+			case r.full <- b[:n]:
+			case <-r.done:
+				return
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				err = io.EOF
+			}
+			r.err = err
+			return
+		}
+	}
+}
+
+func (r *hashingReader) Read(p []byte) (int, error) {
+	if len(r.cur) == 0 {
+		if r.spare != nil {
+			r.free <- r.spare[:cap(r.spare)]
+			r.spare = nil
+		}
+		b, ok := <-r.full
+		if !ok {
+			return 0, r.err
+		}
+		r.cur, r.spare = b, b
+		r.n += int64(len(b))
+		r.prog.add(int64(len(b)))
+	}
+	k := copy(p, r.cur)
+	r.cur = r.cur[k:]
+	return k, nil
+}
+
+// WriteTo hands whole buffers to w, saving a copy.
+func (r *hashingReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(r.cur) > 0 {
+			k, err := w.Write(r.cur)
+			total += int64(k)
+			r.cur = r.cur[k:]
+			if err != nil {
+				return total, err
+			}
+		}
+		_, err := r.Read(nil)
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// Close stops the reading goroutine. The reader must not be used after.
+func (r *hashingReader) Close() {
+	select {
+	case <-r.done:
+	default:
+		close(r.done)
+	}
+}
+
+// Sum returns the plaintext's SHA-256; valid once Read returned io.EOF.
+func (r *hashingReader) Sum() []byte { return r.sum.Sum(nil) }

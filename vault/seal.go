@@ -401,4 +401,3 @@ func (p *progress) add(n int64) {
 	p.done += n
 	p.fn(p.done, p.total)
 }
-

@@ -216,6 +216,10 @@ func (c *checker) members(p *Policy, doc map[string]any) {
 		if s, ok := c.required(t, path, subj, "name"); ok {
 			npath := at(path, "name")
 			c.checkName(npath, subj, "member", s)
+			if s == "unknown" {
+				// The audit log names non-members "unknown".
+				c.add(npath, subj, `"unknown" is reserved for identities that are not members: choose another name`)
+			}
 			if j, dup := names[s]; dup {
 				c.add(npath, subj, "defined twice (first at line %d)", c.lines.line("members", strconv.Itoa(j), "name"))
 			} else {

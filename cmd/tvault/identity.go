@@ -108,6 +108,10 @@ func (e *env) loadIdentity(c *cli.Context) (*tcrypto.Identity, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, withHint(fmt.Errorf("no identity file at %s", p), "create one with 'tvault keygen', or name yours with -i FILE")
 	}
+	var pe *tcrypto.PermissionError
+	if errors.As(err, &pe) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot use identity file %s: %w", p, err)
 	}

@@ -35,6 +35,13 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".data"))
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkteam":   cmdMkteam,
 			"mkform":   cmdMkform,
@@ -45,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"filemode": cmdFilemode,
 			"slice":    cmdSlice,
 			"code":     cmdCode,
+			"mkbig":    cmdMkbig,
 		},
 	})
 }
@@ -242,4 +250,14 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// mkbig NAME SIZE TEXT: a file of SIZE bytes made of TEXT repeated.
+func cmdMkbig(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: mkbig NAME SIZE TEXT")
+	}
+	size := int(parseSize(ts, args[1]))
+	b := bytes.Repeat([]byte(args[2]), size/len(args[2])+1)[:size]
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
 }

@@ -1,0 +1,198 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestNoPlaintextAtRest seals and opens records whose fields, attachment
+// contents and attachment file names carry a unique canary, then proves that
+// no file in the vault directory and no file in the temporary directory
+// holds the canary (in its content or its name), and that the vault's files
+// are private to their owner.
+func TestNoPlaintextAtRest(t *testing.T) {
+	// The umask is the process's, and cmd/tvault's main sets it to 077
+	// because Badger creates its files 0666 and its folders 0755 before the
+	// umask. Tests do not run main, so the test sets it itself (restored at
+	// the end; umask is process-wide, so this test must not run in
+	// parallel with others).
+	old := syscall.Umask(0o077)
+	t.Cleanup(func() { syscall.Umask(old) })
+
+	f := newFixture(t, 1)
+	out := f.mkdir("out")
+	// Every folder the test needs is made before TMPDIR changes: t.TempDir
+	// itself follows TMPDIR.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	if os.TempDir() != tmp {
+		t.Fatalf("os.TempDir() = %s, want %s", os.TempDir(), tmp)
+	}
+
+	var rb [8]byte
+	_, _ = rand.Read(rb[:])
+	canary := "canary" + hex.EncodeToString(rb[:])
+
+	example := f.exampleForm(canary) // canary in fields and contents
+	named := f.customForm(publicTOML+`
+[testimony]
+summary = "told by `+canary+`-witness"
+files = ["`+canary+`-interview.opus"]
+
+[identity]
+interviewee = "Ірина `+canary+`-name"
+files = ["passport-`+canary+`.jpg"]
+`, map[string][]byte{
+		canary + "-interview.opus":  append([]byte("OggS "), pseudoRandom(300<<10, 9)...),
+		"passport-" + canary + ".jpg": []byte("\xff\xd8\xff fake jpeg of " + canary + "-passport"),
+	})
+
+	var ids []string
+	f.as("olena", func(v *Vault) {
+		for _, r := range seal(t, v, example, named) {
+			ids = append(ids, r.ID)
+		}
+	})
+	f.as("iryna", func(v *Vault) {
+		if _, err := v.List(ListFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			if _, err := v.Show(id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Open(id, OpenOptions{Dir: filepath.Join(out, string(rune('a'+i))), Purpose: "review"}); err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := v.Cat(ids[1], "testimony", canary+"-interview.opus", &buf, CatOptions{Length: -1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Cat(ids[1], "identity", "passport-"+canary+".jpg", &buf, CatOptions{Offset: 3, Length: 20}); err != nil {
+			t.Fatal(err)
+		}
+		// A failed read names the attachment it was asked for; that must
+		// not reach the store either.
+		if err := v.Cat(ids[1], "identity", "missing-"+canary+".jpg", &buf, CatOptions{Length: -1}); err == nil {
+			t.Fatal("Cat of a missing attachment succeeded")
+		}
+		if _, err := v.Open(ids[0], OpenOptions{Dir: filepath.Join(out, "a")}); err == nil {
+			t.Fatal("a second Open into the same folder succeeded")
+		}
+	})
+	f.as("mykola", func(v *Vault) {
+		if _, err := v.Open(ids[1], OpenOptions{Dir: filepath.Join(out, "m")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Closing flushes the memtables into tables: every byte is in a file now.
+
+	// The detector works: the opened files do hold the canary, in names and
+	// in contents.
+	if n := countCanary(t, out, canary); n < 6 {
+		t.Fatalf("only %d opened files mention the canary: the search is broken", n)
+	}
+
+	for _, root := range []string{f.dir, tmp} {
+		if n := countCanary(t, root, canary); n != 0 {
+			t.Errorf("%d files below %s hold the canary", n, root)
+		}
+		for _, needle := range []string{"Олена Петренко", "Ірина", "interview.opus", "transcript-full.txt", "passport-"} {
+			if n := countCanary(t, root, needle); n != 0 {
+				t.Errorf("%d files below %s hold %q", n, root, needle)
+			}
+		}
+	}
+
+	modes(t, f.dir, 0o600, 0o700)
+	modes(t, out, 0o600, 0o700)
+}
+
+// countCanary counts the files below root whose name or content contains
+// needle, reporting each.
+func countCanary(t *testing.T, root, needle string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.Contains(d.Name(), needle) {
+			t.Logf("%s: the name holds %q", p, needle)
+			n++
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(needle)) {
+			t.Logf("%s holds %q", p, needle)
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk %s: %v", root, err)
+	}
+	return n
+}
+
+// modes asserts that every file below root (root included) has permission
+// file and every folder dir.
+func modes(t *testing.T, root string, file, dir fs.FileMode) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		want := file
+		if fi.IsDir() {
+			want = dir
+		} else if !fi.Mode().IsRegular() {
+			t.Errorf("%s is a %v, not a regular file", p, fi.Mode().Type())
+			return nil
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s is mode %04o, want %04o", p, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk %s: %v", root, err)
+	}
+}
+
+// TestOpenedFilesPrivate: what Open writes is 0600 in folders 0700 whatever
+// the umask, since a library caller may not have set one.
+func TestOpenedFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	t.Cleanup(func() { syscall.Umask(old) })
+	f := newFixture(t, 1)
+	var id string
+	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("perm"))[0].ID })
+	out := filepath.Join(f.mkdir("out"), "new")
+	f.as("iryna", func(v *Vault) {
+		if _, err := v.Open(id, OpenOptions{Dir: out}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, class := range []string{"testimony", "identity"} {
+		modes(t, filepath.Join(out, class), 0o600, 0o700)
+	}
+}

@@ -205,7 +205,8 @@ func ChunkCount(size int64) int {
 
 // readChunk calls fn with chunk n of blob id, which must be exactly want
 // bytes long. The slice is only valid during fn.
-func (s *Store) readChunk(id string, n, want int, fn func([]byte) error) error {
+func (s *Store) readChunk(id string, n, want int, fn func([]byte) error) (err error) {
+	defer recoverCorrupt(&err)
 	return s.db.View(func(t *badger.Txn) error {
 		item, err := t.Get(chunkKey(id, n))
 		if err == badger.ErrKeyNotFound {
@@ -317,7 +318,8 @@ type BlobInfo struct {
 }
 
 // EachBlob calls fn for every blob id that has chunks, in id order.
-func (s *Store) EachBlob(fn func(BlobInfo) error) error {
+func (s *Store) EachBlob(fn func(BlobInfo) error) (err error) {
+	defer recoverCorrupt(&err)
 	return s.db.View(func(t *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.PrefetchValues = false

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"golang.org/x/sys/unix"
 )
 
@@ -79,7 +80,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithNumVersionsToKeep(1).
 		WithCompactL0OnClose(true).
 		WithDetectConflicts(false).
-		WithChecksumVerificationMode(0).
+		// Verify table and block checksums when read, and each value's
+		// CRC: a flipped byte on disk is then ErrCorrupt, not garbage.
+		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true).
 		WithReadOnly(opts.ReadOnly)
 	wait := opts.LockWait
 	if wait == 0 {
@@ -87,7 +91,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		db, err := badger.Open(bo)
+		db, err := openRecovering(bo)
 		if err == nil {
 			return &Store{db: db}, nil
 		}
@@ -101,6 +105,21 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 }
 
+// openRecovering opens Badger, turning a panic on damaged files into ErrCorrupt.
+func openRecovering(bo badger.Options) (db *badger.DB, err error) {
+	defer recoverCorrupt(&err)
+	return badger.Open(bo)
+}
+
+// recoverCorrupt turns a panic inside Badger — which it raises on some
+// damaged files instead of returning an error — into ErrCorrupt, so that a
+// damaged vault is an integrity finding and never a crash.
+func recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("the database panicked on its own files: %w", ErrCorrupt)
+	}
+}
+
 func isLockError(err error) bool {
 	return errors.Is(err, syscall.EWOULDBLOCK) || strings.Contains(err.Error(), "Cannot acquire directory lock")
 }
@@ -111,14 +130,16 @@ func (s *Store) Close() error {
 }
 
 // View runs fn in a read-only transaction.
-func (s *Store) View(fn func(*Txn) error) error {
+func (s *Store) View(fn func(*Txn) error) (err error) {
+	defer recoverCorrupt(&err)
 	return s.db.View(func(t *badger.Txn) error { return fn(&Txn{t: t}) })
 }
 
 // Update runs fn in a read-write transaction and commits it durably if fn
 // returns nil. Nothing fn wrote is visible to anyone unless the commit
 // succeeds.
-func (s *Store) Update(fn func(*Txn) error) error {
+func (s *Store) Update(fn func(*Txn) error) (err error) {
+	defer recoverCorrupt(&err)
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	if err := fn(&Txn{t: txn}); err != nil {

@@ -119,7 +119,9 @@ func parseFormClass(source, class string, tbl map[string]any, dir string) (FormC
 				p = filepath.Join(dir, p)
 			}
 			name := filepath.Base(p)
-			if name == "fields.json" || strings.HasPrefix(name, ".") || !utf8.ValidString(name) || name == string(filepath.Separator) {
+			// The same rule open applies when writing the file back: a
+			// name it would refuse must not be sealed.
+			if !safeName(name) || !utf8.ValidString(name) {
 				return fc, inputErrorf(source, "[%s] attachment name %q is not allowed: rename the file", class, name)
 			}
 			if seen[name] {

@@ -235,9 +235,14 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 		if h, err = v.header(t, id); err != nil {
 			return err
 		}
-		want := opts.Classes
-		if len(want) == 0 {
-			want = h.ClassNames()
+		want := h.ClassNames()
+		if len(opts.Classes) > 0 {
+			want = nil
+			for _, c := range opts.Classes {
+				if !slices.Contains(want, c) {
+					want = append(want, c)
+				}
+			}
 		}
 		for _, c := range want {
 			part, ok := h.Class(c)
@@ -255,9 +260,33 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 	if err != nil {
 		return nil, v.failed("open", id, err)
 	}
+	defer func() {
+		for _, ca := range access {
+			clear(ca.dek)
+		}
+	}()
 	rep := &OpenReport{}
 	var entries []audit.Entry
 	detail := purposeDetail(opts.Purpose)
+	// Classes named outright must all be allowed: if one is denied, only
+	// the denials are recorded and nothing is opened.
+	if len(opts.Classes) > 0 {
+		var denied []*classAccess
+		for _, ca := range access {
+			if ca.dek == nil {
+				denied = append(denied, ca)
+			}
+		}
+		if len(denied) > 0 {
+			for _, ca := range denied {
+				entries = append(entries, audit.Entry{Action: "open", Record: id, Class: ca.part.Class, Outcome: "denied", Detail: ca.reason})
+			}
+			if err := v.auditAll(entries); err != nil {
+				return nil, err
+			}
+			return nil, &DeniedError{Member: m.Name, Action: "open class " + denied[0].part.Class, Reason: denied[0].reason}
+		}
+	}
 	for _, ca := range access {
 		if ca.dek == nil {
 			rep.Skipped = append(rep.Skipped, SkippedClass{Class: ca.part.Class, Reason: ca.reason})
@@ -269,10 +298,6 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 	if err := v.auditAll(entries); err != nil {
 		return nil, err
 	}
-	if len(opts.Classes) > 0 && len(rep.Skipped) > 0 {
-		s := rep.Skipped[0]
-		return nil, &DeniedError{Member: m.Name, Action: "open class " + s.Class, Reason: s.Reason}
-	}
 	if len(rep.Skipped) == len(access) {
 		return nil, &DeniedError{Member: m.Name, Action: "open record " + id, Reason: "they cannot decrypt any of its classes"}
 	}
@@ -281,7 +306,6 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 			continue
 		}
 		oc, err := v.writeClass(ca, opts.Dir)
-		clear(ca.dek)
 		if err != nil {
 			return rep, err
 		}
@@ -411,7 +435,8 @@ func writeAtomic(path string, fill func(io.Writer) error) (err error) {
 	return nil
 }
 
-// CatOptions selects a byte range of an attachment; Length < 0 means to the end.
+// CatOptions selects a byte range of an attachment. The zero value reads
+// the whole attachment; Length <= 0 means to the end.
 type CatOptions struct {
 	Offset  int64
 	Length  int64
@@ -467,7 +492,7 @@ func (v *Vault) Cat(id, class, name string, w io.Writer, opts CatOptions) error 
 		return &InputError{Msg: fmt.Sprintf("offset %d is outside the attachment (%d bytes)", opts.Offset, a.Size)}
 	}
 	detail := purposeDetail(opts.Purpose)
-	ranged := opts.Offset > 0 || opts.Length >= 0
+	ranged := opts.Offset > 0 || opts.Length > 0
 	if ranged {
 		detail = strings.TrimPrefix(fmt.Sprintf("%s; range %d+%d", detail, opts.Offset, opts.Length), "; ")
 	}
@@ -493,7 +518,7 @@ func (v *Vault) Cat(id, class, name string, w io.Writer, opts CatOptions) error 
 		return integrityErrorf("attachment %s: size does not match its manifest", ref.ID)
 	}
 	length := opts.Length
-	if length < 0 || opts.Offset+length > size {
+	if length <= 0 || opts.Offset+length > size {
 		length = size - opts.Offset
 	}
 	_, err = io.CopyBuffer(destWriter{w}, io.NewSectionReader(ra, opts.Offset, length), make([]byte, 64<<10))

@@ -143,6 +143,13 @@ func (v *Vault) header(t *store.Txn, id string) (*Header, error) {
 	if h.Vault != v.meta.ID {
 		return nil, integrityErrorf("record %s belongs to another vault", id)
 	}
+	// The signature only proves the header is whole; that its signer was a
+	// member allowed to seal is what makes it a record. Slot recipients are
+	// public, so without this anyone who can write to the vault directory
+	// could forge one.
+	if err := v.verifySealer(t, h); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/vault/store"
 )
 
@@ -23,6 +24,14 @@ func tamper(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
 	t.Helper()
 	if err := v.st.Update(fn); err != nil {
 		t.Fatalf("tamper: %v", err)
+	}
+}
+
+// peek reads stored values in a read-only transaction.
+func peek(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
+	t.Helper()
+	if err := v.st.View(fn); err != nil {
+		t.Fatalf("peek: %v", err)
 	}
 }
 
@@ -98,7 +107,7 @@ func TestTamperHeader(t *testing.T) {
 	})
 	v := f.open("iryna")
 	var other []byte // a valid header of another record, which no case touches
-	tamper(t, v, func(tx *store.Txn) (err error) { other, err = tx.Header(ids[len(ids)-1]); return err })
+	peek(t, v, func(tx *store.Txn) (err error) { other, err = tx.Header(ids[len(ids)-1]); return err })
 
 	cases := []struct {
 		name string
@@ -157,7 +166,7 @@ func TestTamperDEK(t *testing.T) {
 	})
 	v := f.open("iryna")
 	var otherWrap []byte // the valid testimony wrap of another record
-	tamper(t, v, func(tx *store.Txn) (err error) { otherWrap, err = tx.DEK(ids[len(ids)-1], "testimony"); return err })
+	peek(t, v, func(tx *store.Txn) (err error) { otherWrap, err = tx.DEK(ids[len(ids)-1], "testimony"); return err })
 
 	editShare := func(fn func(share []byte) []byte) func([]byte) []byte {
 		return func(raw []byte) []byte {
@@ -218,7 +227,7 @@ func TestTamperKeyring(t *testing.T) {
 
 	var orig, identityRing []byte
 	f.as("admin-kyiv", func(v *Vault) {
-		tamper(t, v, func(tx *store.Txn) (err error) {
+		peek(t, v, func(tx *store.Txn) (err error) {
 			if orig, err = tx.Keyring("testimony", 1); err != nil {
 				return err
 			}
@@ -391,6 +400,74 @@ func TestTamperBlob(t *testing.T) {
 		buf.Reset()
 		if err := v.Cat(twinID, "testimony", "twin.bin", &buf, CatOptions{Length: -1}); err != nil || !bytes.Equal(buf.Bytes(), files["twin.bin"]) {
 			t.Errorf("the twin record: %d bytes, err %v", buf.Len(), err)
+		}
+	})
+}
+
+// TestTamperResignedHeader: a header changed and signed again with a key
+// that was not allowed to seal (an outsider's, or a member's without the
+// seal action) is forged. The slot recipients are public, so whoever can
+// write to the vault directory could forge a whole record this way; only
+// checking the sealer against the policy stops it.
+func TestTamperResignedHeader(t *testing.T) {
+	f := newFixture(t, 1)
+	form := f.exampleForm("rs")
+	var ids []string
+	f.as("olena", func(v *Vault) {
+		for _, r := range seal(t, v, form, form) {
+			ids = append(ids, r.ID)
+		}
+	})
+	outsider, err := tcrypto.GenerateIdentity(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signers := []struct {
+		name, as string
+		id       *tcrypto.Identity
+	}{
+		{"outsider", "olena", outsider},
+		{"member without seal", "mykola", f.team.Get("mykola").Identity},
+	}
+	v := f.open("iryna")
+	for i, s := range signers {
+		t.Run(s.name, func(t *testing.T) {
+			id := ids[i]
+			h := readHeader(t, v, id)
+			h.Public["region"] = "Kherson oblast"
+			h.SealedBy, h.SealerKey = s.as, tcrypto.FormatSigningKey(s.id.SigningPublicKey())
+			raw, err := signHeader(s.id, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tamper(t, v, func(tx *store.Txn) error { return tx.PutHeader(id, raw) })
+			_, err = v.Show(id)
+			wantIntegrity(t, "Show", err)
+			out := f.openFails(v, id)
+			if files := treeFiles(t, out); len(files) != 0 {
+				t.Errorf("Open wrote %v", files)
+			}
+			var buf bytes.Buffer
+			wantIntegrity(t, "Cat", v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
+			if buf.Len() != 0 {
+				t.Errorf("Cat wrote %d bytes", buf.Len())
+			}
+		})
+	}
+}
+
+// TestTamperIndex: the public-metadata index is not signed, so List must
+// not return a record whose signed public metadata does not match the
+// filter, whatever the index says.
+func TestTamperIndex(t *testing.T) {
+	f := newFixture(t, 1)
+	var id string
+	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("ti"))[0].ID })
+	f.as("iryna", func(v *Vault) {
+		tamper(t, v, func(tx *store.Txn) error { return tx.PutIndex("region", "Odesa oblast", id) })
+		ls, err := v.List(ListFilter{Where: []Condition{{"region", "Odesa oblast"}}})
+		if err != nil || len(ls) != 0 {
+			t.Errorf("List where region=Odesa oblast = %+v, %v; the record's region is Kharkiv oblast", ls, err)
 		}
 	})
 }

@@ -186,7 +186,7 @@ func TestCatRanges(t *testing.T) {
 		const k64, m1 = 64 << 10, 1 << 20
 		type rng struct{ off, n int64 }
 		cases := []rng{
-			{0, 0}, {0, 1}, {0, k64}, {0, k64 + 1}, {1, -1},
+			{0, 0}, {0, 1}, {0, k64}, {0, k64 + 1}, {1, -1}, {7, 0},
 			{k64 - 1, 2}, {k64, k64}, {k64 + 1, 3*k64 + 5},
 			{m1 - 1, 2}, {m1, 1}, {m1 - 100, k64 + 200}, {m1 + 1, m1},
 			{2*m1 - k64/2, m1 + k64}, {size - k64 - 1, k64 + 1}, {size - 1, 1},
@@ -205,7 +205,7 @@ func TestCatRanges(t *testing.T) {
 				continue
 			}
 			end := int64(size)
-			if c.n >= 0 && c.n < end-c.off {
+			if c.n > 0 && c.n < end-c.off { // a length of 0 or less means to the end
 				end = c.off + c.n
 			}
 			if !bytes.Equal(buf.Bytes(), data[c.off:end]) {

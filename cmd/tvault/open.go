@@ -70,8 +70,8 @@ func catCommand(e *env) *cli.Command {
 			if c.Int64("offset") < 0 {
 				return usagef("--offset must not be negative")
 			}
-			if c.IsSet("length") && c.Int64("length") < 0 {
-				return usagef("--length must not be negative")
+			if c.IsSet("length") && c.Int64("length") <= 0 {
+				return usagef("--length must be a positive number of bytes")
 			}
 			if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !c.Bool("force") {
 				return withHint(usagef("refusing to write an attachment to the terminal"), "redirect to a file (> FILE), or pass --force")

@@ -87,18 +87,46 @@ func (v *Vault) Seal(forms []*Form) ([]SealResult, error) {
 	}
 	prog := newProgress(v.opts.Progress, total)
 	var out []SealResult
-	for _, cf := range checked {
-		r, err := v.sealOne(m, cf, rings, prog)
-		if err != nil {
-			if aerr := v.audit(audit.Entry{Action: "seal", Outcome: "error", Detail: sanitizeDetail(err)}); aerr != nil {
-				return out, errors.Join(err, aerr)
-			}
-			return out, err
+	var batch []*preparedRecord
+	var batchBytes int
+	fail := func(err error) ([]SealResult, error) {
+		for _, r := range batch {
+			r.cleanup()
 		}
-		out = append(out, r)
+		if aerr := v.audit(audit.Entry{Action: "seal", Outcome: "error", Detail: sanitizeDetail(err)}); aerr != nil {
+			return out, errors.Join(err, aerr)
+		}
+		return out, err
+	}
+	for i, cf := range checked {
+		r, err := v.prepareRecord(m, cf, rings, prog)
+		if err != nil {
+			return fail(err)
+		}
+		batch = append(batch, r)
+		batchBytes += r.pendingBytes()
+		// Small records commit together (bulk intake is bound by synced
+		// commits); a record with large attachments, whose chunks are
+		// already durable, commits at once.
+		if len(batch) < maxRecordsPerCommit && batchBytes < maxPendingBytes && len(r.written) == len(r.pending) && i < len(checked)-1 {
+			continue
+		}
+		if err := v.commitRecords(batch); err != nil {
+			return fail(err)
+		}
+		for _, r := range batch {
+			out = append(out, r.res)
+		}
+		batch, batchBytes = nil, 0
 	}
 	return out, nil
 }
+
+// Limits of one seal commit: records, and chunk bytes held in memory.
+const (
+	maxRecordsPerCommit = 32
+	maxPendingBytes     = 16 << 20
+)
 
 // sanitizeDetail reduces an error to a detail for the audit log. Errors on
 // the seal path name files and fields, which can identify an interviewee, so
@@ -160,7 +188,41 @@ func (v *Vault) checkForm(f *Form) (checkedForm, error) {
 	return cf, nil
 }
 
-func (v *Vault) sealOne(m policy.Member, cf checkedForm, rings map[string]*keyring, prog *progress) (SealResult, error) {
+// preparedRecord is a record whose ciphertext is ready (large blobs stored,
+// one-chunk blobs held in memory) and whose header is signed, waiting for
+// the commit that makes it exist.
+type preparedRecord struct {
+	res     SealResult
+	header  *Header
+	signed  []byte
+	public  map[string]any
+	wraps   map[string][]byte
+	pending map[string][]byte
+	written []string
+	st      *store.Store
+}
+
+func (r *preparedRecord) cleanup() {
+	var stored []string
+	for _, id := range r.written {
+		if _, ok := r.pending[id]; !ok {
+			stored = append(stored, id)
+		}
+	}
+	if len(stored) > 0 {
+		_ = r.st.DeleteBlobs(stored...)
+	}
+}
+
+func (r *preparedRecord) pendingBytes() int {
+	n := 0
+	for _, c := range r.pending {
+		n += len(c)
+	}
+	return n
+}
+
+func (v *Vault) prepareRecord(m policy.Member, cf checkedForm, rings map[string]*keyring, prog *progress) (*preparedRecord, error) {
 	id := newID()
 	res := SealResult{ID: id}
 	h := &Header{Format: FormatVersion, ID: id, Vault: v.meta.ID, SealedAt: v.now(), SealedBy: m.Name,
@@ -172,22 +234,24 @@ func (v *Vault) sealOne(m policy.Member, cf checkedForm, rings map[string]*keyri
 		}
 	}
 	wraps := map[string][]byte{}
+	// Blobs of one chunk are committed with the header, in one transaction.
+	pending := map[string][]byte{}
 	for _, c := range cf.form.Classes {
 		kr := rings[c.Class]
 		dek, err := tcrypto.GenerateDEK()
 		if err != nil {
 			cleanup()
-			return res, err
+			return nil, err
 		}
 		part := ClassPart{Class: c.Class, Epoch: kr.Epoch, Threshold: kr.Threshold}
 		man := Manifest{Record: id, Class: c.Class, Fields: c.Fields, Attachments: []Attachment{}}
 		for i, ff := range c.Files {
 			blobID := fmt.Sprintf("%s-%s-%d", id, c.Class, i+1)
 			written = append(written, blobID)
-			att, ref, err := v.sealFile(dek, blobID, ff, prog)
+			att, ref, err := v.sealFile(dek, blobID, ff, prog, pending)
 			if err != nil {
 				cleanup()
-				return res, inputErrorOrWrap(cf.form.Source, c.Class, ff, err)
+				return nil, inputErrorOrWrap(cf.form.Source, c.Class, ff, err)
 			}
 			part.Blobs = append(part.Blobs, ref)
 			man.Attachments = append(man.Attachments, att)
@@ -197,21 +261,21 @@ func (v *Vault) sealOne(m policy.Member, cf checkedForm, rings map[string]*keyri
 		mb, err := json.Marshal(man)
 		if err != nil {
 			cleanup()
-			return res, err
+			return nil, err
 		}
 		blobID := fmt.Sprintf("%s-%s-m", id, c.Class)
 		written = append(written, blobID)
-		ref, err := v.sealBytes(dek, blobID, mb)
+		ref, err := v.sealBytes(dek, blobID, mb, pending)
 		if err != nil {
 			cleanup()
-			return res, err
+			return nil, err
 		}
 		part.Manifest = ref
 		w, err := wrapDEK(dek, kr)
 		clear(dek)
 		if err != nil {
 			cleanup()
-			return res, err
+			return nil, err
 		}
 		wraps[c.Class] = w
 		h.Classes = append(h.Classes, part)
@@ -220,39 +284,57 @@ func (v *Vault) sealOne(m policy.Member, cf checkedForm, rings map[string]*keyri
 	signed, err := signHeader(v.id, h)
 	if err != nil {
 		cleanup()
-		return res, err
+		return nil, err
 	}
+	return &preparedRecord{res: res, header: h, signed: signed, public: cf.public, wraps: wraps,
+		pending: pending, written: written, st: v.st}, nil
+}
+
+// commitRecords makes the prepared records exist, all in one transaction:
+// their one-chunk blobs, DEK wraps, index entries, headers and audit
+// entries. A record is visible exactly when its header and audit entry are.
+func (v *Vault) commitRecords(batch []*preparedRecord) error {
 	v.failpoint("seal-after-chunks")
-	err = v.st.Update(func(t *store.Txn) error {
-		for class, w := range wraps {
-			if err := t.PutDEK(id, class, w); err != nil {
-				return err
-			}
-		}
-		for field, val := range cf.public {
-			for _, s := range indexValues(val) {
-				if err := t.PutIndex(field, s, id); err != nil {
+	err := v.st.Update(func(t *store.Txn) error {
+		for _, r := range batch {
+			id := r.res.ID
+			for blobID, chunk := range r.pending {
+				if err := t.PutChunk(blobID, chunk); err != nil {
 					return err
 				}
 			}
+			for class, w := range r.wraps {
+				if err := t.PutDEK(id, class, w); err != nil {
+					return err
+				}
+			}
+			for field, val := range r.public {
+				for _, s := range indexValues(val) {
+					if err := t.PutIndex(field, s, id); err != nil {
+						return err
+					}
+				}
+			}
+			if err := t.PutIndex(sealedAtField, r.header.SealedAt.Format(indexTimeLayout), id); err != nil {
+				return err
+			}
+			// The header goes in with the audit entry: the record
+			// exists exactly when both do.
+			if err := t.PutHeader(id, r.signed); err != nil {
+				return err
+			}
+			if err := v.appendEntry(t, audit.Entry{Action: "seal", Record: id, Outcome: "ok",
+				Detail: fmt.Sprintf("classes %s; %d attachments", strings.Join(r.res.Classes, ","), r.res.Attachments)}); err != nil {
+				return err
+			}
 		}
-		if err := t.PutIndex(sealedAtField, h.SealedAt.Format(indexTimeLayout), id); err != nil {
-			return err
-		}
-		// The header goes in last, in the same transaction as the audit
-		// entry: the record exists exactly when both do.
-		if err := t.PutHeader(id, signed); err != nil {
-			return err
-		}
-		return v.appendEntry(t, audit.Entry{Action: "seal", Record: id, Outcome: "ok",
-			Detail: fmt.Sprintf("classes %s; %d attachments", strings.Join(res.Classes, ","), res.Attachments)})
+		return nil
 	})
 	if err != nil {
-		cleanup()
-		return res, err
+		return err
 	}
 	v.failpoint("seal-after-commit")
-	return res, nil
+	return nil
 }
 
 func inputErrorOrWrap(source, class string, ff FormFile, err error) error {
@@ -310,7 +392,7 @@ func wrapDEK(dek []byte, kr *keyring) ([]byte, error) {
 
 // sealFile streams one attachment into an age file under the DEK stanza,
 // hashing the plaintext on the way, in constant memory.
-func (v *Vault) sealFile(dek []byte, blobID string, ff FormFile, prog *progress) (Attachment, BlobRef, error) {
+func (v *Vault) sealFile(dek []byte, blobID string, ff FormFile, prog *progress, pending map[string][]byte) (Attachment, BlobRef, error) {
 	att := Attachment{Name: ff.Name, Blob: blobID}
 	f, err := os.Open(ff.Path)
 	if err != nil {
@@ -325,45 +407,65 @@ func (v *Vault) sealFile(dek []byte, blobID string, ff FormFile, prog *progress)
 	}
 	src := newHashingReader(f, prog)
 	defer src.Close()
-	ref, err := v.encryptBlob(dek, blobID, src)
+	ref, chunk, err := v.encryptBlobDeferred(dek, blobID, src, true)
 	if err != nil {
 		return att, ref, err
+	}
+	if chunk != nil {
+		pending[blobID] = chunk
 	}
 	att.Size = src.n
 	att.SHA256 = hex.EncodeToString(src.Sum())
 	return att, ref, nil
 }
 
-func (v *Vault) sealBytes(dek []byte, blobID string, b []byte) (BlobRef, error) {
-	return v.encryptBlob(dek, blobID, strings.NewReader(string(b)))
+func (v *Vault) sealBytes(dek []byte, blobID string, b []byte, pending map[string][]byte) (BlobRef, error) {
+	ref, chunk, err := v.encryptBlobDeferred(dek, blobID, strings.NewReader(string(b)), true)
+	if chunk != nil {
+		pending[blobID] = chunk
+	}
+	return ref, err
 }
 
 // encryptBlob encrypts src as an age file to the DEK stanza of blobID and
 // stores it as chunks. The returned reference pins the ciphertext.
 func (v *Vault) encryptBlob(dek []byte, blobID string, src io.Reader) (BlobRef, error) {
+	ref, _, err := v.encryptBlobDeferred(dek, blobID, src, false)
+	return ref, err
+}
+
+// encryptBlobDeferred is encryptBlob; with deferSmall, a blob that fits in
+// one chunk is returned instead of committed, for the record's transaction.
+func (v *Vault) encryptBlobDeferred(dek []byte, blobID string, src io.Reader, deferSmall bool) (BlobRef, []byte, error) {
 	r, err := tcrypto.NewDEKRecipient(dek, blobID)
 	if err != nil {
-		return BlobRef{}, err
+		return BlobRef{}, nil, err
 	}
 	bw := v.st.NewBlobWriter(blobID)
 	aw, err := age.Encrypt(bw, r)
 	if err != nil {
 		bw.Abort()
-		return BlobRef{}, err
+		return BlobRef{}, nil, err
 	}
 	if _, err := io.Copy(aw, src); err != nil {
 		bw.Abort()
-		return BlobRef{}, err
+		return BlobRef{}, nil, err
 	}
 	if err := aw.Close(); err != nil {
 		bw.Abort()
-		return BlobRef{}, err
+		return BlobRef{}, nil, err
 	}
-	if err := bw.Close(); err != nil {
-		return BlobRef{}, err
+	var pending []byte
+	if deferSmall {
+		pending, err = bw.CloseDeferred()
+	} else {
+		err = bw.Close()
+	}
+	if err != nil {
+		return BlobRef{}, nil, err
 	}
 	s := bw.Sum()
-	return BlobRef{ID: blobID, Size: bw.Size(), SHA256: hex.EncodeToString(s[:])}, nil
+	return BlobRef{ID: blobID, Size: bw.Size(), SHA256: hex.EncodeToString(s[:])}, pending, nil
 }
 
 func mediaType(name string, head []byte) string {

@@ -33,18 +33,19 @@ const (
 //
 // A BlobWriter is not safe for concurrent use. Close or Abort must be called.
 type BlobWriter struct {
-	s      *Store
-	id     string
-	buf    []byte
-	n      int   // chunks sent
-	size   int64 // bytes written
-	free   chan []byte
-	full   chan []byte
-	done   chan struct{}
-	err    error // set by the committer before done closes
-	errMu  sync.Mutex
-	sum    hash.Hash
-	closed bool
+	s        *Store
+	id       string
+	buf      []byte
+	n        int   // chunks sent
+	size     int64 // bytes written
+	free     chan []byte
+	full     chan []byte
+	done     chan struct{}
+	err      error // set by the committer before done closes
+	errMu    sync.Mutex
+	sum      hash.Hash
+	closed   bool
+	deferred []byte // the chunk CloseDeferred returned, not yet hashed
 }
 
 // NewBlobWriter starts writing the blob blobID. Any chunks already stored
@@ -149,6 +150,32 @@ func (w *BlobWriter) commit() {
 	}
 }
 
+// CloseDeferred is Close for a blob that may fit in one chunk: if it does,
+// that chunk is not committed but returned, for the caller to store with
+// PutChunk in its own transaction (a small record then costs one synced
+// commit, not one per blob). Otherwise it behaves as Close and returns nil.
+func (w *BlobWriter) CloseDeferred() ([]byte, error) {
+	if w.closed || w.n > 0 {
+		return nil, w.Close()
+	}
+	w.closed = true
+	last := w.buf
+	if last == nil {
+		last = []byte{}
+	}
+	w.buf = nil
+	w.n = 1
+	close(w.full)
+	<-w.done
+	w.deferred = last
+	return last, w.failed()
+}
+
+// PutChunk stores the single chunk of a blob returned by CloseDeferred.
+func (t *Txn) PutChunk(blobID string, chunk []byte) error {
+	return t.set(chunkKey(blobID, 0), chunk)
+}
+
 // Close stores the last chunk and waits until every chunk is committed.
 func (w *BlobWriter) Close() error {
 	if w.closed {
@@ -188,9 +215,14 @@ func (w *BlobWriter) Size() int64 { return w.size }
 // Chunks returns the number of chunks of the closed blob.
 func (w *BlobWriter) Chunks() int { return w.n }
 
-// Sum returns the SHA-256 of everything written; valid after Close.
+// Sum returns the SHA-256 of everything written; valid after Close or
+// CloseDeferred.
 func (w *BlobWriter) Sum() [32]byte {
 	var s [32]byte
+	if w.deferred != nil {
+		w.sum.Write(w.deferred)
+		w.deferred = nil
+	}
 	copy(s[:], w.sum.Sum(nil))
 	return s
 }

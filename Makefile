@@ -22,8 +22,11 @@ lint:
 demo: build
 	@sh scripts/demo.sh $(BIN)
 
+# Inner loops (go test -bench), then tvault against the age CLI on the same
+# input in one run; writes BENCHMARKS.md. BENCH_QUICK=1 for a short run.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./...
+	sh scripts/bench.sh $(BIN)
 
 # Each fuzz target runs for FUZZTIME; crashers land in testdata/fuzz.
 fuzz:

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -31,12 +30,8 @@ func TestCrashDuringSeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	vdir := filepath.Join(dir, "vault")
-	env := append(os.Environ(), "TVAULT_VAULT="+vdir, "TVAULT_PASSPHRASE_FILE="+team.PassFile)
-	tv := func(extra []string, args ...string) *exec.Cmd {
-		c := exec.Command("tvault", args...)
-		c.Env = append(append([]string(nil), env...), extra...)
-		return c
-	}
+	bin := newBinary(t, vdir, team.PassFile)
+	tv := bin.cmd
 	key := func(name string) string { return team.Get(name).Path }
 	if out, err := tv(nil, "init", "--policy", filepath.Join(dir, "policy.toml"), "-i", key("admin-kyiv")).CombinedOutput(); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
@@ -144,12 +139,7 @@ files = ["interview.opus"]
 	t.Logf("records visible: %d, acknowledged records lost: %d", len(visible), lost)
 
 	check := func(args ...string) string {
-		c := tv(nil, append([]string{"check", "-i", key("iryna")}, args...)...)
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("check %v: %v\n%s", args, err, out)
-		}
-		return string(out)
+		return bin.must(append([]string{"check", "-i", key("iryna")}, args...)...)
 	}
 	out1 := check("--read-data")
 	t.Logf("check: %s", strings.TrimSpace(out1))

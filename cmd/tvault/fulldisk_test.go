@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -32,21 +31,7 @@ func TestFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	vdir := filepath.Join(mnt, "vault")
-	env := append(os.Environ(), "TVAULT_VAULT="+vdir, "TVAULT_PASSPHRASE_FILE="+team.PassFile)
-	tv := func(args ...string) (string, string, int) {
-		c := exec.Command("tvault", args...)
-		c.Env = env
-		var out, errb strings.Builder
-		c.Stdout, c.Stderr = &out, &errb
-		err := c.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return out.String(), errb.String(), code
-	}
+	tv := newBinary(t, vdir, team.PassFile).run
 	if _, e, code := tv("init", "--policy", filepath.Join(dir, "policy.toml"), "-i", team.Get("admin-kyiv").Path); code != 0 {
 		t.Fatalf("init: %s", e)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,17 +22,8 @@ func TestTamperBadgerFiles(t *testing.T) {
 	}
 	vdir := filepath.Join(dir, "vault")
 	run := func(vault string, args ...string) (string, int) {
-		c := exec.Command("tvault", args...)
-		c.Env = append(os.Environ(), "TVAULT_VAULT="+vault, "TVAULT_PASSPHRASE_FILE="+team.PassFile)
-		var out bytes.Buffer
-		c.Stdout, c.Stderr = &out, &out
-		err := c.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return out.String(), ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return out.String(), 0
+		out, errs, code := newBinary(t, vault, team.PassFile).run(args...)
+		return out + errs, code
 	}
 	if out, code := run(vdir, "init", "--policy", filepath.Join(dir, "policy.toml"), "-i", team.Get("admin-kyiv").Path); code != 0 {
 		t.Fatal(out)

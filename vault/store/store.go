@@ -80,10 +80,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithNumVersionsToKeep(1).
 		WithCompactL0OnClose(true).
 		WithDetectConflicts(false).
-		// Verify table and block checksums when read, and each value's
-		// CRC: a flipped byte on disk is then ErrCorrupt, not garbage.
+		// Verify block checksums when read: a flipped byte in a table is
+		// then ErrCorrupt, not garbage. (Verifying whole tables at open
+		// panics inside Badger on a damaged table, in a goroutine no caller
+		// can recover.) Value-log entries are not CRC-checked here: only
+		// blob chunks live there, and the vault checks their SHA-256 against
+		// the signed header and age authenticates every 64 KiB of them.
 		WithChecksumVerificationMode(options.OnBlockRead).
-		WithVerifyValueChecksum(true).
 		WithReadOnly(opts.ReadOnly)
 	wait := opts.LockWait
 	if wait == 0 {

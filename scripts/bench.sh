@@ -60,6 +60,11 @@ RES=$W/results
 
 avail_mib() { df -Pk "$W" | awk 'NR==2 { print int($4 / 1024) }'; }
 
+# The code may change while the benchmark runs: note what was built now.
+REV=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')
+if ! (cd "$REPO" && git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null); then
+	REV="$REV (with uncommitted changes)"
+fi
 log "working in $W ($FSTYPE, $(avail_mib) MiB free)"
 log "building tvault, age v1.3.2 and scripts/rss"
 if [ -n "${1:-}" ]; then
@@ -336,7 +341,7 @@ anon_limit=65536 # KiB
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- CPU: $(nproc) × $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
 	echo "- $(go version | sed 's/^go version //'); Linux $(uname -r); work folder on $FSTYPE"
-	echo "- tvault $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || echo ' (with uncommitted changes)'), $TVAULT_BUILD; age $AGE_VERSION (go install filippo.io/age/cmd/age@$AGE_VERSION)"
+	echo "- tvault $REV, $TVAULT_BUILD; age $AGE_VERSION (go install filippo.io/age/cmd/age@$AGE_VERSION)"
 	echo "- rounds: $ROUNDS (bulk seal: $BULK_ROUNDS; one-form seals: $SINGLE)$([ "$QUICK" = 1 ] && echo '; **quick run** (BENCH_QUICK=1): small sizes')"
 	echo
 	echo "Reproduce: \`$([ "$QUICK" = 1 ] && echo 'BENCH_QUICK=1 ')sh scripts/bench.sh bin/tvault\` (after \`make build\`), or \`sh scripts/bench.sh\` to build everything into a temporary folder."

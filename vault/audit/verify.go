@@ -51,14 +51,20 @@ type Summary struct {
 }
 
 // String returns a one-line report, e.g. "ok: 1234 entries, tree size
-// 1234, root <base64>, checkpoint signed by iryna".
+// 1234, root <base64>, checkpoint signed by iryna (ed25519:…)". The key is
+// there so that a reader can compare it with the member's card: an export
+// proves itself consistent, and the key says whose word it is.
 func (s Summary) String() string {
 	filtered := ""
 	if s.Filtered {
 		filtered = " (filtered)"
 	}
-	return fmt.Sprintf("ok: %d entries%s, tree size %d, root %s, checkpoint signed by %s",
-		s.Entries, filtered, s.TreeSize, s.Root, s.Signer)
+	key := ""
+	if s.SignerKey != "" {
+		key = " (" + s.SignerKey + ")"
+	}
+	return fmt.Sprintf("ok: %d entries%s, tree size %d, root %s, checkpoint signed by %s%s",
+		s.Entries, filtered, s.TreeSize, s.Root, s.Signer, key)
 }
 
 func (s *Summary) count(e *Entry) {

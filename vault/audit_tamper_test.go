@@ -20,7 +20,9 @@ func TestTamperAuditEntry(t *testing.T) {
 		edit func([]byte) []byte
 	}{
 		{"outcome", func(b []byte) []byte { return bytes.Replace(b, []byte(`"outcome":"ok"`), []byte(`"outcome":"no"`), 1) }},
-		{"actor", func(b []byte) []byte { return bytes.Replace(b, []byte(`"actor":"iryna"`), []byte(`"actor":"taras"`), 1) }},
+		{"actor", func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"actor":"iryna"`), []byte(`"actor":"taras"`), 1)
+		}},
 		{"truncated", func(b []byte) []byte { return b[:len(b)-3] }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

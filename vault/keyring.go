@@ -25,6 +25,8 @@ type keyring struct {
 	Slots     []slot `json:"slots"`
 	SignedBy  string `json:"signed_by"`
 	SignerKey string `json:"signer_key"`
+
+	parsed []age.Recipient // slot recipients, parsed on first use
 }
 
 type slot struct {
@@ -138,8 +140,12 @@ func currentEpoch(t *store.Txn, class string) (int, error) {
 	return es[len(es)-1], nil
 }
 
-// slotRecipients returns the age recipients of the keyring's slots.
+// slotRecipients returns the age recipients of the keyring's slots, parsed
+// once per keyring (a post-quantum recipient is ~2 KB of bech32).
 func (kr *keyring) slotRecipients() ([]age.Recipient, error) {
+	if kr.parsed != nil {
+		return kr.parsed, nil
+	}
 	rs := make([]age.Recipient, len(kr.Slots))
 	for i, s := range kr.Slots {
 		r, err := age.ParseHybridRecipient(s.Recipient)
@@ -148,6 +154,7 @@ func (kr *keyring) slotRecipients() ([]age.Recipient, error) {
 		}
 		rs[i] = r
 	}
+	kr.parsed = rs
 	return rs, nil
 }
 

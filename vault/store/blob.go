@@ -85,7 +85,11 @@ func (w *BlobWriter) Write(p []byte) (int, error) {
 		if w.buf == nil {
 			b := <-w.free
 			if b == nil {
-				b = make([]byte, 0, ChunkSize)
+				// Start small: most blobs of a bulk intake are a few
+				// hundred bytes, and zeroing 1 MiB for each was the
+				// largest cost of sealing them. Buffers that grow to a
+				// full chunk are recycled at that size.
+				b = make([]byte, 0, min(len(p), ChunkSize))
 			}
 			w.buf = b[:0]
 		}

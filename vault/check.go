@@ -73,7 +73,8 @@ func (c *checker) finding(subject string, err error) error {
 		return nil
 	}
 	if errors.Is(err, ErrIntegrity) || errors.Is(err, store.ErrCorrupt) || errors.Is(err, audit.ErrTampered) || errors.Is(err, ErrNotFound) {
-		c.errorf(subject, "%s", strings.TrimPrefix(err.Error(), ErrIntegrity.Error()+": "))
+		msg := strings.TrimPrefix(err.Error(), ErrIntegrity.Error()+": ")
+		c.errorf(subject, "%s", strings.TrimPrefix(msg, subject+": "))
 		return nil
 	}
 	return err
@@ -100,6 +101,7 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 	}
 	rep.Blobs = len(blobs)
 	referenced := map[string]bool{}
+	present := map[string]bool{} // every stored header, verified or not
 	var headers []*Header
 	err := v.st.View(func(t *store.Txn) error {
 		if _, err := loadPolicies(t); err != nil {
@@ -112,6 +114,7 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 		}
 		err := t.EachHeader(func(id string, raw []byte) error {
 			rep.Records++
+			present[id] = true
 			h, err := v.checkHeader(t, id, raw, blobs, c)
 			if err != nil {
 				return err
@@ -148,7 +151,10 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 		return nil, err
 	}
 	for id := range blobs {
-		if !referenced[id] {
+		// A blob whose record has a header is never an orphan, even when
+		// that header failed to verify: repair must not destroy the
+		// ciphertext of a record whose header can still be restored.
+		if !referenced[id] && !present[blobRecord(id)] {
 			rep.Orphans = append(rep.Orphans, id)
 		}
 	}
@@ -170,6 +176,17 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 		}
 	}
 	if opts.Repair {
+		for _, f := range rep.Findings {
+			if f.Severity == "error" && f.Subject != "index" {
+				return rep, fmt.Errorf("%w: check found damage that repair cannot fix (%s: %s); nothing was changed: keep a copy of the vault as it is and restore the damaged part from a backup",
+					ErrIntegrity, f.Subject, f.Msg)
+			}
+		}
+		// The repair is on record before it changes anything.
+		if err := v.audit(audit.Entry{Action: "check-repair", Outcome: "ok",
+			Detail: fmt.Sprintf("removing %d orphaned blobs, rebuilding the index", len(rep.Orphans))}); err != nil {
+			return rep, err
+		}
 		if err := v.repair(rep, headers); err != nil {
 			return rep, err
 		}
@@ -190,6 +207,14 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 	return rep, nil
 }
 
+// blobRecord returns the record id a blob id starts with ("<record>-<class>-<n>").
+func blobRecord(blobID string) string {
+	if len(blobID) < 20 {
+		return ""
+	}
+	return blobID[:20]
+}
+
 func (v *Vault) checkKeyrings(t *store.Txn, c *checker) error {
 	for _, class := range v.pol.ClassNames() {
 		es, err := t.Epochs(class)
@@ -207,7 +232,7 @@ func (v *Vault) checkKeyrings(t *store.Txn, c *checker) error {
 				c.errorf("class "+class, "epoch %d is missing", i+1)
 				break
 			}
-			if _, err := loadKeyring(t, v.pol, class, e); err != nil {
+			if _, err := v.loadKeyring(t, class, e); err != nil {
 				if err := c.finding("class "+class, err); err != nil {
 					return err
 				}
@@ -253,7 +278,7 @@ func (v *Vault) checkHeader(t *store.Txn, id string, raw []byte, blobs map[strin
 			c.errorf(subject, "the key of class %s is unreadable", p.Class)
 			continue
 		}
-		kr, err := loadKeyring(t, v.pol, p.Class, w.Epoch)
+		kr, err := v.loadKeyring(t, p.Class, w.Epoch)
 		if err != nil {
 			if err := c.finding(subject, err); err != nil {
 				return nil, err

@@ -22,6 +22,9 @@ type keyring struct {
 	Class     string `json:"class"`
 	Epoch     int    `json:"epoch"`
 	Threshold int    `json:"threshold"`
+	// PolicyVersion is the policy under which the slots were wrapped: every
+	// wrap must go to a holder of the class under that version.
+	PolicyVersion int64 `json:"policy_version"`
 	Slots     []slot `json:"slots"`
 	SignedBy  string `json:"signed_by"`
 	SignerKey string `json:"signer_key"`
@@ -44,13 +47,13 @@ type holderWrap struct {
 // slot secret to its holders under pol. The secrets exist in this process's
 // memory only while they are wrapped; the caller (an admin at init, a holder
 // at rotation) keeps none of them.
-func newKeyring(pol *policy.Policy, class string, epoch, _ int) (*keyring, error) {
+func newKeyring(pol *policy.Policy, polVersion int64, class string, epoch int) (*keyring, error) {
 	holders := pol.Holders(class)
 	if len(holders) == 0 {
 		return nil, fmt.Errorf("class %q has no holders", class)
 	}
 	k := pol.Threshold(class)
-	kr := &keyring{Class: class, Epoch: epoch, Threshold: k}
+	kr := &keyring{Class: class, Epoch: epoch, Threshold: k, PolicyVersion: polVersion}
 	groups := [][]policy.Member{holders}
 	if k > 1 {
 		groups = groups[:0]
@@ -90,9 +93,20 @@ func (kr *keyring) sign(id *tcrypto.Identity, member string) ([]byte, error) {
 	return sealValue(signBytes(id, body), body), nil
 }
 
-// loadKeyring reads and verifies one epoch of a class: its signature, and
-// that its signer may manage keys (actions policy or keys) under pol.
-func loadKeyring(t *store.Txn, pol *policy.Policy, class string, epoch int) (*keyring, error) {
+// loadKeyring reads and verifies one epoch of a class: its signature; that
+// its signer is the member who created the vault (the signer of policy
+// version 1, whose key the vault id commits to); and that every slot secret
+// is wrapped only to holders of the class, with their own recipients, under
+// the policy version the keyring names. Without these checks anyone able to
+// write to the vault directory could add an epoch wrapped to themselves and
+// read every record sealed after it.
+func (v *Vault) loadKeyring(t *store.Txn, class string, epoch int) (*keyring, error) {
+	// Rotation (epochs after 1) comes with the key-lifecycle work, which
+	// must anchor new epochs in the audit log; until then any other epoch
+	// is refused rather than trusted.
+	if epoch != 1 {
+		return nil, integrityErrorf("keys of class %q epoch %d: key rotation is not supported by this tvault version", class, epoch)
+	}
 	raw, err := t.Keyring(class, epoch)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, integrityErrorf("keys of class %q epoch %d are missing", class, epoch)
@@ -112,17 +126,32 @@ func loadKeyring(t *store.Txn, pol *policy.Policy, class string, epoch int) (*ke
 	if err != nil || !ed25519.Verify(key, body, sig) {
 		return nil, integrityErrorf("keys of class %q epoch %d: signature does not verify", class, epoch)
 	}
-	if kr.Class != class || kr.Epoch != epoch || len(kr.Slots) == 0 || kr.Threshold < 1 || kr.Threshold > len(kr.Slots) && kr.Threshold > 1 {
+	if kr.Class != class || kr.Epoch != epoch || len(kr.Slots) == 0 || kr.Threshold < 1 ||
+		kr.Threshold == 1 && len(kr.Slots) != 1 || kr.Threshold > 1 && kr.Threshold > len(kr.Slots) {
 		return nil, integrityErrorf("keys of class %q epoch %d are inconsistent", class, epoch)
 	}
-	m, ok := pol.Member(kr.SignedBy)
-	if !ok || !ed25519.PublicKey(m.SigningPublicKey).Equal(key) ||
-		!(pol.May(m.Name, policy.ActionPolicy) || pol.May(m.Name, policy.ActionKeys)) {
-		return nil, integrityErrorf("keys of class %q epoch %d were signed by %q, who may not manage keys", class, epoch, kr.SignedBy)
+	if kr.SignedBy != v.creator.name || !ed25519.PublicKey(v.creator.key).Equal(key) {
+		return nil, integrityErrorf("keys of class %q epoch %d were signed by %q, not by the vault's creator", class, epoch, kr.SignedBy)
+	}
+	if kr.PolicyVersion != 1 {
+		return nil, integrityErrorf("keys of class %q epoch %d name policy version %d", class, epoch, kr.PolicyVersion)
+	}
+	pol, err := v.policyAt(t, kr.PolicyVersion)
+	if err != nil {
+		return nil, err
+	}
+	holders := map[string]string{}
+	for _, h := range pol.Holders(class) {
+		holders[h.Name] = h.Recipient
 	}
 	for _, s := range kr.Slots {
 		if !tcrypto.IsPostQuantumRecipient(s.Recipient) {
 			return nil, integrityErrorf("keys of class %q epoch %d: a slot key is not post-quantum", class, epoch)
+		}
+		for _, w := range s.Wraps {
+			if r, ok := holders[w.Member]; !ok || r != w.Recipient {
+				return nil, integrityErrorf("keys of class %q epoch %d: a slot key is wrapped to %q, who does not hold the class", class, epoch, w.Member)
+			}
 		}
 	}
 	return &kr, nil

@@ -87,7 +87,7 @@ func (v *Vault) access(t *store.Txn, h *Header, part ClassPart, m policy.Member)
 	if err := json.Unmarshal(raw, &w); err != nil || len(w.Shares) == 0 {
 		return nil, integrityErrorf("record %s: the key of class %s is unreadable", h.ID, part.Class)
 	}
-	kr, err := loadKeyring(t, v.pol, part.Class, w.Epoch)
+	kr, err := v.loadKeyring(t, part.Class, w.Epoch)
 	if err != nil {
 		return nil, err
 	}

@@ -113,12 +113,16 @@ func (r *hashingReader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// Close stops the reading goroutine. The reader must not be used after.
+// Close stops the reading goroutine and waits for it to return, so that it
+// never reads from a store that the caller closes next. The reader must not
+// be used after.
 func (r *hashingReader) Close() {
 	select {
 	case <-r.done:
 	default:
 		close(r.done)
+	}
+	for range r.full {
 	}
 }
 

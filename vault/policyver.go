@@ -43,6 +43,7 @@ type policyVersion struct {
 	SignerKey string    `json:"signer_key"`
 	SignedAt  time.Time `json:"signed_at"`
 	Prev      string    `json:"prev,omitempty"` // hex SHA-256 of the previous version's stored value
+	Nonce     string    `json:"nonce,omitempty"` // version 1: random, so that every vault's id is new
 
 	policy *policy.Policy
 	raw    []byte
@@ -54,6 +55,8 @@ func signPolicy(id *tcrypto.Identity, member string, version int64, toml []byte,
 	if prev != nil {
 		h := sha256.Sum256(prev)
 		pv.Prev = hex.EncodeToString(h[:])
+	} else {
+		pv.Nonce = newID()
 	}
 	body, err := json.Marshal(pv)
 	if err != nil {

@@ -76,7 +76,7 @@ func (v *Vault) Seal(forms []*Form) ([]SealResult, error) {
 			if err != nil {
 				return err
 			}
-			if rings[class], err = loadKeyring(t, v.pol, class, e); err != nil {
+			if rings[class], err = v.loadKeyring(t, class, e); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
 	"errors"
@@ -60,6 +61,12 @@ type Vault struct {
 	log    *audit.Log
 	pol    *policy.Policy
 	polVer int64
+	// creator signed policy version 1 and the first keys; the vault id
+	// commits to that signed version.
+	creator struct {
+		name string
+		key  ed25519.PublicKey
+	}
 
 	// wrapBackend, when set by a test, wraps the audit log's storage.
 	wrapBackend func(audit.Backend) audit.Backend
@@ -182,13 +189,28 @@ func (v *Vault) load() error {
 			return fmt.Errorf("vault format %d is not supported by this tvault (format %d)", v.meta.Format, FormatVersion)
 		}
 		v.log = audit.New("tvault/" + v.meta.ID)
-		pv, err := loadCurrentPolicy(t)
+		pvs, err := loadPolicies(t)
 		if err != nil {
 			return err
 		}
-		v.pol, v.polVer = pv.policy, pv.Version
+		// The vault id is a hash of the signed first policy: replacing that
+		// policy (to make oneself an admin, say) changes the id, which every
+		// record header and audit checkpoint names.
+		if vaultIDFor(pvs[0].raw) != v.meta.ID {
+			return integrityErrorf("the vault's first policy does not match the vault id")
+		}
+		first, cur := pvs[0], pvs[len(pvs)-1]
+		v.creator.name = first.SignedBy
+		v.creator.key, _ = tcrypto.ParseSigningKey(first.SignerKey)
+		v.pol, v.polVer = cur.policy, cur.Version
 		return nil
 	})
+}
+
+// vaultIDFor derives a vault's id from its signed first policy version.
+func vaultIDFor(signedPolicy1 []byte) string {
+	h := sha256.Sum256(append([]byte("tvault vault id v1\n"), signedPolicy1...))
+	return strings.ToLower(idEncoding.EncodeToString(h[:12]))
 }
 
 // Init creates a vault in dir (which must not exist or be empty) with pol as
@@ -252,15 +274,16 @@ func initIn(dir string, id *tcrypto.Identity, m policy.Member, pol *policy.Polic
 		return nil, err
 	}
 	v := &Vault{dir: dir, st: st, opts: opts, id: id, pol: pol, polVer: 1}
-	v.meta = meta{Format: FormatVersion, ID: newID(), Created: v.now()}
-	v.log = audit.New("tvault/" + v.meta.ID)
 	sp, err := signPolicy(id, m.Name, 1, pol.Bytes(), nil, v.now())
 	if err != nil {
 		return v, err
 	}
+	v.meta = meta{Format: FormatVersion, ID: vaultIDFor(sp), Created: v.now()}
+	v.log = audit.New("tvault/" + v.meta.ID)
+	v.creator.name, v.creator.key = m.Name, id.SigningPublicKey()
 	rings := make(map[string][]byte)
 	for _, class := range pol.ClassNames() {
-		kr, err := newKeyring(pol, class, 1, 1)
+		kr, err := newKeyring(pol, 1, class, 1)
 		if err != nil {
 			return v, err
 		}

@@ -24,10 +24,10 @@ type keyring struct {
 	Threshold int    `json:"threshold"`
 	// PolicyVersion is the policy under which the slots were wrapped: every
 	// wrap must go to a holder of the class under that version.
-	PolicyVersion int64 `json:"policy_version"`
-	Slots     []slot `json:"slots"`
-	SignedBy  string `json:"signed_by"`
-	SignerKey string `json:"signer_key"`
+	PolicyVersion int64  `json:"policy_version"`
+	Slots         []slot `json:"slots"`
+	SignedBy      string `json:"signed_by"`
+	SignerKey     string `json:"signer_key"`
 
 	parsed []age.Recipient // slot recipients, parsed on first use
 }

@@ -42,7 +42,7 @@ type policyVersion struct {
 	SignedBy  string    `json:"signed_by"`
 	SignerKey string    `json:"signer_key"`
 	SignedAt  time.Time `json:"signed_at"`
-	Prev      string    `json:"prev,omitempty"` // hex SHA-256 of the previous version's stored value
+	Prev      string    `json:"prev,omitempty"`  // hex SHA-256 of the previous version's stored value
 	Nonce     string    `json:"nonce,omitempty"` // version 1: random, so that every vault's id is new
 
 	policy *policy.Policy

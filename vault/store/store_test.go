@@ -3,8 +3,11 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -85,5 +88,45 @@ func TestErrorsHideBadgerText(t *testing.T) {
 	}
 	if !errors.Is(err, ErrCorrupt) || !errors.Is(err, ErrStorage) {
 		t.Fatalf("classification lost: %v", err)
+	}
+}
+
+// TestOpenAfterKillDuringFileCreation: a process killed while Badger
+// created a memtable or value-log file leaves it empty, which Badger alone
+// refuses to open; Open removes such files, and only such files.
+func TestOpenAfterKillDuringFileCreation(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(func(tx *Txn) error { return tx.SetMeta([]byte("kept")) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	vlogs, _ := filepath.Glob(filepath.Join(dir, "*.vlog"))
+	next := fmt.Sprintf("%06d.vlog", len(vlogs)+1) // the file a new writer would create
+	for _, name := range []string{"00099.mem", next} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatalf("open with an empty %s: %v", name, err)
+		}
+		var got []byte
+		s.View(func(tx *Txn) error { got, err = tx.Meta(); return err })
+		s.Close()
+		if string(got) != "kept" {
+			t.Fatalf("after removing an empty %s the data is %q", name, got)
+		}
+	}
+	// A log file with an entry after its header is never removed.
+	p := filepath.Join(dir, "00098.mem")
+	b := make([]byte, 4096)
+	b[25] = 1
+	os.WriteFile(p, b, 0o600)
+	if noEntries(p) {
+		t.Fatal("a memtable file with data was taken for empty")
 	}
 }

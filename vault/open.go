@@ -259,14 +259,17 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, v.failed("open", id, err)
-	}
 	defer func() {
 		for _, ca := range access {
 			clear(ca.dek)
 		}
 	}()
+	if err != nil {
+		return nil, v.failed("open", id, err)
+	}
+	if err := v.checkPurpose("open", h, "", opts.Purpose); err != nil {
+		return nil, err
+	}
 	rep := &OpenReport{}
 	var entries []audit.Entry
 	detail := purposeDetail(opts.Purpose)
@@ -314,6 +317,28 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 		rep.Opened = append(rep.Opened, oc)
 	}
 	return rep, nil
+}
+
+// checkPurpose applies consent: where the policy lists purposes, an opening
+// must name one (else *InputError, exit 2), and it must be among those the
+// interviewee consented to in the record's public consent field (else a
+// recorded denial).
+func (v *Vault) checkPurpose(action string, h *Header, class, purpose string) error {
+	if len(v.pol.Purposes) == 0 {
+		return nil
+	}
+	if purpose == "" {
+		return &InputError{Msg: fmt.Sprintf("this vault's policy lists purposes (%s): say which one with --purpose", strings.Join(v.pol.Purposes, ", "))}
+	}
+	if !slices.Contains(v.pol.Purposes, purpose) {
+		return &InputError{Msg: fmt.Sprintf("%q is not a purpose of this vault's policy (%s)", purpose, strings.Join(v.pol.Purposes, ", "))}
+	}
+	for _, c := range indexValues(h.Public["consent"]) {
+		if c == purpose {
+			return nil
+		}
+	}
+	return v.deny(action, h.ID, class, fmt.Sprintf("the interviewee did not consent to the purpose %q", purpose))
 }
 
 func purposeDetail(p string) string {
@@ -456,8 +481,10 @@ func (v *Vault) Cat(id, class, name string, w io.Writer, opts CatOptions) error 
 		return v.deny("cat", id, class, "not a member of the vault's policy")
 	}
 	var ca *classAccess
+	var h *Header
 	err := v.st.View(func(t *store.Txn) error {
-		h, err := v.header(t, id)
+		var err error
+		h, err = v.header(t, id)
 		if err != nil {
 			return err
 		}
@@ -468,13 +495,18 @@ func (v *Vault) Cat(id, class, name string, w io.Writer, opts CatOptions) error 
 		ca, err = v.access(t, h, part, m)
 		return err
 	})
+	if ca != nil {
+		defer clear(ca.dek)
+	}
 	if err != nil {
 		return v.failed("cat", id, err)
+	}
+	if err := v.checkPurpose("cat", h, class, opts.Purpose); err != nil {
+		return err
 	}
 	if ca.dek == nil {
 		return v.deny("cat", id, class, ca.reason)
 	}
-	defer clear(ca.dek)
 	idx := -1
 	for i, a := range ca.man.Attachments {
 		if a.Name == name {
@@ -486,7 +518,7 @@ func (v *Vault) Cat(id, class, name string, w io.Writer, opts CatOptions) error 
 		for i, a := range ca.man.Attachments {
 			names[i] = a.Name
 		}
-		return fmt.Errorf("class %s of record %s has no attachment %q (it has: %s): %w", class, id, name, strings.Join(names, ", "), ErrNotFound)
+		return v.failed("cat", id, fmt.Errorf("class %s of record %s has no attachment %q (it has: %s): %w", class, id, name, strings.Join(names, ", "), ErrNotFound))
 	}
 	a, ref := ca.man.Attachments[idx], ca.part.Blobs[idx]
 	if opts.Offset < 0 || opts.Offset > a.Size {

@@ -72,7 +72,10 @@ func (c *checker) finding(subject string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrIntegrity) || errors.Is(err, store.ErrCorrupt) || errors.Is(err, audit.ErrTampered) || errors.Is(err, ErrNotFound) {
+	// Anything the vault's own structures say exists but the store cannot
+	// find (store.ErrNotFound here) is damage too.
+	if errors.Is(err, ErrIntegrity) || errors.Is(err, store.ErrCorrupt) || errors.Is(err, audit.ErrTampered) ||
+		errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrNotFound) {
 		msg := strings.TrimPrefix(err.Error(), ErrIntegrity.Error()+": ")
 		c.errorf(subject, "%s", strings.TrimPrefix(msg, subject+": "))
 		return nil

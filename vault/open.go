@@ -294,6 +294,17 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 	}
 	for _, ca := range access {
 		if ca.dek == nil {
+			continue
+		}
+		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("failed to create %s: %w", opts.Dir, err)
+		}
+		if _, err := os.Lstat(filepath.Join(opts.Dir, ca.part.Class)); err == nil {
+			return nil, &InputError{Msg: fmt.Sprintf("%s already exists: open into a new or empty folder", filepath.Join(opts.Dir, ca.part.Class))}
+		}
+	}
+	for _, ca := range access {
+		if ca.dek == nil {
 			rep.Skipped = append(rep.Skipped, SkippedClass{Class: ca.part.Class, Reason: ca.reason})
 			entries = append(entries, audit.Entry{Action: "open", Record: id, Class: ca.part.Class, Outcome: "denied", Detail: ca.reason})
 			continue
@@ -306,15 +317,36 @@ func (v *Vault) Open(id string, opts OpenOptions) (*OpenReport, error) {
 	if len(rep.Skipped) == len(access) {
 		return nil, &DeniedError{Member: m.Name, Action: "open record " + id, Reason: "they cannot decrypt any of its classes"}
 	}
+	staging, err := os.MkdirTemp(opts.Dir, ".tvault-open-*")
+	if err != nil {
+		return nil, fmt.Errorf("failed to write into %s: %w", opts.Dir, err)
+	}
+	// Everything is written and checked inside the staging folder first;
+	// the class folders move into place only once all of them are whole.
+	// On any failure the staging folder goes, and with it every byte of
+	// plaintext this call wrote.
+	defer os.RemoveAll(staging)
 	for _, ca := range access {
 		if ca.dek == nil {
 			continue
 		}
-		oc, err := v.writeClass(ca, opts.Dir)
+		oc, err := v.writeClass(ca, staging)
 		if err != nil {
-			return rep, err
+			if errors.Is(err, ErrIntegrity) {
+				return nil, v.failed("open", id, err)
+			}
+			return nil, err
 		}
 		rep.Opened = append(rep.Opened, oc)
+	}
+	for i, oc := range rep.Opened {
+		final := filepath.Join(opts.Dir, oc.Class)
+		if err := unix.Renameat2(unix.AT_FDCWD, filepath.Join(staging, oc.Class), unix.AT_FDCWD, final, unix.RENAME_NOREPLACE); err != nil {
+			return nil, fmt.Errorf("failed to move %s into place: %w", final, err)
+		}
+		for j, f := range oc.Files {
+			rep.Opened[i].Files[j] = filepath.Join(final, filepath.Base(f))
+		}
 	}
 	return rep, nil
 }

@@ -52,7 +52,10 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, vault.ErrDenied):
 		return exitDenied
-	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, audit.ErrTampered), errors.Is(err, store.ErrCorrupt):
+	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, audit.ErrTampered), errors.Is(err, store.ErrCorrupt),
+		// The vault maps every lookup a user can cause to vault.ErrNotFound;
+		// a store key missing below it is data that should be there.
+		errors.Is(err, store.ErrNotFound):
 		return exitIntegrity
 	case errors.Is(err, vault.ErrNotFound):
 		return exitNotFound
@@ -93,7 +96,7 @@ func defaultHint(err error) string {
 		return "free some disk space on the vault's drive, then try again; nothing was written"
 	case errors.Is(err, vault.ErrNotVault):
 		return "check --vault (or TVAULT_VAULT), or create a vault with 'tvault init --policy FILE'"
-	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, audit.ErrTampered):
+	case exitCode(err) == exitIntegrity:
 		return "the vault's data may have been damaged or tampered with: run 'tvault check --read-data' and keep a copy of the vault as it is"
 	}
 	return ""

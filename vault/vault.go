@@ -237,18 +237,30 @@ func Init(dir string, id *tcrypto.Identity, policyTOML []byte, opts Options) (*V
 		if v != nil {
 			v.Close()
 		}
+		// This process holds the init lock: what is here is its own.
 		if created {
 			os.RemoveAll(dir)
 		} else {
 			os.RemoveAll(filepath.Join(dir, dbName))
 			os.Remove(filepath.Join(dir, markerName))
+			os.Remove(filepath.Join(dir, initLockName))
 		}
+		return nil, err
+	}
+	if err := os.Remove(filepath.Join(dir, initLockName)); err != nil {
+		v.Close()
 		return nil, err
 	}
 	return v, nil
 }
 
-// prepareDir makes dir, mode 0700, or checks that an existing one is empty.
+// initLockName is created exclusively by init in the vault directory, so
+// that two concurrent inits of one directory cannot both proceed (and the
+// loser never cleans up what the winner made).
+const initLockName = ".tvault-init"
+
+// prepareDir makes dir, mode 0700, or checks that an existing one is empty,
+// and takes the init lock in it.
 func prepareDir(dir string) (created bool, err error) {
 	ents, err := os.ReadDir(dir)
 	switch {
@@ -256,13 +268,22 @@ func prepareDir(dir string) (created bool, err error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return false, fmt.Errorf("failed to create the vault directory: %w", err)
 		}
-		return true, nil
+		created = true
 	case err != nil:
 		return false, fmt.Errorf("cannot use %s for a vault: %w", dir, err)
 	case len(ents) > 0:
 		return false, &InputError{Msg: fmt.Sprintf("%s is not empty: a new vault needs a new or empty directory", dir)}
+	default:
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return false, err
+		}
 	}
-	return false, os.Chmod(dir, 0o700)
+	f, err := os.OpenFile(filepath.Join(dir, initLockName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("another tvault init is using %s; nothing was changed", dir)
+	}
+	f.Close()
+	return created, nil
 }
 
 func initIn(dir string, id *tcrypto.Identity, m policy.Member, pol *policy.Policy, opts Options) (*Vault, error) {
@@ -274,6 +295,14 @@ func initIn(dir string, id *tcrypto.Identity, m policy.Member, pol *policy.Polic
 		return nil, err
 	}
 	v := &Vault{dir: dir, st: st, opts: opts, id: id, pol: pol, polVer: 1}
+	if err := st.View(func(t *store.Txn) error {
+		if _, err := t.Meta(); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%s already holds a vault's database; nothing was changed", dir)
+		}
+		return nil
+	}); err != nil {
+		return v, err
+	}
 	sp, err := signPolicy(id, m.Name, 1, pol.Bytes(), nil, v.now())
 	if err != nil {
 		return v, err

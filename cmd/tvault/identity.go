@@ -66,12 +66,9 @@ func readPassphraseFile(p string) (string, error) {
 		return "", fmt.Errorf("cannot read the passphrase file: %w", err)
 	}
 	defer f.Close()
-	b, err := bufio.NewReader(f).ReadSlice('\n')
-	if err != nil && !errors.Is(err, bufio.ErrBufferFull) && len(b) == 0 {
-		return "", errors.New("the passphrase file is empty")
-	}
-	if len(b) > maxPassphraseFile {
-		return "", errors.New("the passphrase file's first line is too long")
+	b, err := bufio.NewReaderSize(f, maxPassphraseFile).ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return "", errors.New("the passphrase file's first line is longer than 4096 bytes; it should hold the passphrase alone")
 	}
 	b = bytes.TrimRight(b, "\r\n")
 	if len(b) == 0 {

@@ -294,6 +294,11 @@ func (v *Vault) prepareRecord(m policy.Member, cf checkedForm, rings map[string]
 // their one-chunk blobs, DEK wraps, index entries, headers and audit
 // entries. A record is visible exactly when its header and audit entry are.
 func (v *Vault) commitRecords(batch []*preparedRecord) error {
+	// The chunks must be durable before a header names them: a power cut
+	// must never leave a visible record without its ciphertext.
+	if err := v.st.Sync(); err != nil {
+		return err
+	}
 	v.failpoint("seal-after-chunks")
 	err := v.st.Update(func(t *store.Txn) error {
 		for _, r := range batch {

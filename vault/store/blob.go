@@ -27,9 +27,10 @@ const (
 // BlobWriter streams one blob into ChunkSize values. Chunks are hashed and
 // committed on a goroutine of their own while the caller produces the next
 // ones, through a fixed set of buffers: memory stays bounded whatever the
-// blob's size. Chunks become durable as they are committed; they are
-// invisible to readers until a record header names them, and a crash leaves
-// them as orphans that check reports.
+// blob's size. Chunks are committed without a sync: the caller calls
+// Store.Sync before committing anything that names them. They are invisible
+// to readers until a record header names them, and a crash leaves them as
+// orphans that check reports.
 //
 // A BlobWriter is not safe for concurrent use. Close or Abort must be called.
 type BlobWriter struct {
@@ -130,7 +131,7 @@ func (w *BlobWriter) commit() {
 			for _, c := range batch {
 				w.sum.Write(c)
 			}
-			err = w.s.Update(func(t *Txn) error {
+			err = w.s.update(func(t *Txn) error {
 				for i, c := range batch {
 					if err := t.set(chunkKey(w.id, idx+i), c); err != nil {
 						return err

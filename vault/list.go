@@ -1,8 +1,11 @@
 package vault
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"sort"
 	"time"
 
@@ -43,35 +46,34 @@ func (v *Vault) List(f ListFilter) ([]Listing, error) {
 			return nil, &InputError{Msg: fmt.Sprintf("--where %s: %q is not a public field of the policy", c.Field, c.Field)}
 		}
 	}
-	var out []Listing
-	err := v.st.View(func(t *store.Txn) error {
-		ids, err := v.candidates(t, f)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			raw, err := t.Header(id)
-			if errors.Is(err, store.ErrNotFound) {
-				continue // an index entry whose record was erased
-			}
-			if err != nil {
-				return err
-			}
-			h, err := parseHeaderUnverified(id, raw)
-			if err != nil {
-				return err
-			}
-			// The index is not signed: confirm each match against the
-			// header, so a forged index entry cannot mislabel a record.
-			if !matches(h, f) {
-				continue
-			}
-			out = append(out, listing(h))
-		}
-		return nil
+	var ids []string
+	err := v.st.View(func(t *store.Txn) (err error) {
+		ids, err = v.candidates(t, f)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Reading and parsing the headers is most of a large listing: it is
+	// split over the cores, each part in a read transaction of its own.
+	parts := 1
+	if len(ids) >= 2000 {
+		parts = runtime.NumCPU()
+	}
+	results := make([][]Listing, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(ids)/parts, (p+1)*len(ids)/parts
+		wg.Go(func() { results[p], errs[p] = v.listings(ids[lo:hi], f) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []Listing
+	for _, r := range results {
+		out = append(out, r...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].SealedAt.Equal(out[j].SealedAt) {
@@ -83,6 +85,63 @@ func (v *Vault) List(f ListFilter) ([]Listing, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// listings reads and parses the headers of ids and keeps those matching f.
+func (v *Vault) listings(ids []string, f ListFilter) ([]Listing, error) {
+	var out []Listing
+	err := v.st.View(func(t *store.Txn) error {
+		for _, id := range ids {
+			raw, err := t.Header(id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // an index entry whose record was erased
+			}
+			if err != nil {
+				return err
+			}
+			h, err := parseListing(id, raw)
+			if err != nil {
+				return err
+			}
+			// The index is not signed: confirm each match against the
+			// header, so a forged index entry cannot mislabel a record.
+			if matches(h, f) {
+				out = append(out, listing(h))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// listingHeader is the part of a header that list shows: decoding only it
+// skips the blob references, most of a header's bytes.
+type listingHeader struct {
+	ID       string         `json:"id"`
+	SealedAt time.Time      `json:"sealed_at"`
+	SealedBy string         `json:"sealed_by"`
+	Public   map[string]any `json:"public"`
+	Classes  []struct {
+		Class string `json:"class"`
+	} `json:"classes"`
+}
+
+// parseListing parses the listed part of a stored header without checking
+// its signature (show and check do).
+func parseListing(id string, raw []byte) (*Header, error) {
+	_, body, err := openValue(raw)
+	if err != nil {
+		return nil, integrityErrorf("record %s: header is damaged", id)
+	}
+	var lh listingHeader
+	if err := json.Unmarshal(body, &lh); err != nil {
+		return nil, integrityErrorf("record %s: header is unreadable", id)
+	}
+	h := &Header{ID: lh.ID, SealedAt: lh.SealedAt, SealedBy: lh.SealedBy, Public: lh.Public}
+	for _, c := range lh.Classes {
+		h.Classes = append(h.Classes, ClassPart{Class: c.Class})
+	}
+	return h, nil
 }
 
 // matches reports whether the header itself satisfies the filter.

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/tvault/tvault/vault/audit"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"sort"
@@ -138,7 +139,10 @@ func writeListTable(e *env, recs []vault.Listing, fields []string) error {
 		e.note("no records match")
 		return nil
 	}
-	tw := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', 0)
+	// tabwriter writes cell by cell: buffer it, or a long listing is
+	// thousands of small writes to the terminal or pipe.
+	bw := bufio.NewWriterSize(e.stdout, 64<<10)
+	tw := tabwriter.NewWriter(bw, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "ID\tSEALED\tBY\t%s\tCLASSES\n", strings.ToUpper(strings.Join(fields, "\t")))
 	for _, r := range recs {
 		vals := make([]string, len(fields))
@@ -151,5 +155,8 @@ func writeListTable(e *env, recs []vault.Listing, fields []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.SealedAt.Format("2006-01-02 15:04"), r.SealedBy,
 			strings.Join(vals, "\t"), strings.Join(r.Classes, ","))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

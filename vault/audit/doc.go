@@ -135,7 +135,11 @@
 //     tree_size, every field valid as above, a filtered entry matching the
 //     filter, hash equal to the leaf hash recomputed from the fields, the
 //     line canonical, actor_key listed under the actor's name, and sig a
-//     valid Ed25519 signature of the signed bytes by actor_key;
+//     valid Ed25519 signature of the signed bytes by actor_key (checked 64
+//     at a time with the cofactored batch equation, and one by one with
+//     crypto/ed25519 when a batch fails; the two agree on every signature an
+//     honest signer makes, so an independent verifier using RFC 8032 checks
+//     reaches the same verdict);
 //   - unfiltered: as many entries as tree_size;
 //   - the checkpoint: the last line, nothing after it, a note signed by a
 //     listed key (under that key's name) and by no unlisted key, with the

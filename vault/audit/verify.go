@@ -168,6 +168,9 @@ type sigBatch struct {
 	wg       sync.WaitGroup
 }
 
+// batchSize is how many signatures batchVerify checks at once.
+const batchSize = 64
+
 // maxPending bounds the batches in flight, and so the memory held.
 const maxPending = 2
 
@@ -220,10 +223,18 @@ func (c *checker) dispatch() {
 		lo, hi := i*chunk, min((i+1)*chunk, len(sb.jobs))
 		sb.firstBad[i] = -1
 		sb.wg.Go(func() {
-			for j := lo; j < hi; j++ {
-				if !ed25519.Verify(sb.jobs[j].pub, sb.jobs[j].msg, sb.jobs[j].sig) {
-					sb.firstBad[i] = j
-					return
+			// Verify in small batches; a batch that fails is checked one
+			// signature at a time, to find the first bad one.
+			for b := lo; b < hi; b += batchSize {
+				e := min(b+batchSize, hi)
+				if batchVerify(sb.jobs[b:e]) {
+					continue
+				}
+				for j := b; j < e; j++ {
+					if !ed25519.Verify(sb.jobs[j].pub, sb.jobs[j].msg, sb.jobs[j].sig) {
+						sb.firstBad[i] = j
+						return
+					}
 				}
 			}
 		})

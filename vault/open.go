@@ -168,7 +168,7 @@ func (v *Vault) decryptBlob(dek []byte, ref BlobRef, w io.Writer, limit int64) e
 	}
 	// The ciphertext is read ahead and hashed on a goroutine of its own,
 	// overlapping with decryption here.
-	src := newHashingReader(v.st.BlobReader(ref.ID, ref.Size), nil)
+	src := newChunkReader(func(fn func([]byte) error) error { return v.st.EachChunk(ref.ID, ref.Size, fn) }, store.ChunkSize)
 	defer src.Close()
 	r, err := age.Decrypt(src, ident)
 	if err != nil {

@@ -30,6 +30,21 @@ const (
 )
 
 func newHashingReader(src io.Reader, prog *progress) *hashingReader {
+	r := newPipe(pipeBufferSize, prog)
+	go r.fill(src)
+	return r
+}
+
+// newChunkReader is newHashingReader over a source that lends out its own
+// buffers (the store's chunks): each is hashed and copied once, straight
+// from where it lies.
+func newChunkReader(each func(fn func([]byte) error) error, chunkSize int) *hashingReader {
+	r := newPipe(chunkSize, nil)
+	go r.fillChunks(each)
+	return r
+}
+
+func newPipe(bufSize int, prog *progress) *hashingReader {
 	r := &hashingReader{
 		full: make(chan []byte, pipeBuffers),
 		free: make(chan []byte, pipeBuffers),
@@ -38,10 +53,38 @@ func newHashingReader(src io.Reader, prog *progress) *hashingReader {
 		prog: prog,
 	}
 	for range pipeBuffers {
-		r.free <- make([]byte, pipeBufferSize)
+		r.free <- make([]byte, bufSize)
 	}
-	go r.fill(src)
 	return r
+}
+
+var errPipeClosed = errors.New("reader closed")
+
+func (r *hashingReader) fillChunks(each func(fn func([]byte) error) error) {
+	defer close(r.full)
+	err := each(func(v []byte) error {
+		for len(v) > 0 {
+			var b []byte
+			select {
+			case b = <-r.free:
+			case <-r.done:
+				return errPipeClosed
+			}
+			n := copy(b[:cap(b)], v)
+			r.sum.Write(b[:n])
+			v = v[n:]
+			select {
+			case r.full <- b[:n]:
+			case <-r.done:
+				return errPipeClosed
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = io.EOF
+	}
+	r.err = err
 }
 
 func (r *hashingReader) fill(src io.Reader) {

@@ -268,6 +268,18 @@ func chunkLen(size int64, n int) int {
 	return int(size - int64(n)*ChunkSize)
 }
 
+// EachChunk calls fn with each chunk of a blob of the given size, in order,
+// without copying: the slice is Badger's own and valid only during fn.
+// Missing or mis-sized chunks are ErrCorrupt.
+func (s *Store) EachChunk(id string, size int64, fn func([]byte) error) error {
+	for n := 0; n < ChunkCount(size); n++ {
+		if err := s.readChunk(id, n, chunkLen(size, n), fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // BlobReader returns a sequential reader over a blob of the given size, as
 // recorded in its signed header. Missing or mis-sized chunks are ErrCorrupt.
 func (s *Store) BlobReader(id string, size int64) io.Reader {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -361,7 +360,8 @@ func (v *Vault) checkIndex(t *store.Txn, headers []*Header, c *checker) error {
 
 func (v *Vault) hashBlob(ref BlobRef) error {
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, v.st.BlobReader(ref.ID, ref.Size), make([]byte, 1<<20)); err != nil {
+	err := v.st.EachChunk(ref.ID, ref.Size, func(c []byte) error { _, err := h.Write(c); return err })
+	if err != nil {
 		if errors.Is(err, store.ErrCorrupt) {
 			return integrityErrorf("blob %s: stored chunks are missing or damaged", ref.ID)
 		}

@@ -32,7 +32,7 @@ func FuzzDecodeHeader(f *testing.F) {
 				t.Fatalf("accepted a header for %q as %q", h.ID, rid)
 			}
 		}
-		_, _ = parseHeaderUnverified(rid, raw)
+		_, _ = parseListing(rid, raw)
 		_, _, _ = openValue(raw)
 	})
 }

@@ -134,17 +134,6 @@ func loadPolicies(t *store.Txn) ([]*policyVersion, error) {
 	return out, nil
 }
 
-func loadCurrentPolicy(t *store.Txn) (*policyVersion, error) {
-	all, err := loadPolicies(t)
-	if err != nil {
-		return nil, err
-	}
-	return all[len(all)-1], nil
-}
-
-// PolicyTOML returns the exact text of the policy in force and its version.
-func (v *Vault) PolicyTOML() ([]byte, int64) { return v.pol.Bytes(), v.polVer }
-
 func (v *Vault) policyAt(t *store.Txn, version int64) (*policy.Policy, error) {
 	if version == v.polVer {
 		return v.pol, nil

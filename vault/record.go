@@ -111,20 +111,6 @@ func decodeHeader(id string, raw []byte) (*Header, error) {
 	return &h, nil
 }
 
-// parseHeaderUnverified parses a header without checking its signature; list
-// uses it for speed, and says so.
-func parseHeaderUnverified(id string, raw []byte) (*Header, error) {
-	_, body, err := openValue(raw)
-	if err != nil {
-		return nil, integrityErrorf("record %s: header is damaged", id)
-	}
-	var h Header
-	if err := json.Unmarshal(body, &h); err != nil {
-		return nil, integrityErrorf("record %s: header is unreadable", id)
-	}
-	return &h, nil
-}
-
 func (v *Vault) header(t *store.Txn, id string) (*Header, error) {
 	if !ValidID(id) {
 		return nil, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}

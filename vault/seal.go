@@ -432,15 +432,10 @@ func (v *Vault) sealBytes(dek []byte, blobID string, b []byte, pending map[strin
 	return ref, err
 }
 
-// encryptBlob encrypts src as an age file to the DEK stanza of blobID and
-// stores it as chunks. The returned reference pins the ciphertext.
-func (v *Vault) encryptBlob(dek []byte, blobID string, src io.Reader) (BlobRef, error) {
-	ref, _, err := v.encryptBlobDeferred(dek, blobID, src, false)
-	return ref, err
-}
-
-// encryptBlobDeferred is encryptBlob; with deferSmall, a blob that fits in
-// one chunk is returned instead of committed, for the record's transaction.
+// encryptBlobDeferred encrypts src as an age file to the DEK stanza of
+// blobID and stores it as chunks; the returned reference pins the
+// ciphertext. With deferSmall, a blob that fits in one chunk is returned
+// instead of committed, for the record's transaction.
 func (v *Vault) encryptBlobDeferred(dek []byte, blobID string, src io.Reader, deferSmall bool) (BlobRef, []byte, error) {
 	r, err := tcrypto.NewDEKRecipient(dek, blobID)
 	if err != nil {

@@ -38,7 +38,8 @@ func peek(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
 // readBlob returns a blob's whole ciphertext (test-sized blobs only).
 func readBlob(t *testing.T, v *Vault, ref BlobRef) []byte {
 	t.Helper()
-	b, err := io.ReadAll(v.st.BlobReader(ref.ID, ref.Size))
+	var b []byte
+	err := v.st.EachChunk(ref.ID, ref.Size, func(c []byte) error { b = append(b, c...); return nil })
 	if err != nil {
 		t.Fatalf("read blob %s: %v", ref.ID, err)
 	}

@@ -111,9 +111,6 @@ func (v *Vault) failpoint(name string) {
 // ID returns the vault's id.
 func (v *Vault) ID() string { return v.meta.ID }
 
-// Dir returns the vault's directory.
-func (v *Vault) Dir() string { return v.dir }
-
 // Policy returns the policy in force and its version.
 func (v *Vault) Policy() (*policy.Policy, int64) { return v.pol, v.polVer }
 
@@ -394,6 +391,4 @@ func signBytes(id *tcrypto.Identity, msg []byte) []byte {
 }
 
 // Probe checks that dir holds a vault, without opening it.
-func Probe(dir string) (string, error) {
-	return dir, checkVaultDir(dir)
-}
+func Probe(dir string) error { return checkVaultDir(dir) }

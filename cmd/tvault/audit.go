@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -131,10 +130,6 @@ func (e *env) verifyExportFile(p string) error {
 	defer f.Close()
 	sum, err := audit.VerifyExport(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
-		var te *audit.TamperError
-		if errors.As(err, &te) {
-			return fmt.Errorf("%s: %w", p, err)
-		}
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	fmt.Fprintln(e.stdout, sum.String())

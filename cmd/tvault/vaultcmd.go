@@ -12,7 +12,7 @@ func (e *env) openVault(c *cli.Context, opts vault.Options) (*vault.Vault, error
 	dir := e.vaultPath(c)
 	// Check the directory before asking for a passphrase: a wrong --vault
 	// should not cost a scrypt.
-	if _, err := vault.Probe(dir); err != nil {
+	if err := vault.Probe(dir); err != nil {
 		return nil, err
 	}
 	id, err := e.loadIdentity(c)

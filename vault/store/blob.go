@@ -280,46 +280,6 @@ func (s *Store) EachChunk(id string, size int64, fn func([]byte) error) error {
 	return nil
 }
 
-// BlobReader returns a sequential reader over a blob of the given size, as
-// recorded in its signed header. Missing or mis-sized chunks are ErrCorrupt.
-func (s *Store) BlobReader(id string, size int64) io.Reader {
-	return &blobReader{s: s, id: id, size: size}
-}
-
-type blobReader struct {
-	s    *Store
-	id   string
-	size int64
-	off  int64
-	buf  []byte
-	pos  int
-}
-
-func (r *blobReader) Read(p []byte) (int, error) {
-	if r.pos >= len(r.buf) {
-		if r.off >= r.size {
-			return 0, io.EOF
-		}
-		n := int(r.off / ChunkSize)
-		want := chunkLen(r.size, n)
-		if cap(r.buf) < want {
-			r.buf = make([]byte, 0, ChunkSize)
-		}
-		err := r.s.readChunk(r.id, n, want, func(v []byte) error {
-			r.buf = append(r.buf[:0], v...)
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
-		r.pos = 0
-		r.off += int64(want)
-	}
-	k := copy(p, r.buf[r.pos:])
-	r.pos += k
-	return k, nil
-}
-
 // BlobReaderAt returns an io.ReaderAt over a blob of the given size. ReadAt
 // is safe for concurrent use and touches only the chunks it needs.
 func (s *Store) BlobReaderAt(id string, size int64) io.ReaderAt {

@@ -400,9 +400,3 @@ func u32(v uint32) []byte {
 	binary.BigEndian.PutUint32(b[:], v)
 	return b[:]
 }
-
-// IsDatabaseDir reports whether dir already holds a Badger database.
-func IsDatabaseDir(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "MANIFEST"))
-	return err == nil
-}

@@ -130,23 +130,6 @@ func (t *Txn) Epochs(class string) ([]int, error) {
 	return es, err
 }
 
-// KeyringClasses returns every class that has key material.
-func (t *Txn) KeyringClasses() ([]string, error) {
-	var cs []string
-	err := t.each(prefixKeyring, false, func(s, _ []byte) error {
-		i := bytes.LastIndexByte(s[:max(len(s)-4, 0)], '/')
-		if i < 0 || len(s) < 5 {
-			return fmt.Errorf("keyring key: %w", ErrCorrupt)
-		}
-		c := string(s[:i])
-		if len(cs) == 0 || cs[len(cs)-1] != c {
-			cs = append(cs, c)
-		}
-		return nil
-	})
-	return cs, err
-}
-
 // Header returns the signed header of a record.
 func (t *Txn) Header(id string) ([]byte, error) { return t.get(cat(prefixRecord, []byte(id))) }
 

@@ -1,16 +1,17 @@
 package vault
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/store"
+	"github.com/zeebo/blake3"
 )
 
 // Finding is one thing check found. Severity "error" means damaged or
@@ -39,6 +40,7 @@ type CheckReport struct {
 	Entries  int64     `json:"audit_entries"`
 	Findings []Finding `json:"findings"`
 	Orphans  []string  `json:"orphans"`
+	Partial  []string  `json:"partial"` // blob files an interrupted write left unfinished
 	Repaired bool      `json:"repaired"`
 }
 
@@ -96,7 +98,16 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 	rep := &CheckReport{}
 	c := &checker{rep: rep}
 	blobs := map[string]store.BlobInfo{}
-	if err := v.st.EachBlob(func(b store.BlobInfo) error { blobs[b.ID] = b; return nil }); err != nil {
+	var partial []string
+	err := v.st.EachBlob(func(b store.BlobInfo) error {
+		if b.Partial {
+			partial = append(partial, b.ID)
+		} else {
+			blobs[b.ID] = b
+		}
+		return nil
+	})
+	if err != nil {
 		if err := c.finding("blobs", err); err != nil {
 			return nil, err
 		}
@@ -105,7 +116,7 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 	referenced := map[string]bool{}
 	present := map[string]bool{} // every stored header, verified or not
 	var headers []*Header
-	err := v.st.View(func(t *store.Txn) error {
+	err = v.st.View(func(t *store.Txn) error {
 		if _, err := loadPolicies(t); err != nil {
 			if err := c.finding("policy", err); err != nil {
 				return err
@@ -161,8 +172,10 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 		}
 	}
 	sort.Strings(rep.Orphans)
-	if len(rep.Orphans) > 0 {
-		c.notef("blobs", "%d blobs are not part of any record (left by an interrupted seal); 'tvault check --repair' removes them", len(rep.Orphans))
+	sort.Strings(partial)
+	rep.Partial = partial
+	if n := len(rep.Orphans) + len(rep.Partial); n > 0 {
+		c.notef("blobs", "%d blobs are not part of any record (left by an interrupted seal); 'tvault check --repair' removes them", n)
 	}
 	if opts.ReadData {
 		for _, h := range headers {
@@ -186,7 +199,7 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 		}
 		// The repair is on record before it changes anything.
 		if err := v.audit(audit.Entry{Action: "check-repair", Outcome: "ok",
-			Detail: fmt.Sprintf("removing %d orphaned blobs, rebuilding the index", len(rep.Orphans))}); err != nil {
+			Detail: fmt.Sprintf("removing %d orphaned blobs, rebuilding the index", len(rep.Orphans)+len(rep.Partial))}); err != nil {
 			return rep, err
 		}
 		if err := v.repair(rep, headers); err != nil {
@@ -292,13 +305,12 @@ func (v *Vault) checkHeader(t *store.Txn, id string, raw []byte, blobs map[strin
 		}
 		for _, ref := range append([]BlobRef{p.Manifest}, p.Blobs...) {
 			b, ok := blobs[ref.ID]
-			want := store.ChunkCount(ref.Size)
 			switch {
-			case !ok:
+			case !ok || b.Inline != store.Inline(ref.Size):
 				c.errorf(subject, "blob %s is missing", ref.ID)
-			case b.Chunks != want || b.Gaps:
-				c.errorf(subject, "blob %s has %d chunks, want %d", ref.ID, b.Chunks, want)
-			case b.Size < ref.Size-int64(16*want) || b.Size > ref.Size+int64(16*want):
+			case !b.Inline && b.Size != ref.Size:
+				c.errorf(subject, "blob %s holds %d bytes, want %d", ref.ID, b.Size, ref.Size)
+			case b.Inline && (b.Size < ref.Size || b.Size > ref.Size+inlineOverhead):
 				c.errorf(subject, "blob %s holds about %d bytes, want %d", ref.ID, b.Size, ref.Size)
 			}
 		}
@@ -358,19 +370,23 @@ func (v *Vault) checkIndex(t *store.Txn, headers []*Header, c *checker) error {
 	return nil
 }
 
+// inlineOverhead bounds what Badger adds to an inline blob's reported size
+// (its value-log entry header, key and checksum).
+const inlineOverhead = 256
+
 func (v *Vault) hashBlob(ref BlobRef) error {
-	h := sha256.New()
-	err := v.st.EachChunk(ref.ID, ref.Size, func(c []byte) error { _, err := h.Write(c); return err })
-	if err != nil {
-		if errors.Is(err, store.ErrCorrupt) {
-			return integrityErrorf("blob %s: stored chunks are missing or damaged", ref.ID)
+	blob, err := v.st.OpenBlob(ref.ID, ref.Size)
+	if err == nil {
+		defer blob.Close()
+		h := blake3.New()
+		if _, err = io.CopyBuffer(h, blob, make([]byte, 1<<20)); err == nil && hex.EncodeToString(h.Sum(nil)) != ref.BLAKE3 {
+			return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
 		}
-		return err
 	}
-	if hex.EncodeToString(h.Sum(nil)) != ref.SHA256 {
-		return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
+	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return integrityErrorf("blob %s: stored ciphertext is missing or damaged", ref.ID)
 	}
-	return nil
+	return err
 }
 
 // repair removes orphaned blobs and rebuilds the index from the verified
@@ -380,6 +396,9 @@ func (v *Vault) repair(rep *CheckReport, headers []*Header) error {
 		return err
 	}
 	if err := v.st.DeleteBlobs(rep.Orphans...); err != nil {
+		return err
+	}
+	if err := v.st.DeletePartialBlobs(rep.Partial...); err != nil {
 		return err
 	}
 	want := expectedIndex(headers)
@@ -431,6 +450,6 @@ func (v *Vault) repair(rep *CheckReport, headers []*Header) error {
 		}
 	}
 	rep.Findings = append(kept, Finding{Severity: "note", Subject: "repair",
-		Msg: fmt.Sprintf("removed %d orphaned blobs; index rebuilt (%d stale entries removed)", len(rep.Orphans), len(stale))})
+		Msg: fmt.Sprintf("removed %d orphaned blobs; index rebuilt (%d stale entries removed)", len(rep.Orphans)+len(rep.Partial), len(stale))})
 	return nil
 }

@@ -17,7 +17,7 @@ func FuzzDecodeHeader(f *testing.F) {
 	h := &Header{Format: 1, ID: "aaaaaaaaaaaaaaaaaaaa", Vault: "bbbbbbbbbbbbbbbbbbbb", SealedAt: time.Unix(1700000000, 0).UTC(),
 		SealedBy: "olena", SealerKey: tcrypto.FormatSigningKey(id.SigningPublicKey()), PolicyVersion: 1,
 		Public:  map[string]any{"category": "pow", "topics": []any{"a", "b"}},
-		Classes: []ClassPart{{Class: "testimony", Epoch: 1, Threshold: 1, Manifest: BlobRef{ID: "x-m", Size: 100, SHA256: "00"}}}}
+		Classes: []ClassPart{{Class: "testimony", Epoch: 1, Threshold: 1, Manifest: BlobRef{ID: "x-m", Size: 100, BLAKE3: "00"}}}}
 	good, err := signHeader(id, h)
 	if err != nil {
 		f.Fatal(err)

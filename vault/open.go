@@ -159,7 +159,7 @@ func safeName(n string) bool {
 }
 
 // decryptBlob streams a blob's plaintext into w, checking the ciphertext's
-// SHA-256 against the signed header as it goes. limit > 0 caps the
+// BLAKE3 hash against the signed header as it goes. limit > 0 caps the
 // plaintext. When it returns an error, whatever reached w must be discarded.
 func (v *Vault) decryptBlob(dek []byte, ref BlobRef, w io.Writer, limit int64) error {
 	ident, err := tcrypto.NewDEKIdentity(dek, ref.ID)
@@ -168,7 +168,12 @@ func (v *Vault) decryptBlob(dek []byte, ref BlobRef, w io.Writer, limit int64) e
 	}
 	// The ciphertext is read ahead and hashed on a goroutine of its own,
 	// overlapping with decryption here.
-	src := newChunkReader(func(fn func([]byte) error) error { return v.st.EachChunk(ref.ID, ref.Size, fn) }, store.ChunkSize)
+	blob, err := v.st.OpenBlob(ref.ID, ref.Size)
+	if err != nil {
+		return blobError(ref, err)
+	}
+	defer blob.Close()
+	src := newCiphertextReader(blob)
 	defer src.Close()
 	r, err := age.Decrypt(src, ident)
 	if err != nil {
@@ -188,7 +193,7 @@ func (v *Vault) decryptBlob(dek []byte, ref BlobRef, w io.Writer, limit int64) e
 	if limit > 0 && n > limit {
 		return integrityErrorf("blob %s is larger than allowed", ref.ID)
 	}
-	if src.n != ref.Size || hex.EncodeToString(src.Sum()) != ref.SHA256 {
+	if src.n != ref.Size || hex.EncodeToString(src.Sum()) != ref.BLAKE3 {
 		return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
 	}
 	return nil
@@ -211,7 +216,7 @@ func (d destWriter) Write(p []byte) (int, error) {
 
 func blobError(ref BlobRef, err error) error {
 	if errors.Is(err, store.ErrCorrupt) {
-		return integrityErrorf("blob %s: stored chunks are missing or damaged", ref.ID)
+		return integrityErrorf("blob %s: stored ciphertext is missing or damaged", ref.ID)
 	}
 	if errors.Is(err, store.ErrStorage) {
 		return err // an operational failure, not damaged data
@@ -575,7 +580,12 @@ func (v *Vault) Cat(id, class, name string, w io.Writer, opts CatOptions) error 
 	if err != nil {
 		return err
 	}
-	ra, size, err := age.DecryptReaderAt(v.st.BlobReaderAt(ref.ID, ref.Size), ref.Size, ident)
+	blob, err := v.st.OpenBlob(ref.ID, ref.Size)
+	if err != nil {
+		return blobError(ref, err)
+	}
+	defer blob.Close()
+	ra, size, err := age.DecryptReaderAt(blob, ref.Size, ident)
 	if err != nil {
 		return blobError(ref, err)
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"hash"
 	"io"
+
+	"github.com/zeebo/blake3"
 )
 
-// hashingReader reads src on a goroutine of its own, hashing the plaintext
-// with SHA-256 there, and hands the bytes on through a fixed set of buffers.
+// hashingReader reads src on a goroutine of its own, hashing what it reads
+// there, and hands the bytes on through a fixed set of buffers.
 // Reading and hashing thus overlap with encryption on the caller's goroutine
 // (and with hashing and storing the ciphertext on the blob writer's), while
 // memory stays bounded at pipeBuffers × pipeBufferSize.
@@ -25,67 +27,38 @@ type hashingReader struct {
 }
 
 const (
-	pipeBuffers    = 4
-	pipeBufferSize = 256 << 10
+	pipeBuffers    = 8
+	pipeBufferSize = 1 << 20
 )
 
+// newHashingReader reads a plaintext, hashing it with SHA-256: the hash an
+// examiner computes with sha256sum on the file they were given.
 func newHashingReader(src io.Reader, prog *progress) *hashingReader {
-	r := newPipe(pipeBufferSize, prog)
-	go r.fill(src)
-	return r
+	return newPipe(src, sha256.New(), prog)
 }
 
-// newChunkReader is newHashingReader over a source that lends out its own
-// buffers (the store's chunks): each is hashed and copied once, straight
-// from where it lies.
-func newChunkReader(each func(fn func([]byte) error) error, chunkSize int) *hashingReader {
-	r := newPipe(chunkSize, nil)
-	go r.fillChunks(each)
-	return r
+// newCiphertextReader reads a stored blob, hashing it with BLAKE3, the hash
+// its signed reference pins.
+func newCiphertextReader(src io.Reader) *hashingReader {
+	return newPipe(src, blake3.New(), nil)
 }
 
-func newPipe(bufSize int, prog *progress) *hashingReader {
+func newPipe(src io.Reader, sum hash.Hash, prog *progress) *hashingReader {
 	r := &hashingReader{
 		full: make(chan []byte, pipeBuffers),
 		free: make(chan []byte, pipeBuffers),
 		done: make(chan struct{}),
-		sum:  sha256.New(),
+		sum:  sum,
 		prog: prog,
 	}
 	for range pipeBuffers {
-		r.free <- make([]byte, bufSize)
+		r.free <- make([]byte, pipeBufferSize)
 	}
+	go r.fill(src)
 	return r
 }
 
 var errPipeClosed = errors.New("reader closed")
-
-func (r *hashingReader) fillChunks(each func(fn func([]byte) error) error) {
-	defer close(r.full)
-	err := each(func(v []byte) error {
-		for len(v) > 0 {
-			var b []byte
-			select {
-			case b = <-r.free:
-			case <-r.done:
-				return errPipeClosed
-			}
-			n := copy(b[:cap(b)], v)
-			r.sum.Write(b[:n])
-			v = v[n:]
-			select {
-			case r.full <- b[:n]:
-			case <-r.done:
-				return errPipeClosed
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = io.EOF
-	}
-	r.err = err
-}
 
 func (r *hashingReader) fill(src io.Reader) {
 	defer close(r.full)
@@ -169,5 +142,5 @@ func (r *hashingReader) Close() {
 	}
 }
 
-// Sum returns the plaintext's SHA-256; valid once Read returned io.EOF.
+// Sum returns the hash of everything read; valid once Read returned io.EOF.
 func (r *hashingReader) Sum() []byte { return r.sum.Sum(nil) }

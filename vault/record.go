@@ -41,7 +41,7 @@ type ClassPart struct {
 type BlobRef struct {
 	ID     string `json:"id"`
 	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"` // hex SHA-256 of the whole age file
+	BLAKE3 string `json:"blake3"` // hex BLAKE3-256 of the whole age file
 }
 
 // Manifest is a class's encrypted table of contents: its fields and, for

@@ -304,7 +304,7 @@ func (v *Vault) commitRecords(batch []*preparedRecord) error {
 		for _, r := range batch {
 			id := r.res.ID
 			for blobID, chunk := range r.pending {
-				if err := t.PutChunk(blobID, chunk); err != nil {
+				if err := t.PutBlob(blobID, chunk); err != nil {
 					return err
 				}
 			}
@@ -465,7 +465,7 @@ func (v *Vault) encryptBlobDeferred(dek []byte, blobID string, src io.Reader, de
 		return BlobRef{}, nil, err
 	}
 	s := bw.Sum()
-	return BlobRef{ID: blobID, Size: bw.Size(), SHA256: hex.EncodeToString(s[:])}, pending, nil
+	return BlobRef{ID: blobID, Size: bw.Size(), BLAKE3: hex.EncodeToString(s[:])}, pending, nil
 }
 
 func mediaType(name string, head []byte) string {

@@ -38,15 +38,19 @@ func peek(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
 // readBlob returns a blob's whole ciphertext (test-sized blobs only).
 func readBlob(t *testing.T, v *Vault, ref BlobRef) []byte {
 	t.Helper()
-	var b []byte
-	err := v.st.EachChunk(ref.ID, ref.Size, func(c []byte) error { b = append(b, c...); return nil })
+	blob, err := v.st.OpenBlob(ref.ID, ref.Size)
+	if err != nil {
+		t.Fatalf("read blob %s: %v", ref.ID, err)
+	}
+	defer blob.Close()
+	b, err := io.ReadAll(blob)
 	if err != nil {
 		t.Fatalf("read blob %s: %v", ref.ID, err)
 	}
 	return b
 }
 
-// writeBlob overwrites the chunks of blob id with b.
+// writeBlob replaces blob id with b.
 func writeBlob(t *testing.T, v *Vault, id string, b []byte) {
 	t.Helper()
 	w := v.st.NewBlobWriter(id)
@@ -304,7 +308,7 @@ func TestTamperPolicy(t *testing.T) {
 }
 
 func TestTamperBlob(t *testing.T) {
-	const bigSize = 5<<19 + 12345 // ≈ 2.5 MiB: three stored chunks
+	const bigSize = 5<<19 + 12345 // ≈ 2.5 MiB: a blob file
 	f := newFixture(t, 1)
 	big := pseudoRandom(bigSize, 1)
 	files := map[string][]byte{
@@ -322,8 +326,8 @@ func TestTamperBlob(t *testing.T) {
 	flipBig := func(at func(size int64) int64) edit {
 		return func(t *testing.T, v *Vault, id string) {
 			ref := blobRef(t, v, id, "testimony", 0)
-			if n := store.ChunkCount(ref.Size); n != 3 {
-				t.Fatalf("big.bin is stored in %d chunks, want 3", n)
+			if store.Inline(ref.Size) {
+				t.Fatalf("big.bin (%d bytes) is stored inline, want a blob file", ref.Size)
 			}
 			writeBlob(t, v, ref.ID, flipped(readBlob(t, v, ref), int(at(ref.Size))))
 		}
@@ -334,14 +338,18 @@ func TestTamperBlob(t *testing.T) {
 		victim string // the attachment that must not appear in the output
 	}{
 		{"age header", flipBig(func(int64) int64 { return 20 }), "big.bin"},
-		{"first chunk", flipBig(func(int64) int64 { return 1000 }), "big.bin"},
-		{"middle chunk", flipBig(func(int64) int64 { return store.ChunkSize + 500 }), "big.bin"},
-		{"last chunk", flipBig(func(size int64) int64 { return size - 10 }), "big.bin"},
+		{"first age chunk", flipBig(func(int64) int64 { return 1000 }), "big.bin"},
+		{"middle", flipBig(func(size int64) int64 { return size / 2 }), "big.bin"},
+		{"last age chunk", flipBig(func(size int64) int64 { return size - 10 }), "big.bin"},
 		{"last byte", flipBig(func(size int64) int64 { return size - 1 }), "big.bin"},
 		{"truncated", func(t *testing.T, v *Vault, id string) {
 			ref := blobRef(t, v, id, "testimony", 0)
-			// Rewrite the last chunk 100 bytes short.
 			writeBlob(t, v, ref.ID, readBlob(t, v, ref)[:ref.Size-100])
+		}, "big.bin"},
+		{"missing", func(t *testing.T, v *Vault, id string) {
+			if err := v.st.DeleteBlobs(blobRef(t, v, id, "testimony", 0).ID); err != nil {
+				t.Fatal(err)
+			}
 		}, "big.bin"},
 		{"another record's blob", func(t *testing.T, v *Vault, id string) {
 			mine, theirs := blobRef(t, v, id, "testimony", 0), blobRef(t, v, twinID, "testimony", 0)

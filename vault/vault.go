@@ -22,7 +22,7 @@ import (
 )
 
 // FormatVersion is the on-disk format this package reads and writes.
-const FormatVersion = 1
+const FormatVersion = 2
 
 const (
 	markerName = "VAULT"

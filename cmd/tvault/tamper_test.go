@@ -11,8 +11,8 @@ import (
 	"github.com/tvault/tvault/internal/testkit"
 )
 
-// TestTamperBadgerFiles flips bytes in the Badger files on disk — the LSM
-// tables and the value log — and requires that check --read-data reports an
+// TestTamperBadgerFiles flips bytes in the files on disk — Badger's LSM
+// tables and value log, and a blob file — and requires that check --read-data reports an
 // integrity failure (exit 4) every time, with no panic or stack trace.
 func TestTamperBadgerFiles(t *testing.T) {
 	dir := t.TempDir()
@@ -62,6 +62,11 @@ func TestTamperBadgerFiles(t *testing.T) {
 	if len(targets) == 0 {
 		t.Fatal("no table or value-log files to tamper with")
 	}
+	blobs, _ := filepath.Glob(filepath.Join(vdir, "db", "blobs", "*", "*"))
+	if len(blobs) != 3 {
+		t.Fatalf("%d blob files, want 3 (one per record): %v", len(blobs), blobs)
+	}
+	targets = append(targets, blobs[0])
 	tried, caught := 0, 0
 	for _, target := range targets {
 		fi, _ := os.Stat(target)
@@ -71,7 +76,8 @@ func TestTamperBadgerFiles(t *testing.T) {
 			if err := exec.Command("cp", "-a", vdir, copyDir).Run(); err != nil {
 				t.Fatal(err)
 			}
-			f := filepath.Join(copyDir, "db", filepath.Base(target))
+			rel, _ := filepath.Rel(vdir, target)
+			f := filepath.Join(copyDir, rel)
 			b, _ := os.ReadFile(f)
 			b[off] ^= 0x5a
 			os.WriteFile(f, b, 0o600)

@@ -17,11 +17,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ChunkSize is the size of every stored blob chunk but the last. It is large
-// enough to keep chunks in Badger's value log, where a 1 MiB value costs one
-// sequential write, and small enough to bound a reader's memory.
-const ChunkSize = 1 << 20
-
 var (
 	// ErrNotFound is returned when a key does not exist.
 	ErrNotFound = errors.New("not found")
@@ -46,7 +41,8 @@ type Options struct {
 
 // Store is an open Badger database. Its methods are safe for concurrent use.
 type Store struct {
-	db *badger.DB
+	db  *badger.DB
+	dir string
 }
 
 // Reserve is the free space every mutating command keeps on the vault's
@@ -98,10 +94,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		// Verify block checksums when read: a flipped byte in a table is
 		// then ErrCorrupt, not garbage. (Verifying whole tables at open
 		// panics inside Badger on a damaged table, in a goroutine no caller
-		// can recover.) Value-log entries are not CRC-checked here: only
-		// blob chunks live there, and the vault checks their SHA-256 against
-		// the signed header and age authenticates every 64 KiB of them.
+		// can recover.) Value-log entries are CRC-checked on every read as
+		// well: DEK wraps live there, and a flipped byte in one is otherwise
+		// found only by the member who tries to unwrap it.
 		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true).
 		WithReadOnly(opts.ReadOnly)
 	wait := opts.LockWait
 	if wait == 0 {
@@ -112,7 +109,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	for {
 		db, err := openRecovering(bo)
 		if err == nil {
-			return &Store{db: db}, nil
+			return &Store{db: db, dir: dir}, nil
 		}
 		if cleanups < 3 && isEmptyFileError(err) {
 			// A process killed while Badger created a memtable or

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/zeebo/blake3"
 )
 
 func TestSecondProcessIsLockedOut(t *testing.T) {
@@ -33,18 +35,29 @@ func TestSecondProcessIsLockedOut(t *testing.T) {
 }
 
 func TestBlobRoundTrip(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{})
+	t.Run("direct", testBlobRoundTrip)
+	t.Run("buffered", func(t *testing.T) {
+		directIO = false
+		defer func() { directIO = true }()
+		testBlobRoundTrip(t)
+	})
+}
+
+func testBlobRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, size := range []int{0, 1, ChunkSize - 1, ChunkSize, ChunkSize + 1, 5*ChunkSize + 12345} {
+	sizes := []int{0, 1, InlineLimit - 1, InlineLimit, InlineLimit + 1, fileBufSize, 3*fileBufSize + 12345}
+	for _, size := range sizes {
 		data := make([]byte, size)
 		r := rand.NewChaCha8([32]byte{byte(size)})
 		r.Read(data)
-		id := "blob-test"
+		id := fmt.Sprintf("blob-%d", size)
 		w := s.NewBlobWriter(id)
-		// Odd write sizes cross chunk boundaries.
+		// Odd write sizes cross buffer boundaries.
 		for off := 0; off < size; off += 70001 {
 			if _, err := w.Write(data[off:min(off+70001, size)]); err != nil {
 				t.Fatal(err)
@@ -53,32 +66,143 @@ func TestBlobRoundTrip(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if w.Size() != int64(size) || w.Chunks() != ChunkCount(int64(size)) {
-			t.Fatalf("size %d: writer says %d bytes in %d chunks", size, w.Size(), w.Chunks())
+		if w.Size() != int64(size) || w.Sum() != blake3.Sum256(data) {
+			t.Fatalf("size %d: writer says %d bytes, hash %x", size, w.Size(), w.Sum())
+		}
+		_, statErr := os.Stat(s.blobPath(id))
+		if Inline(int64(size)) != os.IsNotExist(statErr) {
+			t.Fatalf("size %d: inline %v, file: %v", size, Inline(int64(size)), statErr)
 		}
 		got, err := readAll(s, id, int64(size))
 		if err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("size %d: sequential read differs (%v)", size, err)
 		}
 		if size > 10 {
+			b, err := s.OpenBlob(id, int64(size))
+			if err != nil {
+				t.Fatal(err)
+			}
 			buf := make([]byte, size/3)
 			off := int64(size / 2)
-			n, err := s.BlobReaderAt(id, int64(size)).ReadAt(buf, off)
+			n, err := b.ReadAt(buf, off)
+			b.Close()
 			if err != nil && err != io.EOF || !bytes.Equal(buf[:n], data[off:off+int64(n)]) {
 				t.Fatalf("size %d: ReadAt differs (%v)", size, err)
 			}
 		}
+		// Read with a size the blob does not have: ErrCorrupt.
+		if _, err := readAll(s, id, int64(size)+1); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("size %d read as %d: %v, want ErrCorrupt", size, size+1, err)
+		}
+	}
+	var listed []BlobInfo
+	if err := s.EachBlob(func(b BlobInfo) error { listed = append(listed, b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != len(sizes) {
+		t.Fatalf("EachBlob listed %d blobs, want %d: %+v", len(listed), len(sizes), listed)
+	}
+	for _, b := range listed {
+		var size int64
+		fmt.Sscanf(b.ID, "blob-%d", &size)
+		if b.Inline != Inline(size) || b.Partial || (!b.Inline && b.Size != size) || b.Size < size {
+			t.Errorf("EachBlob: %+v for a blob of %d bytes", b, size)
+		}
+	}
+	for _, size := range sizes {
+		id := fmt.Sprintf("blob-%d", size)
 		if err := s.DeleteBlobs(id); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := readAll(s, id, int64(size)); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("size %d after delete: %v, want ErrCorrupt", size, err)
+		}
 	}
-	// A blob read with a size its chunks do not have is ErrCorrupt.
-	w := s.NewBlobWriter("short")
-	w.Write(make([]byte, 100))
-	w.Close()
-	if _, err := readAll(s, "short", 2*ChunkSize); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("mis-sized blob: %v, want ErrCorrupt", err)
+	if n := countBlobs(t, s); n != 0 {
+		t.Fatalf("%d blobs left after deleting all", n)
 	}
+}
+
+// TestBlobWriterAbortLeavesNothing: an aborted file blob leaves no file, and
+// a partial file (as a crash leaves) is listed as partial and removable
+// without touching a complete blob of the same id.
+func TestBlobWriterAbortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w := s.NewBlobWriter("aborted")
+	if _, err := w.Write(make([]byte, 3*fileBufSize)); err != nil {
+		t.Fatal(err)
+	}
+	w.Abort()
+	if n := countBlobs(t, s); n != 0 {
+		t.Fatalf("%d blobs after an abort", n)
+	}
+	if files := filesUnder(t, filepath.Join(dir, blobDirName)); len(files) != 0 {
+		t.Fatalf("files left after an abort: %v", files)
+	}
+	w = s.NewBlobWriter("kept")
+	w.Write(make([]byte, InlineLimit+5))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.blobPath("kept")+partSuffix, []byte("left by a crash"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var partial []string
+	s.EachBlob(func(b BlobInfo) error {
+		if b.Partial {
+			partial = append(partial, b.ID)
+		}
+		return nil
+	})
+	if len(partial) != 1 || partial[0] != "kept" {
+		t.Fatalf("partial blobs %v, want [kept]", partial)
+	}
+	if err := s.DeletePartialBlobs(partial...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readAll(s, "kept", InlineLimit+5); err != nil {
+		t.Fatalf("the complete blob went with the partial one: %v", err)
+	}
+	if files := filesUnder(t, filepath.Join(dir, blobDirName)); len(files) != 1 {
+		t.Fatalf("files after removing the partial one: %v", files)
+	}
+	// Ids that are not file names are refused.
+	for _, id := range []string{"", "../x", "a/b", ".hidden", "x.part"} {
+		w := s.NewBlobWriter(id)
+		if _, err := w.Write(make([]byte, InlineLimit+1)); err == nil {
+			t.Errorf("blob id %q accepted", id)
+		}
+		w.Abort()
+		if _, err := s.OpenBlob(id, 10); err == nil {
+			t.Errorf("blob id %q opened", id)
+		}
+	}
+}
+
+func countBlobs(t *testing.T, s *Store) int {
+	t.Helper()
+	n := 0
+	if err := s.EachBlob(func(BlobInfo) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func filesUnder(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
 }
 
 func TestErrorsHideBadgerText(t *testing.T) {
@@ -131,9 +255,12 @@ func TestOpenAfterKillDuringFileCreation(t *testing.T) {
 	}
 }
 
-// readAll concatenates a blob's chunks.
+// readAll reads a whole blob through OpenBlob.
 func readAll(s *Store, id string, size int64) ([]byte, error) {
-	var out []byte
-	err := s.EachChunk(id, size, func(c []byte) error { out = append(out, c...); return nil })
-	return out, err
+	b, err := s.OpenBlob(id, size)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	return io.ReadAll(b)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
@@ -22,6 +23,7 @@ func sealCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "no-progress", Usage: "never show a progress bar"},
 		},
 		Action: func(c *cli.Context) error {
+			tuneSealScheduler()
 			if c.NArg() == 0 {
 				return usagef("seal needs at least one FORM file")
 			}
@@ -93,4 +95,24 @@ func jsonOut(e *env, v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// sealStages is how many goroutines of a large seal are busy at once:
+// reading and hashing the plaintext, encrypting, hashing the ciphertext,
+// writing.
+const sealStages = 4
+
+// tuneSealScheduler gives Go at least one P per seal stage on machines with
+// fewer cores than that, unless GOMAXPROCS is set. With one P per core, a
+// stage that becomes runnable waits in Go's run queue behind the others,
+// and the slowest stage — SHA-256 of the plaintext, which cannot be split —
+// stalls the rest; with a P per stage the kernel time-slices the threads
+// fairly. On 2 cores a 1 GiB seal took a median 1.07 s instead of 1.19 s
+// (six alternating runs each). Only seal does this: cat, with two busy
+// stages, ran 20 % slower with four Ps than with two (more GC workers and
+// spinning threads for age's per-chunk garbage).
+func tuneSealScheduler() {
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < sealStages {
+		runtime.GOMAXPROCS(sealStages)
+	}
 }

@@ -181,6 +181,9 @@ done
 ID=$(head -n 1 ids.big)
 
 log "$BIG_MIB MiB attachment: $ROUNDS rounds of tvault cat vs age -d -o /dev/null"
+# Both ciphertexts in the page cache: the blob file was written with
+# O_DIRECT and age's output through the cache, so read each once, untimed.
+cat big.age v-big/db/blobs/*/* >/dev/null
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	if [ $((r % 2)) = 1 ]; then
@@ -222,8 +225,13 @@ if [ "$HUGE_MIB" -gt 0 ]; then
 		m seal_huge ids.huge "$T" --vault v-huge seal --no-progress in/huge/form.toml -i keys/olena.age
 		m age_enc_huge /dev/null "$AGE" -r "$R" -o huge.age in/huge/interview.opus
 		HID=$(head -n 1 ids.huge)
+		# Both read from the disk: age's output is written back and both
+		# ciphertexts dropped from the page cache first, so that neither
+		# read competes with writeback or finds its file cached.
+		"$RSS" cold huge.age v-huge/db/blobs/*/*
 		m age_dec_huge /dev/null "$AGE" -d -i keys/iryna.age -o /dev/null huge.age
 		rm -f huge.age
+		"$RSS" cold v-huge/db/blobs/*/*
 		m cat_huge /dev/null "$T" --vault v-huge cat "$HID" testimony/interview.opus -i keys/iryna.age
 		rm -rf in/huge
 		m open_huge /dev/null "$T" --vault v-huge open "$HID" --class testimony -o opened -i keys/iryna.age
@@ -368,7 +376,7 @@ anon_limit=65536 # KiB
 		as=$(med age_enc_sync_big)
 		echo "| seal, as above / \`age -r -o FILE && sync FILE\` (durable baseline, for scale) | $(calc '%.2f s' "$sb") | $(calc '%.2f s' "$as") | $(calc '%.2f×' "$sb/$as") | | |"
 	fi
-	echo "| \`cat\` it to /dev/null / \`age -d -o /dev/null\` | $(calc '%.2f s' "$cb") | $(calc '%.2f s' "$db") | $(calc '%.2f×' "$cb/$db") | ≤ 1.1× | $(verdict "$cb/$db <= 1.1") |"
+	echo "| \`cat\` it to /dev/null / \`age -d -o /dev/null\` (both ciphertexts in the page cache) | $(calc '%.2f s' "$cb") | $(calc '%.2f s' "$db") | $(calc '%.2f×' "$cb/$db") | ≤ 1.1× | $(verdict "$cb/$db <= 1.1") |"
 	for op in seal cat open; do
 		for size in big huge; do
 			[ "$size" = huge ] && [ "$HUGE_DONE" = 0 ] && continue
@@ -391,7 +399,7 @@ anon_limit=65536 # KiB
 		done
 		sh4=$(med seal_huge) ah4=$(med age_enc_huge) ch4=$(med cat_huge) dh4=$(med age_dec_huge)
 		echo "| seal $(sz "$HUGE_MIB") / age -r (one run) | $(calc '%.2f s' "$sh4") | $(calc '%.2f s' "$ah4") | $(calc '%.2f×' "$sh4/$ah4") | ≤ 1.25× | $(verdict "$sh4/$ah4 <= 1.25") |"
-		echo "| \`cat\` $(sz "$HUGE_MIB") / age -d (one run) | $(calc '%.2f s' "$ch4") | $(calc '%.2f s' "$dh4") | $(calc '%.2f×' "$ch4/$dh4") | ≤ 1.1× | $(verdict "$ch4/$dh4 <= 1.1") |"
+		echo "| \`cat\` $(sz "$HUGE_MIB") / age -d (one run, both read from the disk) | $(calc '%.2f s' "$ch4") | $(calc '%.2f s' "$dh4") | $(calc '%.2f×' "$ch4/$dh4") | ≤ 1.1× | $(verdict "$ch4/$dh4 <= 1.1") |"
 	elif [ -n "$HUGE_NOTE" ]; then
 		echo "| $(sz "$HUGE_MIB") memory figures | $HUGE_NOTE | | | | |"
 	fi
@@ -410,8 +418,9 @@ anon_limit=65536 # KiB
 	echo
 	echo "Notes:"
 	echo
-	echo "- tvault's seal is durable (Badger with SyncWrites, synced per record), hashed, signed and audited; \`age -o FILE\` does not fsync."
-	echo "- Memory is the peak of RssAnon (heap, stacks) sampled every 10 ms from /proc/PID/status by scripts/rss; RssFile (file-backed pages, mostly Badger's mmap of its value log and tables, reclaimable) is reported apart. The age column is age's own peak RssAnon."
+	echo "- tvault's seal is durable (the attachment's blob file written with O_DIRECT and fdatasync'd, the record committed and synced in Badger), hashed (SHA-256 of the plaintext, BLAKE3 of the ciphertext), signed and audited; \`age -o FILE\` does not fsync."
+	echo "- A 4 GiB \`age -r -o FILE\` fills the page cache with dirty pages and is throttled by the kernel's writeback; tvault's O_DIRECT writes are not, which is why it is faster there."
+	echo "- Memory is the peak of RssAnon (heap, stacks) sampled every 10 ms from /proc/PID/status by scripts/rss; RssFile (file-backed pages: Badger's mmap of its tables and value log, and the binary; reclaimable) is reported apart. The age column is age's own peak RssAnon."
 	echo "- The bulk age figure runs one age process per form in a shell loop (age has no bulk mode that keeps records apart); the concatenated figure is one age process over all the forms' bytes."
 	echo "- Small forms have no attachment: public metadata and fields in two classes, about $((FORM_BYTES / FORMS)) bytes of TOML each; one in ten has category pow."
 	echo "- Identities are unencrypted files (\`tvault keygen --no-passphrase\`), so no command pays scrypt."

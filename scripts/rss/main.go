@@ -11,8 +11,11 @@
 //	    It exits with CMD's exit code.
 //	rss gen SIZE FILE
 //	    writes SIZE bytes (suffixes K, M, G) of seeded pseudo-random data.
+//	rss cold FILE...
+//	    syncs each file and drops it from the page cache, so that the next
+//	    read of it comes from the disk.
 //
-// It is not part of tvault; it uses the standard library only.
+// It is not part of tvault; it uses the standard library and x/sys only.
 package main
 
 import (
@@ -27,9 +30,19 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "cold" {
+		for _, p := range os.Args[2:] {
+			if err := cold(p); err != nil {
+				fatalf("%v", err)
+			}
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "gen" {
 		if len(os.Args) != 4 {
 			fatalf("usage: rss gen SIZE FILE")
@@ -154,6 +167,21 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("bad size %q", s)
 	}
 	return n * mult, nil
+}
+
+// cold writes a file's dirty pages to disk and drops it from the page cache,
+// so that the next read of it comes from the disk and no writeback of it
+// competes with the next measurement.
+func cold(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
 }
 
 func gen(path string, size int64) error {

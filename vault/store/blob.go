@@ -578,7 +578,9 @@ type BlobInfo struct {
 }
 
 // EachBlob calls fn for every stored blob: inline ones first, then files,
-// then partial files.
+// then partial files. An entry in the blob folder that no blob write could
+// have made is skipped, and reported as ErrCorrupt once every blob has been
+// visited.
 func (s *Store) EachBlob(fn func(BlobInfo) error) error {
 	if err := s.eachInline(fn); err != nil {
 		return err
@@ -592,9 +594,11 @@ func (s *Store) EachBlob(fn func(BlobInfo) error) error {
 		return fileError("list blob files", err)
 	}
 	var partial []BlobInfo
+	var stray error
 	for _, sh := range shards {
 		if !sh.IsDir() {
-			return fmt.Errorf("blob folder holds a stray file: %w", ErrCorrupt)
+			stray = fmt.Errorf("the blob folder holds a stray file %q: %w", sh.Name(), ErrCorrupt)
+			continue
 		}
 		ents, err := os.ReadDir(filepath.Join(root, sh.Name()))
 		if err != nil {
@@ -608,7 +612,8 @@ func (s *Store) EachBlob(fn func(BlobInfo) error) error {
 			}
 			id, isPart := strings.CutSuffix(name, partSuffix)
 			if !fi.Mode().IsRegular() || !validBlobID(id) || s.blobShard(id) != filepath.Join(root, sh.Name()) {
-				return fmt.Errorf("blob folder holds a stray entry: %w", ErrCorrupt)
+				stray = fmt.Errorf("the blob folder holds a stray entry %q: %w", filepath.Join(sh.Name(), name), ErrCorrupt)
+				continue
 			}
 			info := BlobInfo{ID: id, Size: fi.Size(), Partial: isPart}
 			if isPart {
@@ -625,7 +630,7 @@ func (s *Store) EachBlob(fn func(BlobInfo) error) error {
 			return err
 		}
 	}
-	return nil
+	return stray
 }
 
 func (s *Store) eachInline(fn func(BlobInfo) error) (err error) {

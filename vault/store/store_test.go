@@ -171,6 +171,17 @@ func TestBlobWriterAbortLeavesNothing(t *testing.T) {
 	if files := filesUnder(t, filepath.Join(dir, blobDirName)); len(files) != 1 {
 		t.Fatalf("files after removing the partial one: %v", files)
 	}
+	// A stray file in the blob folder is reported, after every blob.
+	stray := filepath.Join(dir, blobDirName, "ke", "notes.txt")
+	if err := os.WriteFile(stray, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = s.EachBlob(func(BlobInfo) error { n++; return nil })
+	if !errors.Is(err, ErrCorrupt) || n != 1 {
+		t.Fatalf("EachBlob with a stray file: %d blobs, %v; want 1 and ErrCorrupt", n, err)
+	}
+	os.Remove(stray)
 	// Ids that are not file names are refused.
 	for _, id := range []string{"", "../x", "a/b", ".hidden", "x.part"} {
 		w := s.NewBlobWriter(id)
@@ -263,4 +274,33 @@ func readAll(s *Store, id string, size int64) ([]byte, error) {
 	}
 	defer b.Close()
 	return io.ReadAll(b)
+}
+
+// BenchmarkBlobWrite measures the file path of a blob: copying into the
+// pipeline's buffers, BLAKE3 and O_DIRECT writes, fdatasync and rename.
+func BenchmarkBlobWrite256MiB(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	chunk := make([]byte, 64<<10+16) // what age's writer hands over
+	rand.NewChaCha8([32]byte{}).Read(chunk)
+	const size = 256 << 20
+	b.SetBytes(size)
+	for i := 0; b.Loop(); i++ {
+		id := fmt.Sprintf("bench-%d", i)
+		w := s.NewBlobWriter(id)
+		for n := 0; n < size; n += len(chunk) {
+			if _, err := w.Write(chunk[:min(len(chunk), size-n)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.DeleteBlobs(id)
+		b.StartTimer()
+	}
 }

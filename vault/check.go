@@ -15,7 +15,7 @@ import (
 )
 
 // Finding is one thing check found. Severity "error" means damaged or
-// forged data (exit 4); "note" is harmless, such as chunks orphaned by an
+// forged data (exit 4); "note" is harmless, such as blobs orphaned by an
 // interrupted seal.
 type Finding struct {
 	Severity string `json:"severity"`
@@ -27,9 +27,9 @@ func (f Finding) String() string { return f.Severity + ": " + f.Subject + ": " +
 
 // CheckOptions selects how deep check goes.
 type CheckOptions struct {
-	// ReadData hashes every stored chunk against the signed ciphertext hashes.
+	// ReadData hashes every stored blob against the signed ciphertext hashes.
 	ReadData bool
-	// Repair removes orphaned chunks and rebuilds the index from the headers.
+	// Repair removes orphaned blobs and rebuilds the index from the headers.
 	Repair bool
 }
 
@@ -86,9 +86,9 @@ func (c *checker) finding(subject string, err error) error {
 
 // Check verifies the whole vault: the policy chain, every keyring, every
 // record header's signature and sealer, every DEK wrap, that every blob a
-// header names is stored with the right number and size of chunks, the
+// header names is stored, in the right form and size, the
 // index against the headers, and the audit log against its checkpoint.
-// ReadData also hashes every chunk. Any member may run it; it is recorded.
+// ReadData also hashes every blob. Any member may run it; it is recorded.
 // It returns an error only when the check itself could not run; damaged data
 // is reported as findings.
 func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {

@@ -9,7 +9,7 @@ var (
 	// ErrNotFound is returned for a record, class or attachment that does not exist.
 	ErrNotFound = errors.New("not found")
 	// ErrIntegrity is wrapped by every error that reports damaged or forged
-	// data: a bad signature, a hash mismatch, a missing chunk, a broken log.
+	// data: a bad signature, a hash mismatch, a missing blob, a broken log.
 	ErrIntegrity = errors.New("integrity check failed")
 	// ErrNotVault is returned when a directory is not a tvault vault.
 	ErrNotVault = errors.New("not a tvault vault")

@@ -11,11 +11,11 @@ import (
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "check",
-		Usage:     "verify every signature, chunk, index entry and the audit tree",
+		Usage:     "verify every signature, blob, index entry and the audit tree",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "read-data", Usage: "also read every chunk and check it against the signed hashes"},
-			&cli.BoolFlag{Name: "repair", Usage: "remove chunks orphaned by an interrupted seal and rebuild the index"},
+			&cli.BoolFlag{Name: "read-data", Usage: "also read every blob and check it against the signed hashes"},
+			&cli.BoolFlag{Name: "repair", Usage: "remove blobs orphaned by an interrupted seal and rebuild the index"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -37,8 +37,8 @@ func checkCommand(e *env) *cli.Command {
 					for _, f := range rep.Findings {
 						fmt.Fprintln(e.stdout, f.String())
 					}
-					if len(rep.Orphans) == 0 && !rep.Repaired {
-						fmt.Fprintln(e.stdout, "no orphaned chunks")
+					if len(rep.Orphans)+len(rep.Partial) == 0 && !rep.Repaired {
+						fmt.Fprintln(e.stdout, "no orphaned blobs")
 					}
 					fmt.Fprintf(e.stdout, "checked %d records, %d blobs, %d audit entries", rep.Records, rep.Blobs, rep.Entries)
 					if c.Bool("read-data") {

@@ -18,7 +18,7 @@ import (
 // TestCrashDuringSeal kills the real binary with SIGKILL at random moments
 // of sealing a large form, and at the named failpoints, then checks that
 // every acknowledged record opens byte for byte, that nothing half-sealed is
-// visible, and that check passes (orphaned chunks are only a note).
+// visible, and that check passes (orphaned blobs are only a note).
 func TestCrashDuringSeal(t *testing.T) {
 	trials := 50
 	if testing.Short() {
@@ -146,7 +146,7 @@ files = ["interview.opus"]
 	out1 := check("--read-data")
 	t.Logf("check: %s", strings.TrimSpace(out1))
 	check("--repair")
-	if out := check(); !strings.Contains(out, "no orphaned chunks") {
+	if out := check(); !strings.Contains(out, "no orphaned blobs") {
 		t.Errorf("after repair, check still reports orphans:\n%s", out)
 	}
 }

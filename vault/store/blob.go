@@ -64,6 +64,35 @@ func (s *Store) blobShard(id string) string {
 
 func (s *Store) blobPath(id string) string { return filepath.Join(s.blobShard(id), id) }
 
+// errNoShard: the blob's folder does not exist, so neither does the blob.
+var errNoShard = errors.New("no blob folder")
+
+// shard returns the folder of blob id after checking that it and the blob
+// root are plain folders, not symbolic links: a link planted there would
+// have tvault read, write or delete files outside the vault. With create,
+// missing folders are made (and their parents synced); without it, a
+// missing folder is errNoShard.
+func (s *Store) shard(id string, create bool) (string, error) {
+	root := filepath.Join(s.dir, blobDirName)
+	dir := s.blobShard(id)
+	for _, d := range []string{root, dir} {
+		fi, err := os.Lstat(d)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && create:
+			if err := mkdirDurable(d); err != nil {
+				return "", fileError("create a blob folder", err)
+			}
+		case errors.Is(err, os.ErrNotExist):
+			return "", errNoShard
+		case err != nil:
+			return "", fileError("open a blob folder", err)
+		case !fi.IsDir():
+			return "", fmt.Errorf("the blob folder %s is not a plain folder: %w", filepath.Base(d), ErrCorrupt)
+		}
+	}
+	return dir, nil
+}
+
 // BlobWriter streams one blob into the store and hashes it with BLAKE3 as it
 // goes. A blob that stays within InlineLimit is kept in memory and committed
 // as one database value at Close. A larger one is written to a file of its
@@ -230,7 +259,9 @@ type blobFile struct {
 	part    string // where the blob is written
 	final   string // where finish moves it
 	shard   string // the folder of both
-	direct  bool   // O_DIRECT is still set on f
+	direct  bool   // O_DIRECT is set on f
+	written int64  // bytes written to f; only the writing goroutine touches it before drain returns
+	queued  int64  // bytes handed to the goroutines
 	buf     []byte // being filled by the caller
 	free    chan []byte
 	hashq   chan []byte
@@ -243,9 +274,9 @@ type blobFile struct {
 }
 
 func (s *Store) createBlobFile(id string, sum *blake3.Hasher) (*blobFile, error) {
-	shard := s.blobShard(id)
-	if err := mkdirDurable(shard); err != nil {
-		return nil, fileError("create a blob file", err)
+	shard, err := s.shard(id, true)
+	if err != nil {
+		return nil, err
 	}
 	b := &blobFile{
 		final:  filepath.Join(shard, id),
@@ -257,24 +288,23 @@ func (s *Store) createBlobFile(id string, sum *blake3.Hasher) (*blobFile, error)
 		done:   make(chan struct{}),
 		sum:    sum,
 	}
-	// O_DIRECT: the ciphertext goes from these buffers to the device, not
-	// through the page cache. Copying a gigabyte into the page cache cost
-	// more CPU than hashing it, and left it dirty for the final fdatasync
-	// to wait on. Where the file system refuses O_DIRECT, write normally.
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC | unix.O_NOFOLLOW | unix.O_CLOEXEC
-	f, err := os.OpenFile(b.part, flags|unix.O_DIRECT, 0o600)
-	if err == nil && directIO {
-		b.direct = true
-	} else if err == nil || errors.Is(err, unix.EINVAL) {
-		if f != nil {
-			f.Close()
-		}
-		f, err = os.OpenFile(b.part, flags, 0o600)
+	// A partial file of an interrupted write of the same id goes first;
+	// O_EXCL then never opens anything planted there.
+	if err := os.Remove(b.part); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fileError("create a blob file", err)
 	}
+	f, err := os.OpenFile(b.part, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fileError("create a blob file", err)
 	}
 	b.f = f
+	// O_DIRECT: the ciphertext goes from these buffers to the device, not
+	// through the page cache. Copying a gigabyte into the page cache cost
+	// more CPU than hashing it, and left it dirty for the final fdatasync
+	// to wait on. Where the file system refuses O_DIRECT, write normally.
+	if directIO {
+		b.direct = b.setFlags(unix.O_DIRECT, true) == nil
+	}
 	for range fileBuffers {
 		b.free <- nil // allocated on first use
 	}
@@ -326,6 +356,7 @@ func (b *blobFile) queue() {
 		go b.hash()
 		go b.writeOut()
 	}
+	b.queued += int64(len(b.buf))
 	b.hashq <- b.buf
 	b.buf = nil
 }
@@ -359,26 +390,40 @@ func (b *blobFile) writeFile(buf []byte) error {
 			return err
 		}
 	}
-	_, err := b.f.Write(buf)
+	n, err := b.f.Write(buf)
 	if err != nil && b.direct && errors.Is(err, unix.EINVAL) {
-		// The file system took O_DIRECT at open but not for this write
-		// (an alignment larger than ours): write through the page cache.
-		// A failed O_DIRECT write wrote nothing, so the offset is unchanged.
+		// The file system took O_DIRECT but not for this write (an
+		// alignment larger than ours): write the rest through the page
+		// cache.
 		if err := b.clearDirect(); err != nil {
 			return err
 		}
-		_, err = b.f.Write(buf)
+		var k int
+		k, err = b.f.Write(buf[n:])
+		n += k
 	}
+	b.written += int64(n)
 	return err
 }
 
 func (b *blobFile) clearDirect() error {
-	fd := int(b.f.Fd())
-	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	if err == nil {
-		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_DIRECT)
-	}
 	b.direct = false
+	return b.setFlags(unix.O_DIRECT, false)
+}
+
+// setFlags sets or clears status flags of the open file.
+func (b *blobFile) setFlags(flags int, on bool) error {
+	fd := b.f.Fd()
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return err
+	}
+	if on {
+		fl |= flags
+	} else {
+		fl &^= flags
+	}
+	_, err = unix.FcntlInt(fd, unix.F_SETFL, fl)
 	return err
 }
 
@@ -397,6 +442,14 @@ func (b *blobFile) drain() error {
 // finish writes the rest, makes the file durable and moves it into place.
 func (b *blobFile) finish() error {
 	err := b.drain()
+	if err == nil && b.written != b.queued {
+		err = fmt.Errorf("failed to write a blob file: %d bytes written of %d: %w", b.written, b.queued, ErrStorage)
+	}
+	if err == nil {
+		if fi, serr := b.f.Stat(); serr != nil || fi.Size() != b.queued {
+			err = fmt.Errorf("failed to write a blob file: it does not hold the %d bytes written: %w", b.queued, ErrStorage)
+		}
+	}
 	if err == nil {
 		if err = unix.Fdatasync(int(b.f.Fd())); err != nil {
 			err = fileError("sync a blob file", err)
@@ -405,9 +458,16 @@ func (b *blobFile) finish() error {
 	if cerr := b.f.Close(); err == nil && cerr != nil {
 		err = fileError("close a blob file", cerr)
 	}
+	renamed := false
 	if err == nil {
+		// The shard's own entry is synced too: a process killed between
+		// creating the shard and syncing its parent leaves a folder that a
+		// power cut could still lose, with the blob in it.
 		if err = os.Rename(b.part, b.final); err == nil {
-			err = syncDir(b.shard)
+			renamed = true
+			if err = syncDir(b.shard); err == nil {
+				err = syncDir(filepath.Dir(b.shard))
+			}
 		}
 		if err != nil {
 			err = fileError("store a blob file", err)
@@ -415,6 +475,9 @@ func (b *blobFile) finish() error {
 	}
 	if err != nil {
 		_ = os.Remove(b.part)
+		if renamed {
+			_ = os.Remove(b.final)
+		}
 	}
 	return err
 }
@@ -461,12 +524,27 @@ func syncDir(dir string) error {
 }
 
 // fileError turns a file system error into a store error that names the
-// operation and a coarse cause (ErrNoSpace for a full disk), never the path.
+// operation and a coarse cause, never the path. Only the error number
+// decides the cause (a path may contain any word): a full disk or quota is
+// ErrNoSpace, an I/O error while reading is damage (ErrCorrupt).
 func fileError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &storeError{op: op, cause: classify(err), err: err}
+	cause := "storage error"
+	switch {
+	case errors.Is(err, unix.ENOSPC), errors.Is(err, unix.EDQUOT):
+		cause = "the disk is full"
+	case errors.Is(err, unix.EFBIG):
+		cause = "the file is too large for this file system"
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		cause = "permission denied"
+	case errors.Is(err, unix.EROFS):
+		cause = "the file system is read-only"
+	case errors.Is(err, unix.EIO) && strings.HasPrefix(op, "read"):
+		cause = causeDamaged
+	}
+	return &storeError{op: op, cause: cause, err: err}
 }
 
 // Blob is a stored blob opened for reading: an io.Reader from its start and
@@ -489,9 +567,20 @@ func (s *Store) OpenBlob(id string, size int64) (*Blob, error) {
 	if Inline(size) {
 		return s.openInline(id, size)
 	}
-	f, err := os.OpenFile(s.blobPath(id), os.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	missing := fmt.Errorf("blob %s is missing: %w", id, ErrCorrupt)
+	dir, err := s.shard(id, false)
+	if err == errNoShard {
+		return nil, missing
+	}
+	if err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK: a FIFO planted under the blob's name must not hang the
+	// open; it is refused as not a regular file below. (Regular files
+	// ignore the flag.)
+	f, err := os.OpenFile(filepath.Join(dir, id), os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ELOOP) {
-		return nil, fmt.Errorf("blob %s is missing: %w", id, ErrCorrupt)
+		return nil, missing
 	}
 	if err != nil {
 		return nil, fileError("read a blob file", err)
@@ -501,13 +590,18 @@ func (s *Store) OpenBlob(id string, size int64) (*Blob, error) {
 		f.Close()
 		return nil, fileError("read a blob file", err)
 	}
-	if !fi.Mode().IsRegular() || fi.Size() != size {
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, missing
+	}
+	if fi.Size() != size {
 		f.Close()
 		return nil, fmt.Errorf("blob %s has %d bytes, want %d: %w", id, fi.Size(), size, ErrCorrupt)
 	}
 	// Read ahead generously: blobs are read front to back, or in ranges.
 	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_SEQUENTIAL)
-	return &Blob{r: &fileReader{f: f, id: id}, ra: &fileReader{f: f, id: id}, f: f, size: size, id: id}, nil
+	fr := &fileReader{f: f, id: id, size: size}
+	return &Blob{r: fr, ra: fr, f: f, size: size, id: id}, nil
 }
 
 func (s *Store) openInline(id string, size int64) (_ *Blob, err error) {
@@ -544,29 +638,41 @@ func (b *Blob) Close() error {
 	return nil
 }
 
-// fileReader reads a blob file, reporting a file that ends early (it was
-// truncated after it was opened) as ErrCorrupt and other failures without
-// their paths.
+// fileReader reads a blob file of a known size. A file that ends early (it
+// was truncated after it was opened) is ErrCorrupt; bytes past the size are
+// never returned; other failures are reported without their paths.
 type fileReader struct {
-	f  *os.File
-	id string
+	f    *os.File
+	id   string
+	size int64
+	off  int64 // Read's position
 }
 
 func (r *fileReader) Read(p []byte) (int, error) {
-	n, err := r.f.Read(p)
-	return n, r.err(err)
+	n, err := r.ReadAt(p, r.off)
+	r.off += int64(n)
+	return n, err
 }
 
+// ReadAt is safe for concurrent use (it does not touch r.off).
 func (r *fileReader) ReadAt(p []byte, off int64) (int, error) {
-	n, err := r.f.ReadAt(p, off)
-	return n, r.err(err)
-}
-
-func (r *fileReader) err(err error) error {
-	if err == nil || err == io.EOF {
-		return err
+	if off >= r.size {
+		return 0, io.EOF
 	}
-	return fileError("read a blob file", err)
+	want := p[:min(int64(len(p)), r.size-off)]
+	n, err := r.f.ReadAt(want, off)
+	switch {
+	case n == len(want):
+		err = nil
+	case err == nil || err == io.EOF:
+		return n, fmt.Errorf("blob %s ends before its %d bytes: %w", r.id, r.size, ErrCorrupt)
+	default:
+		return n, fileError("read a blob file", err)
+	}
+	if off+int64(n) == r.size {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // BlobInfo describes one stored blob.
@@ -582,22 +688,26 @@ type BlobInfo struct {
 // have made is skipped, and reported as ErrCorrupt once every blob has been
 // visited.
 func (s *Store) EachBlob(fn func(BlobInfo) error) error {
-	if err := s.eachInline(fn); err != nil {
+	damage, err := s.eachInline(fn)
+	if err != nil {
 		return err
 	}
 	root := filepath.Join(s.dir, blobDirName)
-	shards, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+	if fi, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
+		return damage
+	} else if err != nil {
+		return fileError("list blob files", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("the blob folder is not a plain folder: %w", ErrCorrupt)
 	}
+	shards, err := os.ReadDir(root)
 	if err != nil {
 		return fileError("list blob files", err)
 	}
 	var partial []BlobInfo
-	var stray error
 	for _, sh := range shards {
-		if !sh.IsDir() {
-			stray = fmt.Errorf("the blob folder holds a stray file %q: %w", sh.Name(), ErrCorrupt)
+		if !sh.IsDir() { // a file, or a link, where a folder belongs
+			damage = fmt.Errorf("the blob folder holds a stray entry %q: %w", sh.Name(), ErrCorrupt)
 			continue
 		}
 		ents, err := os.ReadDir(filepath.Join(root, sh.Name()))
@@ -606,14 +716,14 @@ func (s *Store) EachBlob(fn func(BlobInfo) error) error {
 		}
 		for _, e := range ents {
 			name := e.Name()
+			id, isPart := strings.CutSuffix(name, partSuffix)
+			if !e.Type().IsRegular() || !validBlobID(id) || s.blobShard(id) != filepath.Join(root, sh.Name()) {
+				damage = fmt.Errorf("the blob folder holds a stray entry %q: %w", filepath.Join(sh.Name(), name), ErrCorrupt)
+				continue
+			}
 			fi, err := e.Info()
 			if err != nil {
 				return fileError("list blob files", err)
-			}
-			id, isPart := strings.CutSuffix(name, partSuffix)
-			if !fi.Mode().IsRegular() || !validBlobID(id) || s.blobShard(id) != filepath.Join(root, sh.Name()) {
-				stray = fmt.Errorf("the blob folder holds a stray entry %q: %w", filepath.Join(sh.Name(), name), ErrCorrupt)
-				continue
 			}
 			info := BlobInfo{ID: id, Size: fi.Size(), Partial: isPart}
 			if isPart {
@@ -630,12 +740,14 @@ func (s *Store) EachBlob(fn func(BlobInfo) error) error {
 			return err
 		}
 	}
-	return stray
+	return damage
 }
 
-func (s *Store) eachInline(fn func(BlobInfo) error) (err error) {
+// eachInline calls fn for every inline blob. A key that no blob write could
+// have made is skipped and returned as damage after the others.
+func (s *Store) eachInline(fn func(BlobInfo) error) (damage, err error) {
 	defer recoverCorrupt(&err)
-	return s.db.View(func(t *badger.Txn) error {
+	err = s.db.View(func(t *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.PrefetchValues = false
 		opts.Prefix = prefixBlob
@@ -645,7 +757,8 @@ func (s *Store) eachInline(fn func(BlobInfo) error) (err error) {
 			k := bytes.TrimPrefix(it.Item().Key(), prefixBlob)
 			id, ok := bytes.CutSuffix(k, []byte("/data"))
 			if !ok || !validBlobID(string(id)) {
-				return fmt.Errorf("blob key: %w", ErrCorrupt)
+				damage = fmt.Errorf("a blob key is malformed: %w", ErrCorrupt)
+				continue
 			}
 			if err := fn(BlobInfo{ID: string(id), Size: it.Item().ValueSize(), Inline: true}); err != nil {
 				return err
@@ -653,6 +766,7 @@ func (s *Store) eachInline(fn func(BlobInfo) error) (err error) {
 		}
 		return nil
 	})
+	return damage, err
 }
 
 // DeleteBlobs removes the given blobs, in whatever form they are stored
@@ -682,15 +796,24 @@ func (s *Store) DeletePartialBlobs(ids ...string) error {
 // removeBlobFiles removes, for each id, the blob's file with each of the
 // given suffixes if it exists, then syncs the folders it removed from.
 func (s *Store) removeBlobFiles(ids []string, suffixes ...string) error {
-	shards := map[string]bool{}
 	for _, id := range ids {
 		if !validBlobID(id) {
 			return fmt.Errorf("invalid blob id %q", id)
 		}
+	}
+	shards := map[string]bool{}
+	for _, id := range ids {
+		dir, err := s.shard(id, false)
+		if err == errNoShard {
+			continue
+		}
+		if err != nil {
+			return err
+		}
 		for _, suf := range suffixes {
-			err := os.Remove(s.blobPath(id) + suf)
+			err := os.Remove(filepath.Join(dir, id+suf))
 			if err == nil {
-				shards[s.blobShard(id)] = true
+				shards[dir] = true
 			} else if !errors.Is(err, os.ErrNotExist) {
 				return fileError("remove a blob file", err)
 			}

@@ -349,14 +349,16 @@ func (e *storeError) Error() string { return "failed to " + e.op + ": " + e.caus
 // %v or errors.Unwrap chains.
 func (e *storeError) Unwrap() []error {
 	errs := []error{ErrStorage}
-	if e.cause == "stored data is damaged" {
+	if e.cause == causeDamaged {
 		errs = append(errs, ErrCorrupt)
 	}
-	if errors.Is(e.err, syscall.ENOSPC) {
+	if errors.Is(e.err, syscall.ENOSPC) || errors.Is(e.err, syscall.EDQUOT) {
 		errs = append(errs, ErrNoSpace)
 	}
 	return errs
 }
+
+const causeDamaged = "stored data is damaged"
 
 func classify(err error) string {
 	msg := strings.ToLower(err.Error())
@@ -370,7 +372,7 @@ func classify(err error) string {
 	case strings.Contains(msg, "checksum"), strings.Contains(msg, "corrupt"), strings.Contains(msg, "invalid"),
 		strings.Contains(msg, "magic"), strings.Contains(msg, "unexpected eof"), strings.Contains(msg, "truncate"),
 		strings.Contains(msg, "manifest"), strings.Contains(msg, "out of range"), strings.Contains(msg, "bad "):
-		return "stored data is damaged"
+		return causeDamaged
 	default:
 		return "storage error"
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -337,5 +338,127 @@ func TestBlobFileDiskFull(t *testing.T) {
 	}
 	if files := filesUnder(t, filepath.Join(mnt, blobDirName)); len(files) != 0 {
 		t.Fatalf("files left on the full disk: %v", files)
+	}
+}
+
+// TestBlobFolderPlantedEntries: links and FIFOs planted in the blob folder
+// by someone with write access to the vault never make tvault read, write
+// or delete outside it, or hang.
+func TestBlobFolderPlantedEntries(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(filepath.Join(dir, "db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	outside := filepath.Join(dir, "outside")
+	os.Mkdir(outside, 0o700)
+	victim := filepath.Join(outside, "ab-victim")
+	os.WriteFile(victim, make([]byte, InlineLimit+10), 0o600)
+	os.MkdirAll(filepath.Join(dir, "db", blobDirName), 0o700)
+	if err := os.Symlink(outside, filepath.Join(dir, "db", blobDirName, "ab")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenBlob("ab-victim", InlineLimit+10); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("OpenBlob through a linked shard: %v, want ErrCorrupt", err)
+	}
+	if err := s.DeleteBlobs("ab-victim"); err == nil {
+		t.Error("DeleteBlobs through a linked shard succeeded")
+	}
+	if _, err := os.Stat(victim); err != nil {
+		t.Errorf("the file outside the vault: %v", err)
+	}
+	w := s.NewBlobWriter("ab-new")
+	_, err = w.Write(make([]byte, InlineLimit+10))
+	if err == nil {
+		err = w.Close()
+	} else {
+		w.Abort()
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		t.Errorf("writing through a linked shard: %v, want ErrCorrupt", err)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 1 {
+		t.Errorf("files outside the vault: %v", ents)
+	}
+	if err := s.EachBlob(func(BlobInfo) error { return nil }); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("EachBlob with a linked shard: %v, want ErrCorrupt", err)
+	}
+
+	// A FIFO under a blob's name is a missing blob, at once.
+	shard := filepath.Join(dir, "db", blobDirName, "fi")
+	os.Mkdir(shard, 0o700)
+	if err := syscall.Mkfifo(filepath.Join(shard, "fifo-blob"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.OpenBlob("fifo-blob", InlineLimit+10); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("OpenBlob of a FIFO: %v, want ErrCorrupt", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OpenBlob of a FIFO hangs")
+	}
+}
+
+// TestBlobFileTruncatedWhileRead: a blob file cut short after it was opened
+// reads as ErrCorrupt, never as a short, clean end.
+func TestBlobFileTruncatedWhileRead(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const size = 3 * InlineLimit
+	w := s.NewBlobWriter("cut")
+	w.Write(make([]byte, size))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.OpenBlob("cut", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := os.Truncate(s.blobPath("cut"), size/2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(b); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("reading a file truncated after open: %v, want ErrCorrupt", err)
+	}
+	if _, err := b.ReadAt(make([]byte, 10), size-10); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("ReadAt past the cut: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestFileErrorClasses: a file error's class comes from its error number,
+// never from the path's words.
+func TestFileErrorClasses(t *testing.T) {
+	pe := func(errno syscall.Errno) error {
+		return &os.PathError{Op: "read", Path: "/srv/invalid-corrupt-manifest/blob", Err: errno}
+	}
+	cases := []struct {
+		op      string
+		err     error
+		corrupt bool
+		noSpace bool
+	}{
+		{"read a blob file", pe(syscall.EIO), true, false},
+		{"write a blob file", pe(syscall.EIO), false, false},
+		{"read a blob file", pe(syscall.EINVAL), false, false},
+		{"write a blob file", pe(syscall.ENOSPC), false, true},
+		{"write a blob file", pe(syscall.EDQUOT), false, true},
+		{"read a blob file", pe(syscall.EACCES), false, false},
+	}
+	for _, c := range cases {
+		err := fileError(c.op, c.err)
+		if errors.Is(err, ErrCorrupt) != c.corrupt || errors.Is(err, ErrNoSpace) != c.noSpace || !errors.Is(err, ErrStorage) {
+			t.Errorf("%s: %v: corrupt %v, no space %v", c.op, c.err, errors.Is(err, ErrCorrupt), errors.Is(err, ErrNoSpace))
+		}
+		if strings.Contains(err.Error(), "/srv") {
+			t.Errorf("%s: the path leaks: %v", c.op, err)
+		}
 	}
 }

@@ -44,6 +44,9 @@ type CheckReport struct {
 	Repaired bool      `json:"repaired"`
 }
 
+// Leftovers counts what interrupted seals left: orphaned and partial blobs.
+func (r *CheckReport) Leftovers() int { return len(r.Orphans) + len(r.Partial) }
+
 // Errors reports whether any finding is an error.
 func (r *CheckReport) Errors() int {
 	n := 0
@@ -174,7 +177,7 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 	sort.Strings(rep.Orphans)
 	sort.Strings(partial)
 	rep.Partial = partial
-	if n := len(rep.Orphans) + len(rep.Partial); n > 0 {
+	if n := rep.Leftovers(); n > 0 {
 		c.notef("blobs", "%d blobs are not part of any record (left by an interrupted seal); 'tvault check --repair' removes them", n)
 	}
 	if opts.ReadData {
@@ -199,7 +202,7 @@ func (v *Vault) Check(opts CheckOptions) (*CheckReport, error) {
 		}
 		// The repair is on record before it changes anything.
 		if err := v.audit(audit.Entry{Action: "check-repair", Outcome: "ok",
-			Detail: fmt.Sprintf("removing %d orphaned blobs, rebuilding the index", len(rep.Orphans)+len(rep.Partial))}); err != nil {
+			Detail: fmt.Sprintf("removing %d orphaned blobs, rebuilding the index", rep.Leftovers())}); err != nil {
 			return rep, err
 		}
 		if err := v.repair(rep, headers); err != nil {
@@ -376,17 +379,18 @@ const inlineOverhead = 256
 
 func (v *Vault) hashBlob(ref BlobRef) error {
 	blob, err := v.st.OpenBlob(ref.ID, ref.Size)
-	if err == nil {
-		defer blob.Close()
-		h := blake3.New()
-		if _, err = io.CopyBuffer(h, blob, make([]byte, 1<<20)); err == nil && hex.EncodeToString(h.Sum(nil)) != ref.BLAKE3 {
-			return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
-		}
+	if err != nil {
+		return blobError(ref, err)
 	}
-	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return integrityErrorf("blob %s: stored ciphertext is missing or damaged", ref.ID)
+	defer blob.Close()
+	h := blake3.New()
+	if _, err := io.CopyBuffer(h, blob, make([]byte, 1<<20)); err != nil {
+		return blobError(ref, err)
 	}
-	return err
+	if hex.EncodeToString(h.Sum(nil)) != ref.BLAKE3 {
+		return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
+	}
+	return nil
 }
 
 // repair removes orphaned blobs and rebuilds the index from the verified
@@ -450,6 +454,6 @@ func (v *Vault) repair(rep *CheckReport, headers []*Header) error {
 		}
 	}
 	rep.Findings = append(kept, Finding{Severity: "note", Subject: "repair",
-		Msg: fmt.Sprintf("removed %d orphaned blobs; index rebuilt (%d stale entries removed)", len(rep.Orphans)+len(rep.Partial), len(stale))})
+		Msg: fmt.Sprintf("removed %d orphaned blobs; index rebuilt (%d stale entries removed)", rep.Leftovers(), len(stale))})
 	return nil
 }

@@ -26,10 +26,9 @@ type hashingReader struct {
 	prog  *progress
 }
 
-// pipeBuffers buffers of the sizes below bound a pipe's memory: 4 MiB for a
-// seal's plaintext, where larger reads measurably cut syscall time, and
-// 1 MiB for the ciphertext read by cat and open, whose memory figure also
-// carries age's per-chunk allocations.
+// A pipe holds pipeBuffers buffers: of 1 MiB for a seal's plaintext (fewer
+// read syscalls), of 256 KiB for the ciphertext that cat and open read,
+// whose memory figure also carries age's per-chunk allocations.
 const (
 	pipeBuffers       = 4
 	plaintextBufSize  = 1 << 20

@@ -37,7 +37,7 @@ func checkCommand(e *env) *cli.Command {
 					for _, f := range rep.Findings {
 						fmt.Fprintln(e.stdout, f.String())
 					}
-					if len(rep.Orphans)+len(rep.Partial) == 0 && !rep.Repaired {
+					if rep.Leftovers() == 0 && !rep.Repaired {
 						fmt.Fprintln(e.stdout, "no orphaned blobs")
 					}
 					fmt.Fprintf(e.stdout, "checked %d records, %d blobs, %d audit entries", rep.Records, rep.Blobs, rep.Entries)

@@ -62,8 +62,6 @@ func (s *Store) blobShard(id string) string {
 	return filepath.Join(s.dir, blobDirName, id[:min(2, len(id))])
 }
 
-func (s *Store) blobPath(id string) string { return filepath.Join(s.blobShard(id), id) }
-
 // errNoShard: the blob's folder does not exist, so neither does the blob.
 var errNoShard = errors.New("no blob folder")
 
@@ -109,15 +107,14 @@ func (s *Store) shard(id string, create bool) (string, error) {
 // A BlobWriter is not safe for concurrent use. Close, CloseDeferred or Abort
 // must be called.
 type BlobWriter struct {
-	s        *Store
-	id       string
-	small    []byte // the blob while it fits inline
-	size     int64
-	sum      *blake3.Hasher
-	file     *blobFile // set once the blob outgrows InlineLimit
-	err      error     // a failure before the file existed
-	closed   bool
-	deferred []byte // the chunk CloseDeferred returned, not yet hashed
+	s      *Store
+	id     string
+	small  []byte // the blob while it fits inline
+	size   int64
+	sum    *blake3.Hasher
+	file   *blobFile // set once the blob outgrows InlineLimit
+	err    error     // a failure before the file existed
+	closed bool
 }
 
 // NewBlobWriter starts writing the blob blobID. Ids are unique per seal; a
@@ -174,12 +171,13 @@ func (w *BlobWriter) CloseDeferred() ([]byte, error) {
 		return nil, w.Close()
 	}
 	w.closed = true
-	w.deferred = w.small
-	if w.deferred == nil {
-		w.deferred = []byte{}
+	small := w.small
+	if small == nil {
+		small = []byte{}
 	}
+	w.sum.Write(small)
 	w.small = nil
-	return w.deferred, nil
+	return small, nil
 }
 
 // PutBlob stores an inline blob returned by CloseDeferred.
@@ -241,10 +239,6 @@ func (w *BlobWriter) Size() int64 { return w.size }
 // Sum returns the BLAKE3-256 of everything written; valid after Close or
 // CloseDeferred.
 func (w *BlobWriter) Sum() [32]byte {
-	if w.deferred != nil {
-		w.sum.Write(w.deferred)
-		w.deferred = nil
-	}
 	var s [32]byte
 	copy(s[:], w.sum.Sum(nil))
 	return s
@@ -260,8 +254,7 @@ type blobFile struct {
 	final   string // where finish moves it
 	shard   string // the folder of both
 	direct  bool   // O_DIRECT is set on f
-	written int64  // bytes written to f; only the writing goroutine touches it before drain returns
-	queued  int64  // bytes handed to the goroutines
+	queued  int64  // bytes handed to the goroutines: what f must hold at the end
 	buf     []byte // being filled by the caller
 	free    chan []byte
 	hashq   chan []byte
@@ -398,11 +391,8 @@ func (b *blobFile) writeFile(buf []byte) error {
 		if err := b.clearDirect(); err != nil {
 			return err
 		}
-		var k int
-		k, err = b.f.Write(buf[n:])
-		n += k
+		_, err = b.f.Write(buf[n:])
 	}
-	b.written += int64(n)
 	return err
 }
 
@@ -442,9 +432,6 @@ func (b *blobFile) drain() error {
 // finish writes the rest, makes the file durable and moves it into place.
 func (b *blobFile) finish() error {
 	err := b.drain()
-	if err == nil && b.written != b.queued {
-		err = fmt.Errorf("failed to write a blob file: %d bytes written of %d: %w", b.written, b.queued, ErrStorage)
-	}
 	if err == nil {
 		if fi, serr := b.f.Stat(); serr != nil || fi.Size() != b.queued {
 			err = fmt.Errorf("failed to write a blob file: it does not hold the %d bytes written: %w", b.queued, ErrStorage)

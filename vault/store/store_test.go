@@ -268,6 +268,8 @@ func TestOpenAfterKillDuringFileCreation(t *testing.T) {
 	}
 }
 
+func (s *Store) blobPath(id string) string { return filepath.Join(s.blobShard(id), id) }
+
 // readAll reads a whole blob through OpenBlob.
 func readAll(s *Store, id string, size int64) ([]byte, error) {
 	b, err := s.OpenBlob(id, size)

@@ -1,0 +1,33 @@
+// Package fault holds the kinds of failure that every layer of the vault
+// shares, so that one classification reaches the user whichever layer
+// noticed: the store, a blob backend, the audit log or the engine.
+//
+// It owns only sentinels. Each layer wraps them with its own words
+// (fmt.Errorf("blob %s is missing: %w", id, fault.ErrIntegrity)); package
+// vault re-exports them for its callers, and cmd/tvault maps them to exit
+// codes. It must not import anything of tvault.
+package fault
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrIntegrity is wrapped by every error that reports damaged or forged
+	// data: a bad signature, a hash mismatch, a missing or truncated blob, a
+	// broken audit log, a storage file that no longer parses.
+	ErrIntegrity = errors.New("integrity check failed")
+	// ErrStorage is wrapped by every operational storage failure: the data
+	// may be fine, but it could not be read or written.
+	ErrStorage = errors.New("storage error")
+	// ErrNoSpace is wrapped by a write refused or failed for lack of disk
+	// space or quota.
+	ErrNoSpace = errors.New("not enough free disk space")
+)
+
+// Integrityf returns an error wrapping ErrIntegrity whose text is
+// "integrity check failed: " and the formatted message.
+func Integrityf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrIntegrity, fmt.Sprintf(format, args...))
+}

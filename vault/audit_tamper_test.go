@@ -8,7 +8,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tvault/tvault/vault/audit"
-	"github.com/tvault/tvault/vault/store"
+	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // TestTamperAuditEntry changes a stored audit entry in place (its stored
@@ -27,9 +27,9 @@ func TestTamperAuditEntry(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, 1)
-			f.as("olena", func(v *Vault) { seal(t, v, f.exampleForm("ta")) })
+			f.as("olena", func(v *member) { seal(t, v, f.exampleForm("ta")) })
 			v := f.open("iryna")
-			if _, err := v.VerifyAudit(nil); err != nil {
+			if _, err := v.VerifyAudit(ctx, nil); err != nil {
 				t.Fatalf("untouched log: %v", err)
 			}
 			// The last entry is iryna's audit-verify entry, outcome ok.
@@ -61,11 +61,11 @@ func TestTamperAuditEntry(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = v.VerifyAudit(nil)
+			_, err = v.VerifyAudit(ctx, nil)
 			if !errors.Is(err, audit.ErrTampered) {
 				t.Errorf("audit verify after editing an entry: %v, want ErrTampered", err)
 			}
-			rep, err := v.Check(CheckOptions{})
+			rep, err := v.Check(ctx, CheckOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

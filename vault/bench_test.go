@@ -61,16 +61,16 @@ func (fx *benchFixture) initVault(b *testing.B, vdir string) {
 }
 
 // open opens the vault in vdir (fx.dir/vault when empty) acting as member.
-func (fx *benchFixture) open(b *testing.B, vdir, member string) *Vault {
+func (fx *benchFixture) open(b *testing.B, vdir, name string) *member {
 	b.Helper()
 	if vdir == "" {
 		vdir = filepath.Join(fx.dir, "vault")
 	}
-	v, err := Open(vdir, fx.team.Get(member).Identity, Options{})
+	v, err := Open(vdir, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return v
+	return as(v, fx.team.Get(name).Identity)
 }
 
 // writeRandomFile writes size pseudo-random bytes (ChaCha8, fixed seed) to
@@ -245,7 +245,7 @@ func BenchmarkSeal256MiB(b *testing.B) {
 				mem = startMemSampler()
 			}
 			b.StartTimer()
-			res, err := v.Seal([]*Form{form})
+			res, err := v.Seal(ctx, []*Form{form})
 			b.StopTimer()
 			if err != nil {
 				b.Fatal(err)
@@ -270,7 +270,7 @@ func BenchmarkCat256MiB(b *testing.B) {
 	fx := newBenchFixture(b)
 	form := bigForm(b, b.TempDir())
 	v := fx.open(b, "", "olena")
-	res, err := v.Seal([]*Form{form})
+	res, err := v.Seal(ctx, []*Form{form})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func BenchmarkCat256MiB(b *testing.B) {
 		mem := startMemSampler()
 		b.ResetTimer()
 		for range b.N {
-			if err := v.Cat(id, "testimony", "interview.opus", io.Discard, CatOptions{Length: -1}); err != nil {
+			if err := v.Cat(ctx, id, "testimony", "interview.opus", io.Discard, CatOptions{Length: -1}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -298,7 +298,7 @@ func BenchmarkCat256MiB(b *testing.B) {
 		b.SetBytes(1 << 20)
 		b.ResetTimer()
 		for range b.N {
-			if err := v.Cat(id, "testimony", "interview.opus", io.Discard, CatOptions{Offset: bigSize - 2<<20, Length: 1 << 20}); err != nil {
+			if err := v.Cat(ctx, id, "testimony", "interview.opus", io.Discard, CatOptions{Offset: bigSize - 2<<20, Length: 1 << 20}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -316,7 +316,7 @@ func BenchmarkSealSmallForms(b *testing.B) {
 		defer v.Close()
 		b.ResetTimer()
 		for range b.N {
-			res, err := v.Seal(forms)
+			res, err := v.Seal(ctx, forms)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -336,7 +336,7 @@ func BenchmarkListWhere10k(b *testing.B) {
 	forms := smallForms(b, n)
 	v := fx.open(b, "", "olena")
 	start := time.Now()
-	if _, err := v.Seal(forms); err != nil {
+	if _, err := v.Seal(ctx, forms); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("built %d records in %v (%.0f records/s)", n, time.Since(start).Round(time.Millisecond), n/time.Since(start).Seconds())
@@ -348,7 +348,7 @@ func BenchmarkListWhere10k(b *testing.B) {
 		defer v.Close()
 		b.ResetTimer()
 		for range b.N {
-			ls, err := v.List(ListFilter{Where: []Condition{{Field: "category", Value: "pow"}}})
+			ls, err := v.List(ctx, ListFilter{Where: []Condition{{Field: "category", Value: "pow"}}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -26,7 +26,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	old := syscall.Umask(0o077)
 	t.Cleanup(func() { syscall.Umask(old) })
 
-	f := newFixture(t, 1)
+	f := newFileFixture(t, 1)
 	out := f.mkdir("out")
 	// Every folder the test needs is made before TMPDIR changes: t.TempDir
 	// itself follows TMPDIR.
@@ -55,41 +55,41 @@ files = ["passport-`+canary+`.jpg"]
 	})
 
 	var ids []string
-	f.as("olena", func(v *Vault) {
+	f.as("olena", func(v *member) {
 		for _, r := range seal(t, v, example, named) {
 			ids = append(ids, r.ID)
 		}
 	})
-	f.as("iryna", func(v *Vault) {
-		if _, err := v.List(ListFilter{}); err != nil {
+	f.as("iryna", func(v *member) {
+		if _, err := v.List(ctx, ListFilter{}); err != nil {
 			t.Fatal(err)
 		}
 		for i, id := range ids {
-			if _, err := v.Show(id); err != nil {
+			if _, err := v.Show(ctx, id); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := v.Open(id, OpenOptions{Dir: filepath.Join(out, string(rune('a'+i))), Purpose: "review"}); err != nil {
+			if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: filepath.Join(out, string(rune('a'+i))), Purpose: "review"}); err != nil {
 				t.Fatalf("Open: %v", err)
 			}
 		}
 		var buf bytes.Buffer
-		if err := v.Cat(ids[1], "testimony", canary+"-interview.opus", &buf, CatOptions{Length: -1}); err != nil {
+		if err := v.Cat(ctx, ids[1], "testimony", canary+"-interview.opus", &buf, CatOptions{Length: -1}); err != nil {
 			t.Fatal(err)
 		}
-		if err := v.Cat(ids[1], "identity", "passport-"+canary+".jpg", &buf, CatOptions{Offset: 3, Length: 20}); err != nil {
+		if err := v.Cat(ctx, ids[1], "identity", "passport-"+canary+".jpg", &buf, CatOptions{Offset: 3, Length: 20}); err != nil {
 			t.Fatal(err)
 		}
 		// A failed read names the attachment it was asked for; that must
 		// not reach the store either.
-		if err := v.Cat(ids[1], "identity", "missing-"+canary+".jpg", &buf, CatOptions{Length: -1}); err == nil {
+		if err := v.Cat(ctx, ids[1], "identity", "missing-"+canary+".jpg", &buf, CatOptions{Length: -1}); err == nil {
 			t.Fatal("Cat of a missing attachment succeeded")
 		}
-		if _, err := v.Open(ids[0], OpenOptions{Dir: filepath.Join(out, "a")}); err == nil {
+		if _, err := v.OpenRecord(ctx, ids[0], OpenRecordOptions{Dir: filepath.Join(out, "a")}); err == nil {
 			t.Fatal("a second Open into the same folder succeeded")
 		}
 	})
-	f.as("mykola", func(v *Vault) {
-		if _, err := v.Open(ids[1], OpenOptions{Dir: filepath.Join(out, "m")}); err != nil {
+	f.as("mykola", func(v *member) {
+		if _, err := v.OpenRecord(ctx, ids[1], OpenRecordOptions{Dir: filepath.Join(out, "m")}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -178,12 +178,12 @@ func modes(t *testing.T, root string, file, dir fs.FileMode) {
 func TestOpenedFilesPrivate(t *testing.T) {
 	old := syscall.Umask(0o022)
 	t.Cleanup(func() { syscall.Umask(old) })
-	f := newFixture(t, 1)
+	f := newFileFixture(t, 1)
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("perm"))[0].ID })
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("perm"))[0].ID })
 	out := filepath.Join(f.mkdir("out"), "new")
-	f.as("iryna", func(v *Vault) {
-		if _, err := v.Open(id, OpenOptions{Dir: out}); err != nil {
+	f.as("iryna", func(v *member) {
+		if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out}); err != nil {
 			t.Fatal(err)
 		}
 	})

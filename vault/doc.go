@@ -1,19 +1,35 @@
-// Package vault is tvault's engine: it creates and opens vaults and seals,
-// lists, shows and opens records, acting as one member of the vault's policy.
+// Package vault is tvault's engine and its one facade: it creates and opens
+// vaults, and it is the one place where an action is authorized and its
+// audit entry written.
 //
 // A Vault is a directory holding a marker file (VAULT) and one Badger
-// database (db/), reached only through package store. Every operation that
-// reads or changes the vault appends an entry to the audit log (package
-// audit) in the same transaction as its effect, or in a transaction of its
-// own before any plaintext is released; if the entry cannot be written, the
-// operation fails.
+// database (db/); Open opens it once, and a Vault is safe for concurrent
+// use. Members act on it through an Actor (Vault.As): every verb — Seal,
+// List, Show, OpenRecord, Cat, Check, the audit verbs — is a method of
+// Actor, takes a context that interrupts it cleanly, authorizes its action
+// against the policy in force, and appends an entry to the audit log in the
+// same transaction as its effect, or in a transaction of its own before any
+// plaintext is released. If the entry cannot be written, the operation
+// fails.
 //
 // Access is enforced by the key hierarchy, not by checks: a record's data key
-// (DEK) for each class is wrapped to the class's slot keys, and slot secrets
+// (DEK) for each part is wrapped to the class's slot keys, and slot secrets
 // are wrapped to the members who hold the class. A member without a wrap for
-// a slot cannot open the class whatever this package decides; the policy
+// a slot cannot open the part whatever this package decides; the policy
 // checks here only turn a certain failure into a clear, audited denial.
 //
-// Errors a caller branches on: ErrNotFound, ErrIntegrity, ErrNotVault,
-// *DeniedError and *InputError. Everything else is an operational error.
+// What it delegates, and must not do itself:
+//
+//   - internal/record: every signed wire format and its verification;
+//   - internal/keys: epochs, slots, DEK wrap and unwrap, Shamir;
+//   - internal/store: Badger, the key layout, the free-space guard;
+//   - blobs: large ciphertext, behind a small interface (files, memory,
+//     later an object store); small blobs stay inline in Badger, and the
+//     router in blob.go decides by size alone;
+//   - audit: the Merkle log, checkpoints, export and offline verification.
+//
+// It never prints, prompts or reads flags. Errors a caller branches on:
+// ErrNotFound, ErrIntegrity (every layer's damage wraps it), ErrNotVault,
+// ErrLocked, ErrNoSpace, *DeniedError and *InputError. Everything else is an
+// operational error.
 package vault

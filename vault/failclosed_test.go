@@ -84,7 +84,7 @@ func (b faultyBackend) SetCheckpoint(note []byte) error {
 }
 
 // inject installs a fault (initially off) on v's audit backend.
-func inject(v *Vault, checkpoint bool) *auditFault {
+func inject(v *member, checkpoint bool) *auditFault {
 	a := &auditFault{checkpoint: checkpoint}
 	v.wrapBackend = func(b audit.Backend) audit.Backend { return faultyBackend{b, a} }
 	return a
@@ -107,7 +107,7 @@ func TestFailClosedSeal(t *testing.T) {
 
 		// Every audit write fails: nothing is sealed, no chunk is left.
 		fault.set(0)
-		res, err := v.Seal(forms[:1])
+		res, err := v.Seal(ctx, forms[:1])
 		fault.off()
 		if !errors.Is(err, errInjected) || len(res) != 0 || fault.refused() == 0 {
 			t.Fatalf("Seal with a failing log = %v, %v; want no record and the audit error", res, err)
@@ -127,7 +127,7 @@ func TestFailClosedSeal(t *testing.T) {
 		// no record of the batch exists, no chunk is left.
 		records, blobs = listCount(t, v), len(blobIDs(t, v))
 		fault.set(1)
-		res, err = v.Seal(forms)
+		res, err = v.Seal(ctx, forms)
 		fault.off()
 		if !errors.Is(err, errInjected) || len(res) != 0 {
 			t.Fatalf("Seal of three with the log failing from the second = %d results, %v; want none and the audit error", len(res), err)
@@ -146,7 +146,7 @@ func TestFailClosedOpen(t *testing.T) {
 	faultKinds(t, func(t *testing.T, checkpoint bool) {
 		f := newFixture(t, 1)
 		var id string
-		f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("fo"))[0].ID })
+		f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("fo"))[0].ID })
 		v := f.open("iryna")
 		fault := inject(v, checkpoint)
 		entries := logSize(t, v)
@@ -156,7 +156,7 @@ func TestFailClosedOpen(t *testing.T) {
 		for allow := range 2 {
 			out := f.mkdir("out")
 			fault.set(allow)
-			rep, err := v.Open(id, OpenOptions{Dir: out})
+			rep, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out})
 			fault.off()
 			if !errors.Is(err, errInjected) || rep != nil {
 				t.Errorf("allow %d: Open with a failing log = %+v, %v; want the audit error", allow, rep, err)
@@ -178,7 +178,7 @@ func TestFailClosedOpen(t *testing.T) {
 		fault = inject(m, checkpoint)
 		fault.set(0)
 		out := f.mkdir("out")
-		_, err := m.Open(id, OpenOptions{Dir: out, Classes: []string{"identity"}})
+		_, err := m.OpenRecord(ctx, id, OpenRecordOptions{Dir: out, Classes: []string{"identity"}})
 		if !errors.Is(err, errInjected) {
 			t.Errorf("mykola's denied Open with a failing log: err = %v, want the audit error", err)
 		}
@@ -192,13 +192,13 @@ func TestFailClosedCat(t *testing.T) {
 	faultKinds(t, func(t *testing.T, checkpoint bool) {
 		f := newFixture(t, 1)
 		var id string
-		f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("fcat"))[0].ID })
+		f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("fcat"))[0].ID })
 		v := f.open("mykola")
 		fault := inject(v, checkpoint)
 		for _, opts := range []CatOptions{{Length: -1}, {Offset: 3, Length: 10}, {Length: 0}} {
 			var buf bytes.Buffer
 			fault.set(0)
-			err := v.Cat(id, "testimony", "interview.opus", &buf, opts)
+			err := v.Cat(ctx, id, "testimony", "interview.opus", &buf, opts)
 			fault.off()
 			if !errors.Is(err, errInjected) {
 				t.Errorf("Cat %+v with a failing log: err = %v, want the audit error", opts, err)
@@ -209,7 +209,7 @@ func TestFailClosedCat(t *testing.T) {
 		}
 		// The same calls succeed once the log works again.
 		var buf bytes.Buffer
-		if err := v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}); err != nil || buf.Len() == 0 {
+		if err := v.Cat(ctx, id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}); err != nil || buf.Len() == 0 {
 			t.Errorf("Cat with a working log: %d bytes, err %v", buf.Len(), err)
 		}
 	})
@@ -220,14 +220,14 @@ func TestFailClosedCat(t *testing.T) {
 func TestFailClosedReads(t *testing.T) {
 	f := newFixture(t, 1)
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("fr"))[0].ID })
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("fr"))[0].ID })
 	v := f.open("taras")
 	fault := inject(v, false)
 	fault.set(0)
-	if ls, err := v.List(ListFilter{}); !errors.Is(err, errInjected) || ls != nil {
+	if ls, err := v.List(ctx, ListFilter{}); !errors.Is(err, errInjected) || ls != nil {
 		t.Errorf("List with a failing log = %v, %v", ls, err)
 	}
-	if info, err := v.Show(id); !errors.Is(err, errInjected) || info != nil {
+	if info, err := v.Show(ctx, id); !errors.Is(err, errInjected) || info != nil {
 		t.Errorf("Show with a failing log = %v, %v", info, err)
 	}
 }

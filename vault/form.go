@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/tvault/tvault/vault/internal/record"
 )
 
 // MaxFormSize caps a form file. Testimony that is longer than this belongs
@@ -121,7 +123,7 @@ func parseFormClass(source, class string, tbl map[string]any, dir string) (FormC
 			name := filepath.Base(p)
 			// The same rule open applies when writing the file back: a
 			// name it would refuse must not be sealed.
-			if !safeName(name) || !utf8.ValidString(name) {
+			if !record.SafeName(name) || !utf8.ValidString(name) {
 				return fc, inputErrorf(source, "[%s] attachment name %q is not allowed: rename the file", class, name)
 			}
 			if seen[name] {

@@ -3,6 +3,7 @@ package vault
 import (
 	"encoding/json"
 	"errors"
+	"github.com/tvault/tvault/vault/internal/record"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -209,7 +210,7 @@ func TestParseFormClassNameLimits(t *testing.T) {
 func TestParseFormNamesOpenable(t *testing.T) {
 	for _, p := range []string{`a\\b.txt`, `scan\\.jpg`, `a\u0000b`} {
 		form, err := ParseForm("n.toml", []byte("[testimony]\nfiles = [\""+p+"\"]\n"), formDir)
-		if err == nil && !safeName(form.Classes[0].Files[0].Name) {
+		if err == nil && !record.SafeName(form.Classes[0].Files[0].Name) {
 			t.Errorf("ParseForm accepted %q, which Open refuses to write", form.Classes[0].Files[0].Name)
 		}
 	}

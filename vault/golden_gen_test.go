@@ -76,13 +76,13 @@ func TestGenerateGolden(t *testing.T) {
 		return clock
 	}}
 	vdir := filepath.Join(root, "vault")
-	as := func(name string, fn func(v *vault.Vault)) {
+	as := func(name string, fn func(v *actingVault)) {
 		t.Helper()
-		v, err := vault.Open(vdir, team.Get(name).Identity, opts)
+		v, err := vault.Open(vdir, opts)
 		if err != nil {
 			t.Fatalf("Open as %s: %v", name, err)
 		}
-		fn(v)
+		fn(&actingVault{v, v.As(team.Get(name).Identity)})
 		if err := v.Close(); err != nil {
 			t.Fatalf("Close as %s: %v", name, err)
 		}
@@ -166,9 +166,9 @@ summary = "Father taken from his home in Kupiansk district."
 
 	// olena seals the example, then the large form, then the rest in one call.
 	var ids []string
-	as("olena", func(v *vault.Vault) {
+	as("olena", func(v *actingVault) {
 		for _, batch := range [][]*vault.Form{forms[:1], forms[1:2], forms[2:]} {
-			res, err := v.Seal(batch)
+			res, err := v.Seal(ctx, batch)
 			if err != nil {
 				t.Fatalf("Seal: %v", err)
 			}
@@ -180,8 +180,8 @@ summary = "Father taken from his home in Kupiansk district."
 	if len(ids) != len(forms) {
 		t.Fatalf("sealed %d records, want %d", len(ids), len(forms))
 	}
-	as("olena", func(v *vault.Vault) {
-		ls, err := v.List(vault.ListFilter{})
+	as("olena", func(v *actingVault) {
+		ls, err := v.List(ctx, vault.ListFilter{})
 		if err != nil || len(ls) != len(forms) {
 			t.Fatalf("List: %d records, err %v", len(ls), err)
 		}
@@ -234,46 +234,46 @@ summary = "Father taken from his home in Kupiansk district."
 
 	// Audited reads, so that the log holds more than seals: a show, opens
 	// (one with a denied class), a range, the policy, a check.
-	as("mykola", func(v *vault.Vault) {
-		if _, err := v.Show(ids[0]); err != nil {
+	as("mykola", func(v *actingVault) {
+		if _, err := v.Show(ctx, ids[0]); err != nil {
 			t.Fatalf("Show: %v", err)
 		}
-		rep, err := v.Open(ids[0], vault.OpenOptions{Dir: filepath.Join(t.TempDir(), "out"), Purpose: "analysis"})
+		rep, err := v.OpenRecord(ctx, ids[0], vault.OpenRecordOptions{Dir: filepath.Join(t.TempDir(), "out"), Purpose: "analysis"})
 		if err != nil || len(rep.Opened) != 1 || len(rep.Skipped) != 1 {
 			t.Fatalf("mykola Open: %+v, %v", rep, err)
 		}
-		if _, err := v.Open(ids[0], vault.OpenOptions{Dir: filepath.Join(t.TempDir(), "out"), Classes: []string{"identity"}}); err == nil {
+		if _, err := v.OpenRecord(ctx, ids[0], vault.OpenRecordOptions{Dir: filepath.Join(t.TempDir(), "out"), Classes: []string{"identity"}}); err == nil {
 			t.Fatal("mykola opened the identity class")
 		}
 		var buf bytes.Buffer
-		if err := v.Cat(ids[1], "testimony", "interview.opus", &buf, vault.CatOptions{Offset: m1, Length: k64}); err != nil ||
+		if err := v.Cat(ctx, ids[1], "testimony", "interview.opus", &buf, vault.CatOptions{Offset: m1, Length: k64}); err != nil ||
 			!bytes.Equal(buf.Bytes(), big[m1:m1+k64]) {
 			t.Fatalf("mykola Cat: %v", err)
 		}
 	})
-	as("iryna", func(v *vault.Vault) {
+	as("iryna", func(v *actingVault) {
 		out := filepath.Join(t.TempDir(), "out")
-		rep, err := v.Open(ids[1], vault.OpenOptions{Dir: out, Purpose: "ICC filing"})
+		rep, err := v.OpenRecord(ctx, ids[1], vault.OpenRecordOptions{Dir: out, Purpose: "ICC filing"})
 		if err != nil || len(rep.Opened) != 2 {
 			t.Fatalf("iryna Open: %+v, %v", rep, err)
 		}
 		checkOpened(t, "iryna Open", out, exp.Records[1].Parts)
 	})
-	as("admin-kyiv", func(v *vault.Vault) {
+	as("admin-kyiv", func(v *actingVault) {
 		if _, _, err := v.ShowPolicy(); err != nil {
 			t.Fatalf("ShowPolicy: %v", err)
 		}
 	})
-	as("taras", func(v *vault.Vault) {
-		rep, err := v.Check(vault.CheckOptions{ReadData: true})
+	as("taras", func(v *actingVault) {
+		rep, err := v.Check(ctx, vault.CheckOptions{ReadData: true})
 		if err != nil || len(rep.Findings) != 0 || rep.Leftovers() != 0 {
 			t.Fatalf("Check: %+v, %v", rep, err)
 		}
 		exp.CheckRecords, exp.CheckBlobs = rep.Records, rep.Blobs
 	})
 	// Last, the checkpoint that a later tvault's log must extend.
-	as("iryna", func(v *vault.Vault) {
-		cp, err := v.AuditCheckpoint()
+	as("iryna", func(v *actingVault) {
+		cp, err := v.AuditCheckpoint(ctx)
 		if err != nil {
 			t.Fatalf("AuditCheckpoint: %v", err)
 		}

@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -102,7 +103,7 @@ func TestGoldenFormat2(t *testing.T) {
 	// before the verification, so the tree size equals the fixture's; "at
 	// least" leaves room for an Open that records itself.
 	v := openGolden(t, dir, "iryna")
-	sum, err := v.VerifyAudit(checkpoint)
+	sum, err := v.VerifyAudit(ctx, checkpoint)
 	if err != nil {
 		t.Fatalf("VerifyAudit against the fixture's checkpoint: %v", err)
 	}
@@ -123,7 +124,7 @@ func TestGoldenFormat2(t *testing.T) {
 			t.Errorf("%s: policy %q version %d, want %q version 1", m.Name, p.Name, ver, exp.PolicyName)
 		}
 
-		ls, err := v.List(vault.ListFilter{})
+		ls, err := v.List(ctx, vault.ListFilter{})
 		if err != nil {
 			t.Fatalf("%s: List: %v", m.Name, err)
 		}
@@ -138,7 +139,7 @@ func TestGoldenFormat2(t *testing.T) {
 			}
 		}
 		for _, q := range exp.Queries {
-			ls, err := v.List(vault.ListFilter{Where: q.Where, Since: q.Since, Until: q.Until})
+			ls, err := v.List(ctx, vault.ListFilter{Where: q.Where, Since: q.Since, Until: q.Until})
 			if err != nil {
 				t.Fatalf("%s: List %+v: %v", m.Name, q, err)
 			}
@@ -152,7 +153,7 @@ func TestGoldenFormat2(t *testing.T) {
 		}
 
 		for _, r := range exp.Records {
-			info, err := v.Show(r.ID)
+			info, err := v.Show(ctx, r.ID)
 			if err != nil {
 				t.Errorf("%s: Show %s: %v", m.Name, r.ID, err)
 				continue
@@ -174,7 +175,7 @@ func TestGoldenFormat2(t *testing.T) {
 		// come out exactly as sealed, and the others be refused.
 		for _, r := range exp.Records {
 			out := filepath.Join(t.TempDir(), "out")
-			rep, err := v.Open(r.ID, vault.OpenOptions{Dir: out, Purpose: "golden fixture test"})
+			rep, err := v.OpenRecord(ctx, r.ID, vault.OpenRecordOptions{Dir: out, Purpose: "golden fixture test"})
 			var want []goldenPart
 			for _, p := range r.Parts {
 				if slices.Contains(m.Decrypts, p.Class) {
@@ -204,11 +205,11 @@ func TestGoldenFormat2(t *testing.T) {
 					continue
 				}
 				out := filepath.Join(t.TempDir(), "out")
-				if _, err := v.Open(r.ID, vault.OpenOptions{Dir: out, Classes: []string{p.Class}}); !errors.Is(err, vault.ErrDenied) {
+				if _, err := v.OpenRecord(ctx, r.ID, vault.OpenRecordOptions{Dir: out, Classes: []string{p.Class}}); !errors.Is(err, vault.ErrDenied) {
 					t.Errorf("%s: Open %s class %s: err = %v, want ErrDenied", m.Name, r.ID, p.Class, err)
 				}
 				for _, a := range p.Attachments {
-					if err := v.Cat(r.ID, p.Class, a.Name, &bytes.Buffer{}, vault.CatOptions{}); !errors.Is(err, vault.ErrDenied) {
+					if err := v.Cat(ctx, r.ID, p.Class, a.Name, &bytes.Buffer{}, vault.CatOptions{}); !errors.Is(err, vault.ErrDenied) {
 						t.Errorf("%s: Cat %s %s/%s: err = %v, want ErrDenied", m.Name, r.ID, p.Class, a.Name, err)
 					}
 				}
@@ -221,7 +222,7 @@ func TestGoldenFormat2(t *testing.T) {
 				continue
 			}
 			h := sha256.New()
-			if err := v.Cat(c.Record, c.Class, c.Name, h, vault.CatOptions{Offset: c.Offset, Length: c.Length}); err != nil {
+			if err := v.Cat(ctx, c.Record, c.Class, c.Name, h, vault.CatOptions{Offset: c.Offset, Length: c.Length}); err != nil {
 				t.Errorf("%s: Cat %s %s/%s offset %d length %d: %v", m.Name, c.Record, c.Class, c.Name, c.Offset, c.Length, err)
 			} else if got := hex.EncodeToString(h.Sum(nil)); got != c.SHA256 {
 				t.Errorf("%s: Cat %s %s/%s offset %d length %d: sha256 %s, want %s", m.Name, c.Record, c.Class, c.Name, c.Offset, c.Length, got, c.SHA256)
@@ -231,7 +232,7 @@ func TestGoldenFormat2(t *testing.T) {
 	}
 
 	v = openGolden(t, dir, "taras")
-	rep, err := v.Check(vault.CheckOptions{ReadData: true})
+	rep, err := v.Check(ctx, vault.CheckOptions{ReadData: true})
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
@@ -244,7 +245,7 @@ func TestGoldenFormat2(t *testing.T) {
 	// Export the whole log, old entries and this test's, and verify the
 	// export offline, as an auditor would.
 	var export bytes.Buffer
-	if _, err := v.ExportAudit(&export, vault.ExportJSONL, audit.ExportOptions{}); err != nil {
+	if _, err := v.ExportAudit(ctx, &export, vault.ExportOptions{}); err != nil {
 		t.Fatalf("ExportAudit: %v", err)
 	}
 	sum, err = audit.VerifyExport(&export)
@@ -254,7 +255,7 @@ func TestGoldenFormat2(t *testing.T) {
 	if sum.TreeSize <= exp.AuditTreeSize {
 		t.Errorf("the export's tree size is %d, want more than the fixture's %d", sum.TreeSize, exp.AuditTreeSize)
 	}
-	if _, err := v.VerifyAudit(checkpoint); err != nil {
+	if _, err := v.VerifyAudit(ctx, checkpoint); err != nil {
 		t.Errorf("VerifyAudit at the end: %v", err)
 	}
 	closeGolden(t, v)
@@ -311,7 +312,7 @@ func goldenFindPart(r goldenRecord, class string) *goldenPart {
 
 // openGolden opens the copied fixture's vault as member name, with the
 // member's identity file from the fixture (written without a passphrase).
-func openGolden(t *testing.T, dir, name string) *vault.Vault {
+func openGolden(t *testing.T, dir, name string) *actingVault {
 	t.Helper()
 	id, err := tcrypto.ReadIdentityFile(filepath.Join(dir, "keys", name+".age"), func() (string, error) {
 		return "", errors.New("the golden identities have no passphrase")
@@ -319,15 +320,24 @@ func openGolden(t *testing.T, dir, name string) *vault.Vault {
 	if err != nil {
 		t.Fatalf("identity of %s: %v", name, err)
 	}
-	v, err := vault.Open(filepath.Join(dir, "vault"), id, vault.Options{})
+	v, err := vault.Open(filepath.Join(dir, "vault"), vault.Options{})
 	if err != nil {
 		t.Fatalf("Open the golden vault as %s: %v", name, err)
 	}
 	t.Cleanup(func() { v.Close() })
-	return v
+	return &actingVault{v, v.As(id)}
 }
 
-func closeGolden(t *testing.T, v *vault.Vault) {
+// actingVault is an open vault and one member acting on it.
+type actingVault struct {
+	*vault.Vault
+	*vault.Actor
+}
+
+// ctx is the context of every operation of these tests.
+var ctx = context.Background()
+
+func closeGolden(t *testing.T, v *actingVault) {
 	t.Helper()
 	if err := v.Close(); err != nil {
 		t.Errorf("Close: %v", err)

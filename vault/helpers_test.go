@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -9,8 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/internal/testkit"
-	"github.com/tvault/tvault/vault/store"
+	"github.com/tvault/tvault/vault/blobs"
+	"github.com/tvault/tvault/vault/blobs/mem"
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // fixture is one test's team of five and its vault, created by admin-kyiv.
@@ -19,18 +24,37 @@ type fixture struct {
 	team *testkit.Team
 	dir  string // the vault directory
 	work string // scratch space for forms and outputs, outside the vault
+	// blobs keeps the vault's large blobs across its openings; nil means
+	// files in the vault folder.
+	blobs blobs.Store
 }
 
+// options opens the fixture's vault with its blob store.
+func (f *fixture) options() Options { return Options{Blobs: f.blobs} }
+
 // newFixture makes the example team (identity threshold as given) and
-// initialises a vault as admin-kyiv. The vault is closed on return.
+// initialises a vault as admin-kyiv, whose large blobs live in memory (the
+// engine's tests do not test files). The vault is closed on return.
 func newFixture(t *testing.T, identityThreshold int) *fixture {
+	t.Helper()
+	return newFixtureWith(t, identityThreshold, mem.New())
+}
+
+// newFileFixture is newFixture with large blobs in files in the vault
+// folder, as a real vault keeps them: for the tests of what is on disk.
+func newFileFixture(t *testing.T, identityThreshold int) *fixture {
+	t.Helper()
+	return newFixtureWith(t, identityThreshold, nil)
+}
+
+func newFixtureWith(t *testing.T, identityThreshold int, bs blobs.Store) *fixture {
 	t.Helper()
 	team, err := testkit.NewTeam(t.TempDir(), identityThreshold)
 	if err != nil {
 		t.Fatalf("NewTeam: %v", err)
 	}
-	f := &fixture{t: t, team: team, dir: filepath.Join(t.TempDir(), "vault"), work: t.TempDir()}
-	v, err := Init(f.dir, team.Get("admin-kyiv").Identity, team.Policy, Options{})
+	f := &fixture{t: t, team: team, dir: filepath.Join(t.TempDir(), "vault"), work: t.TempDir(), blobs: bs}
+	v, err := Init(f.dir, team.Get("admin-kyiv").Identity, team.Policy, f.options())
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
@@ -40,21 +64,34 @@ func newFixture(t *testing.T, identityThreshold int) *fixture {
 	return f
 }
 
+// ctx is the context of every test operation that is not interrupted.
+var ctx = context.Background()
+
+// member is a test's handle on the vault opened as one member: the vault
+// and the actor, so that tests reach both the verbs and the storage.
+type member struct {
+	*Vault
+	*Actor
+}
+
+// as opens v as the identity id.
+func as(v *Vault, id *tcrypto.Identity) *member { return &member{Vault: v, Actor: v.As(id)} }
+
 // open opens the vault as member name. It is closed at cleanup unless the
 // test closes it first (Close is idempotent).
-func (f *fixture) open(name string) *Vault {
+func (f *fixture) open(name string) *member {
 	f.t.Helper()
-	v, err := Open(f.dir, f.team.Get(name).Identity, Options{})
+	v, err := Open(f.dir, f.options())
 	if err != nil {
 		f.t.Fatalf("Open as %s: %v", name, err)
 	}
 	f.t.Cleanup(func() { v.Close() })
-	return v
+	return as(v, f.team.Get(name).Identity)
 }
 
 // as runs fn with the vault opened as member name, then closes it: Badger
 // allows one open handle per directory, so members take turns.
-func (f *fixture) as(name string, fn func(v *Vault)) {
+func (f *fixture) as(name string, fn func(v *member)) {
 	f.t.Helper()
 	v := f.open(name)
 	defer func() {
@@ -124,9 +161,9 @@ interviewed = "2024-05"
 `
 
 // seal seals forms as the vault's member and fails the test on error.
-func seal(t *testing.T, v *Vault, forms ...*Form) []SealResult {
+func seal(t *testing.T, v *member, forms ...*Form) []SealResult {
 	t.Helper()
-	res, err := v.Seal(forms)
+	res, err := v.Seal(ctx, forms)
 	if err != nil {
 		t.Fatalf("Seal: %v", err)
 	}
@@ -145,15 +182,15 @@ func pseudoRandom(n int, seed byte) []byte {
 }
 
 // readHeader returns a record's verified header, straight from the store.
-func readHeader(t *testing.T, v *Vault, id string) *Header {
+func readHeader(t *testing.T, v *member, id string) *record.Header {
 	t.Helper()
-	var h *Header
+	var h *record.Header
 	err := v.st.View(func(tx *store.Txn) error {
 		raw, err := tx.Header(id)
 		if err != nil {
 			return err
 		}
-		h, err = decodeHeader(id, raw)
+		h, err = record.DecodeHeader(id, raw)
 		return err
 	})
 	if err != nil {
@@ -164,9 +201,9 @@ func readHeader(t *testing.T, v *Vault, id string) *Header {
 
 // blobRef returns the reference of attachment i (0-based) of class in
 // record id; i < 0 selects the class manifest.
-func blobRef(t *testing.T, v *Vault, id, class string, i int) BlobRef {
+func blobRef(t *testing.T, v *member, id, class string, i int) record.BlobRef {
 	t.Helper()
-	part, ok := readHeader(t, v, id).Class(class)
+	part, ok := readHeader(t, v, id).Part(class)
 	if !ok {
 		t.Fatalf("record %s has no class %s", id, class)
 	}
@@ -177,17 +214,17 @@ func blobRef(t *testing.T, v *Vault, id, class string, i int) BlobRef {
 }
 
 // blobIDs returns the ids of every blob that has chunks in the store.
-func blobIDs(t *testing.T, v *Vault) []string {
+func blobIDs(t *testing.T, v *member) []string {
 	t.Helper()
 	var ids []string
-	if err := v.st.EachBlob(func(b store.BlobInfo) error { ids = append(ids, b.ID); return nil }); err != nil {
+	if err := v.eachBlob(ctx, func(b storedBlob) error { ids = append(ids, b.id); return nil }); err != nil {
 		t.Fatalf("EachBlob: %v", err)
 	}
 	return ids
 }
 
 // logSize returns the number of audit entries.
-func logSize(t *testing.T, v *Vault) int64 {
+func logSize(t *testing.T, v *member) int64 {
 	t.Helper()
 	var n int64
 	if err := v.st.View(func(tx *store.Txn) error {
@@ -201,9 +238,9 @@ func logSize(t *testing.T, v *Vault) int64 {
 }
 
 // listCount lists every record as the vault's member.
-func listCount(t *testing.T, v *Vault) int {
+func listCount(t *testing.T, v *member) int {
 	t.Helper()
-	ls, err := v.List(ListFilter{})
+	ls, err := v.List(ctx, ListFilter{})
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}

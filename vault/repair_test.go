@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/tvault/tvault/vault/store"
+	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // TestRepairKeepsBlobsOfDamagedRecords: a record whose header no longer
@@ -13,7 +13,7 @@ import (
 func TestRepairKeepsBlobsOfDamagedRecords(t *testing.T) {
 	f := newFixture(t, 1)
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("rp"))[0].ID })
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("rp"))[0].ID })
 	v := f.open("iryna")
 	before := len(blobIDs(t, v))
 	err := v.st.Update(func(tx *store.Txn) error {
@@ -28,14 +28,14 @@ func TestRepairKeepsBlobsOfDamagedRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := v.Check(CheckOptions{})
+	rep, err := v.Check(ctx, CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Errors() == 0 || len(rep.Orphans) != 0 {
 		t.Fatalf("check of a damaged header: %d errors, orphans %v; want errors and no orphans", rep.Errors(), rep.Orphans)
 	}
-	if _, err := v.Check(CheckOptions{Repair: true}); !errors.Is(err, ErrIntegrity) {
+	if _, err := v.Check(ctx, CheckOptions{Repair: true}); !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("repair with unfixable damage: %v, want a refusal", err)
 	}
 	if after := len(blobIDs(t, v)); after != before {

@@ -10,17 +10,18 @@ import (
 	"testing"
 
 	tcrypto "github.com/tvault/tvault/crypto"
-	"github.com/tvault/tvault/vault/store"
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // Tampering with any stored value that a read depends on is found before a
 // byte of plaintext is released: a header, its public metadata, a DEK wrap,
-// a keyring, the policy, a chunk of a blob, or a blob moved from elsewhere.
+// a epoch, the policy, a chunk of a blob, or a blob moved from elsewhere.
 // Each test writes through the store's own methods, as an attacker with
 // write access to the vault directory could.
 
 // tamper changes stored values in one committed transaction.
-func tamper(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
+func tamper(t *testing.T, v *member, fn func(tx *store.Txn) error) {
 	t.Helper()
 	if err := v.st.Update(fn); err != nil {
 		t.Fatalf("tamper: %v", err)
@@ -28,7 +29,7 @@ func tamper(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
 }
 
 // peek reads stored values in a read-only transaction.
-func peek(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
+func peek(t *testing.T, v *member, fn func(tx *store.Txn) error) {
 	t.Helper()
 	if err := v.st.View(fn); err != nil {
 		t.Fatalf("peek: %v", err)
@@ -36,9 +37,9 @@ func peek(t *testing.T, v *Vault, fn func(tx *store.Txn) error) {
 }
 
 // readBlob returns a blob's whole ciphertext (test-sized blobs only).
-func readBlob(t *testing.T, v *Vault, ref BlobRef) []byte {
+func readBlob(t *testing.T, v *member, ref record.BlobRef) []byte {
 	t.Helper()
-	blob, err := v.st.OpenBlob(ref.ID, ref.Size)
+	blob, err := v.openBlob(ctx, ref)
 	if err != nil {
 		t.Fatalf("read blob %s: %v", ref.ID, err)
 	}
@@ -50,18 +51,31 @@ func readBlob(t *testing.T, v *Vault, ref BlobRef) []byte {
 	return b
 }
 
-// writeBlob replaces blob id with b.
-func writeBlob(t *testing.T, v *Vault, id string, b []byte) {
+// writeBlob replaces blob id with b, where a blob of b's size is kept.
+func writeBlob(t *testing.T, v *member, id string, b []byte) {
 	t.Helper()
-	w := v.st.NewBlobWriter(id)
+	if store.Inline(int64(len(b))) {
+		tamper(t, v, func(tx *store.Txn) error { return tx.PutBlob(id, b) })
+		return
+	}
+	if err := v.blobs.Remove(ctx, id); err != nil {
+		t.Fatalf("write blob %s: %v", id, err)
+	}
+	w, err := v.blobs.Create(ctx, id)
+	if err != nil {
+		t.Fatalf("write blob %s: %v", id, err)
+	}
 	if _, err := w.Write(b); err != nil {
 		w.Abort()
 		t.Fatalf("write blob %s: %v", id, err)
 	}
-	if err := w.Close(); err != nil {
+	if _, err := w.Commit(); err != nil {
 		t.Fatalf("write blob %s: %v", id, err)
 	}
 }
+
+// signedMagic is the start of every signed value (record.Sign).
+const signedMagic = "tvs1"
 
 func flipped(b []byte, i int) []byte {
 	c := bytes.Clone(b)
@@ -89,10 +103,10 @@ func wantIntegrity(t *testing.T, what string, err error) {
 
 // openFails opens record id as v's member into a new folder, asserts an
 // integrity failure, and returns the folder for further checks.
-func (f *fixture) openFails(v *Vault, id string) string {
+func (f *fixture) openFails(v *member, id string) string {
 	f.t.Helper()
 	out := f.mkdir("out")
-	rep, err := v.Open(id, OpenOptions{Dir: out})
+	rep, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out})
 	wantIntegrity(f.t, "Open", err)
 	if err == nil {
 		f.t.Errorf("Open of a tampered record reported %+v", rep)
@@ -105,7 +119,7 @@ func TestTamperHeader(t *testing.T) {
 	f := newFixture(t, 1)
 	form := f.exampleForm("th")
 	var ids []string
-	f.as("olena", func(v *Vault) {
+	f.as("olena", func(v *member) {
 		for _, r := range seal(t, v, form, form, form, form, form, form, form, form) {
 			ids = append(ids, r.ID)
 		}
@@ -148,11 +162,11 @@ func TestTamperHeader(t *testing.T) {
 			if files := treeFiles(t, out); len(files) != 0 {
 				t.Errorf("Open wrote %v", files)
 			}
-			_, err := v.Show(id)
+			_, err := v.Show(ctx, id)
 			wantIntegrity(t, "Show", err)
 			var buf bytes.Buffer
-			wantIntegrity(t, "Cat", v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
-			wantIntegrity(t, "Cat range", v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Offset: 1, Length: 3}))
+			wantIntegrity(t, "Cat", v.Cat(ctx, id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
+			wantIntegrity(t, "Cat range", v.Cat(ctx, id, "testimony", "interview.opus", &buf, CatOptions{Offset: 1, Length: 3}))
 			if buf.Len() != 0 {
 				t.Errorf("Cat wrote %d bytes", buf.Len())
 			}
@@ -164,7 +178,7 @@ func TestTamperDEK(t *testing.T) {
 	f := newFixture(t, 1)
 	form := f.exampleForm("td")
 	var ids []string
-	f.as("olena", func(v *Vault) {
+	f.as("olena", func(v *member) {
 		for _, r := range seal(t, v, form, form, form, form, form) {
 			ids = append(ids, r.ID)
 		}
@@ -175,7 +189,7 @@ func TestTamperDEK(t *testing.T) {
 
 	editShare := func(fn func(share []byte) []byte) func([]byte) []byte {
 		return func(raw []byte) []byte {
-			var w dekWrap
+			var w record.DEKWrap
 			if err := json.Unmarshal(raw, &w); err != nil {
 				t.Fatal(err)
 			}
@@ -211,13 +225,13 @@ func TestTamperDEK(t *testing.T) {
 				t.Errorf("Open wrote %v", files)
 			}
 			var buf bytes.Buffer
-			wantIntegrity(t, "Cat", v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
-			wantIntegrity(t, "Cat range", v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Offset: 2, Length: 2}))
+			wantIntegrity(t, "Cat", v.Cat(ctx, id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
+			wantIntegrity(t, "Cat range", v.Cat(ctx, id, "testimony", "interview.opus", &buf, CatOptions{Offset: 2, Length: 2}))
 			if buf.Len() != 0 {
 				t.Errorf("Cat wrote %d bytes", buf.Len())
 			}
 			// The identity class of the same record is untouched.
-			if err := v.Cat(id, "identity", "consent-form.jpg", &buf, CatOptions{Length: -1}); err != nil {
+			if err := v.Cat(ctx, id, "identity", "consent-form.jpg", &buf, CatOptions{Length: -1}); err != nil {
 				t.Errorf("Cat of the untouched class: %v", err)
 			}
 		})
@@ -228,15 +242,15 @@ func TestTamperKeyring(t *testing.T) {
 	f := newFixture(t, 1)
 	form := f.exampleForm("tk")
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, form)[0].ID })
+	f.as("olena", func(v *member) { id = seal(t, v, form)[0].ID })
 
 	var orig, identityRing []byte
-	f.as("admin-kyiv", func(v *Vault) {
+	f.as("admin-kyiv", func(v *member) {
 		peek(t, v, func(tx *store.Txn) (err error) {
-			if orig, err = tx.Keyring("testimony", 1); err != nil {
+			if orig, err = tx.Epoch("testimony", 1); err != nil {
 				return err
 			}
-			identityRing, err = tx.Keyring("identity", 1)
+			identityRing, err = tx.Epoch("identity", 1)
 			return err
 		})
 	})
@@ -247,33 +261,33 @@ func TestTamperKeyring(t *testing.T) {
 		{"signature", flipped(orig, len(signedMagic)+1)},
 		{"threshold", replaceOnce(t, orig, `"threshold":1`, `"threshold":2`)},
 		{"signer", replaceOnce(t, orig, `"signed_by":"admin-kyiv"`, `"signed_by":"iryna"`)},
-		{"another class's keyring", identityRing},
+		{"another class's epoch", identityRing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f.as("iryna", func(v *Vault) {
-				tamper(t, v, func(tx *store.Txn) error { return tx.PutKeyring("testimony", 1, c.ring) })
+			f.as("iryna", func(v *member) {
+				tamper(t, v, func(tx *store.Txn) error { return tx.PutEpoch("testimony", 1, c.ring) })
 				out := f.openFails(v, id)
 				if files := treeFiles(t, out); len(files) != 0 {
 					t.Errorf("Open wrote %v", files)
 				}
 				var buf bytes.Buffer
-				wantIntegrity(t, "Cat", v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
+				wantIntegrity(t, "Cat", v.Cat(ctx, id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
 				if buf.Len() != 0 {
 					t.Errorf("Cat wrote %d bytes", buf.Len())
 				}
 			})
-			f.as("olena", func(v *Vault) {
-				res, err := v.Seal([]*Form{form})
-				wantIntegrity(t, "Seal with a forged keyring", err)
+			f.as("olena", func(v *member) {
+				res, err := v.Seal(ctx, []*Form{form})
+				wantIntegrity(t, "Seal with a forged epoch", err)
 				if len(res) != 0 {
-					t.Errorf("Seal with a forged keyring sealed %v", res)
+					t.Errorf("Seal with a forged epoch sealed %v", res)
 				}
 			})
-			f.as("iryna", func(v *Vault) {
-				tamper(t, v, func(tx *store.Txn) error { return tx.PutKeyring("testimony", 1, orig) })
-				if _, err := v.Open(id, OpenOptions{Dir: f.mkdir("out")}); err != nil {
-					t.Fatalf("Open after restoring the keyring: %v", err)
+			f.as("iryna", func(v *member) {
+				tamper(t, v, func(tx *store.Txn) error { return tx.PutEpoch("testimony", 1, orig) })
+				if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: f.mkdir("out")}); err != nil {
+					t.Fatalf("Open after restoring the epoch: %v", err)
 				}
 			})
 		})
@@ -300,7 +314,7 @@ func TestTamperPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := Open(f.dir, f.team.Get("iryna").Identity, Options{})
+	v, err := Open(f.dir, f.options())
 	if err == nil {
 		v.Close()
 	}
@@ -322,9 +336,9 @@ func TestTamperBlob(t *testing.T) {
 
 	var ids []string
 	var twinID string // a record whose one attachment is as large as big.bin
-	type edit func(t *testing.T, v *Vault, id string)
+	type edit func(t *testing.T, v *member, id string)
 	flipBig := func(at func(size int64) int64) edit {
-		return func(t *testing.T, v *Vault, id string) {
+		return func(t *testing.T, v *member, id string) {
 			ref := blobRef(t, v, id, "testimony", 0)
 			if store.Inline(ref.Size) {
 				t.Fatalf("big.bin (%d bytes) is stored inline, want a blob file", ref.Size)
@@ -342,23 +356,23 @@ func TestTamperBlob(t *testing.T) {
 		{"middle", flipBig(func(size int64) int64 { return size / 2 }), "big.bin"},
 		{"last age chunk", flipBig(func(size int64) int64 { return size - 10 }), "big.bin"},
 		{"last byte", flipBig(func(size int64) int64 { return size - 1 }), "big.bin"},
-		{"truncated", func(t *testing.T, v *Vault, id string) {
+		{"truncated", func(t *testing.T, v *member, id string) {
 			ref := blobRef(t, v, id, "testimony", 0)
 			writeBlob(t, v, ref.ID, readBlob(t, v, ref)[:ref.Size-100])
 		}, "big.bin"},
-		{"missing", func(t *testing.T, v *Vault, id string) {
-			if err := v.st.DeleteBlobs(blobRef(t, v, id, "testimony", 0).ID); err != nil {
+		{"missing", func(t *testing.T, v *member, id string) {
+			if err := v.removeBlobs(ctx, blobRef(t, v, id, "testimony", 0).ID); err != nil {
 				t.Fatal(err)
 			}
 		}, "big.bin"},
-		{"another record's blob", func(t *testing.T, v *Vault, id string) {
+		{"another record's blob", func(t *testing.T, v *member, id string) {
 			mine, theirs := blobRef(t, v, id, "testimony", 0), blobRef(t, v, twinID, "testimony", 0)
 			if mine.Size != theirs.Size {
 				t.Fatalf("twin blob is %d bytes, want %d", theirs.Size, mine.Size)
 			}
 			writeBlob(t, v, mine.ID, readBlob(t, v, theirs))
 		}, "big.bin"},
-		{"swapped within the record", func(t *testing.T, v *Vault, id string) {
+		{"swapped within the record", func(t *testing.T, v *member, id string) {
 			a, b := blobRef(t, v, id, "testimony", 1), blobRef(t, v, id, "testimony", 2)
 			if a.Size != b.Size {
 				t.Fatalf("a.txt and b.txt are stored as %d and %d bytes", a.Size, b.Size)
@@ -367,13 +381,13 @@ func TestTamperBlob(t *testing.T) {
 			writeBlob(t, v, a.ID, cb)
 			writeBlob(t, v, b.ID, ca)
 		}, "a.txt"},
-		{"manifest", func(t *testing.T, v *Vault, id string) {
+		{"manifest", func(t *testing.T, v *member, id string) {
 			ref := blobRef(t, v, id, "testimony", -1)
 			writeBlob(t, v, ref.ID, flipped(readBlob(t, v, ref), int(ref.Size)-5))
 		}, "fields.json"},
 	}
 
-	f.as("olena", func(v *Vault) {
+	f.as("olena", func(v *member) {
 		for range cases {
 			ids = append(ids, seal(t, v, form)[0].ID)
 		}
@@ -382,8 +396,8 @@ func TestTamperBlob(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			id := ids[i]
-			f.as("iryna", func(v *Vault) { c.edit(t, v, id) })
-			f.as("iryna", func(v *Vault) {
+			f.as("iryna", func(v *member) { c.edit(t, v, id) })
+			f.as("iryna", func(v *member) {
 				out := f.openFails(v, id)
 				if _, err := os.Lstat(filepath.Join(out, "testimony", c.victim)); !errors.Is(err, os.ErrNotExist) {
 					t.Errorf("testimony/%s after a failed open: %v, want it absent", c.victim, err)
@@ -394,20 +408,20 @@ func TestTamperBlob(t *testing.T) {
 					}
 					return
 				}
-				wantIntegrity(t, "Cat", v.Cat(id, "testimony", c.victim, io.Discard, CatOptions{Length: -1}))
-				wantIntegrity(t, "Cat range", v.Cat(id, "testimony", c.victim, io.Discard, CatOptions{Offset: 1, Length: -1}))
+				wantIntegrity(t, "Cat", v.Cat(ctx, id, "testimony", c.victim, io.Discard, CatOptions{Length: -1}))
+				wantIntegrity(t, "Cat range", v.Cat(ctx, id, "testimony", c.victim, io.Discard, CatOptions{Offset: 1, Length: -1}))
 			})
 		})
 	}
 	// What was not touched still reads back: a.txt of the first record, whose
 	// big.bin had its age header damaged, and the twin record.
-	f.as("mykola", func(v *Vault) {
+	f.as("mykola", func(v *member) {
 		var buf bytes.Buffer
-		if err := v.Cat(ids[0], "testimony", "a.txt", &buf, CatOptions{Length: -1}); err != nil || !bytes.Equal(buf.Bytes(), files["a.txt"]) {
+		if err := v.Cat(ctx, ids[0], "testimony", "a.txt", &buf, CatOptions{Length: -1}); err != nil || !bytes.Equal(buf.Bytes(), files["a.txt"]) {
 			t.Errorf("an untouched attachment of a tampered record: %d bytes, err %v", buf.Len(), err)
 		}
 		buf.Reset()
-		if err := v.Cat(twinID, "testimony", "twin.bin", &buf, CatOptions{Length: -1}); err != nil || !bytes.Equal(buf.Bytes(), files["twin.bin"]) {
+		if err := v.Cat(ctx, twinID, "testimony", "twin.bin", &buf, CatOptions{Length: -1}); err != nil || !bytes.Equal(buf.Bytes(), files["twin.bin"]) {
 			t.Errorf("the twin record: %d bytes, err %v", buf.Len(), err)
 		}
 	})
@@ -422,7 +436,7 @@ func TestTamperResignedHeader(t *testing.T) {
 	f := newFixture(t, 1)
 	form := f.exampleForm("rs")
 	var ids []string
-	f.as("olena", func(v *Vault) {
+	f.as("olena", func(v *member) {
 		for _, r := range seal(t, v, form, form) {
 			ids = append(ids, r.ID)
 		}
@@ -445,19 +459,19 @@ func TestTamperResignedHeader(t *testing.T) {
 			h := readHeader(t, v, id)
 			h.Public["region"] = "Kherson oblast"
 			h.SealedBy, h.SealerKey = s.as, tcrypto.FormatSigningKey(s.id.SigningPublicKey())
-			raw, err := signHeader(s.id, h)
+			raw, err := record.SignHeader(s.id, h)
 			if err != nil {
 				t.Fatal(err)
 			}
 			tamper(t, v, func(tx *store.Txn) error { return tx.PutHeader(id, raw) })
-			_, err = v.Show(id)
+			_, err = v.Show(ctx, id)
 			wantIntegrity(t, "Show", err)
 			out := f.openFails(v, id)
 			if files := treeFiles(t, out); len(files) != 0 {
 				t.Errorf("Open wrote %v", files)
 			}
 			var buf bytes.Buffer
-			wantIntegrity(t, "Cat", v.Cat(id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
+			wantIntegrity(t, "Cat", v.Cat(ctx, id, "testimony", "interview.opus", &buf, CatOptions{Length: -1}))
 			if buf.Len() != 0 {
 				t.Errorf("Cat wrote %d bytes", buf.Len())
 			}
@@ -471,10 +485,10 @@ func TestTamperResignedHeader(t *testing.T) {
 func TestTamperIndex(t *testing.T) {
 	f := newFixture(t, 1)
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("ti"))[0].ID })
-	f.as("iryna", func(v *Vault) {
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("ti"))[0].ID })
+	f.as("iryna", func(v *member) {
 		tamper(t, v, func(tx *store.Txn) error { return tx.PutIndex("region", "Odesa oblast", id) })
-		ls, err := v.List(ListFilter{Where: []Condition{{"region", "Odesa oblast"}}})
+		ls, err := v.List(ctx, ListFilter{Where: []Condition{{"region", "Odesa oblast"}}})
 		if err != nil || len(ls) != 0 {
 			t.Errorf("List where region=Odesa oblast = %+v, %v; the record's region is Kharkiv oblast", ls, err)
 		}

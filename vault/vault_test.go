@@ -31,7 +31,7 @@ func TestTeamOfFive(t *testing.T) {
 	}
 
 	var id string
-	f.as("olena", func(v *Vault) {
+	f.as("olena", func(v *member) {
 		res := seal(t, v, form)
 		id = res[0].ID
 		if !ValidID(id) {
@@ -41,15 +41,15 @@ func TestTeamOfFive(t *testing.T) {
 			t.Errorf("seal result = %+v, want classes %v and 4 attachments", res[0], want)
 		}
 	})
-	f.as("admin-kyiv", func(v *Vault) {
-		if _, err := v.Seal([]*Form{form}); !errors.Is(err, ErrDenied) {
+	f.as("admin-kyiv", func(v *member) {
+		if _, err := v.Seal(ctx, []*Form{form}); !errors.Is(err, ErrDenied) {
 			t.Errorf("admin-kyiv (no seal action) Seal: err = %v, want ErrDenied", err)
 		}
 	})
 
 	for _, name := range []string{"admin-kyiv", "olena", "mykola", "iryna", "taras"} {
-		f.as(name, func(v *Vault) {
-			ls, err := v.List(ListFilter{})
+		f.as(name, func(v *member) {
+			ls, err := v.List(ctx, ListFilter{})
 			if err != nil {
 				t.Fatalf("%s List: %v", name, err)
 			}
@@ -57,15 +57,15 @@ func TestTeamOfFive(t *testing.T) {
 				!slices.Equal(ls[0].Classes, []string{"identity", "testimony"}) {
 				t.Errorf("%s List = %+v", name, ls)
 			}
-			ls, err = v.List(ListFilter{Where: []Condition{{"topics", "incommunicado"}}})
+			ls, err = v.List(ctx, ListFilter{Where: []Condition{{"topics", "incommunicado"}}})
 			if err != nil || len(ls) != 1 {
 				t.Errorf("%s List where topics=incommunicado: %d records, err %v", name, len(ls), err)
 			}
-			ls, err = v.List(ListFilter{Where: []Condition{{"region", "Odesa oblast"}}})
+			ls, err = v.List(ctx, ListFilter{Where: []Condition{{"region", "Odesa oblast"}}})
 			if err != nil || len(ls) != 0 {
 				t.Errorf("%s List where region=Odesa oblast: %d records, err %v", name, len(ls), err)
 			}
-			info, err := v.Show(id)
+			info, err := v.Show(ctx, id)
 			if err != nil {
 				t.Fatalf("%s Show: %v", name, err)
 			}
@@ -75,9 +75,9 @@ func TestTeamOfFive(t *testing.T) {
 		})
 	}
 
-	f.as("mykola", func(v *Vault) {
+	f.as("mykola", func(v *member) {
 		out := f.mkdir("out")
-		rep, err := v.Open(id, OpenOptions{Dir: out})
+		rep, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out})
 		if err != nil {
 			t.Fatalf("mykola Open: %v", err)
 		}
@@ -98,7 +98,7 @@ func TestTeamOfFive(t *testing.T) {
 		}
 
 		out2 := f.mkdir("out")
-		_, err = v.Open(id, OpenOptions{Dir: out2, Classes: []string{"identity"}})
+		_, err = v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out2, Classes: []string{"identity"}})
 		var de *DeniedError
 		if !errors.Is(err, ErrDenied) || !errors.As(err, &de) {
 			t.Errorf("mykola Open identity: err = %v, want a *DeniedError", err)
@@ -106,14 +106,14 @@ func TestTeamOfFive(t *testing.T) {
 		if files := treeFiles(t, out2); len(files) != 0 {
 			t.Errorf("a denied open wrote %v", files)
 		}
-		if err := v.Cat(id, "identity", "transcript-full.txt", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.Is(err, ErrDenied) {
+		if err := v.Cat(ctx, id, "identity", "transcript-full.txt", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.Is(err, ErrDenied) {
 			t.Errorf("mykola Cat identity: err = %v, want ErrDenied", err)
 		}
 	})
 
-	f.as("iryna", func(v *Vault) {
+	f.as("iryna", func(v *member) {
 		out := f.mkdir("out")
-		rep, err := v.Open(id, OpenOptions{Dir: out, Purpose: "case file"})
+		rep, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out, Purpose: "case file"})
 		if err != nil {
 			t.Fatalf("iryna Open: %v", err)
 		}
@@ -142,9 +142,9 @@ func TestTeamOfFive(t *testing.T) {
 	})
 
 	for _, name := range []string{"olena", "admin-kyiv"} {
-		f.as(name, func(v *Vault) {
+		f.as(name, func(v *member) {
 			out := f.mkdir("out")
-			if _, err := v.Open(id, OpenOptions{Dir: out}); !errors.Is(err, ErrDenied) {
+			if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out}); !errors.Is(err, ErrDenied) {
 				t.Errorf("%s Open: err = %v, want ErrDenied", name, err)
 			}
 			if files := treeFiles(t, out); len(files) != 0 {
@@ -172,11 +172,11 @@ func TestCatRanges(t *testing.T) {
 	data := pseudoRandom(size, 3)
 	form := f.customForm(publicTOML+"[testimony]\nfiles = [\"big.bin\"]\n", map[string][]byte{"big.bin": data})
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, form)[0].ID })
+	f.as("olena", func(v *member) { id = seal(t, v, form)[0].ID })
 
-	f.as("mykola", func(v *Vault) {
+	f.as("mykola", func(v *member) {
 		var buf bytes.Buffer
-		if err := v.Cat(id, "testimony", "big.bin", &buf, CatOptions{Length: -1}); err != nil {
+		if err := v.Cat(ctx, id, "testimony", "big.bin", &buf, CatOptions{Length: -1}); err != nil {
 			t.Fatalf("Cat: %v", err)
 		}
 		if !bytes.Equal(buf.Bytes(), data) {
@@ -200,7 +200,7 @@ func TestCatRanges(t *testing.T) {
 		}
 		for _, c := range cases {
 			buf.Reset()
-			if err := v.Cat(id, "testimony", "big.bin", &buf, CatOptions{Offset: c.off, Length: c.n}); err != nil {
+			if err := v.Cat(ctx, id, "testimony", "big.bin", &buf, CatOptions{Offset: c.off, Length: c.n}); err != nil {
 				t.Errorf("Cat offset %d length %d: %v", c.off, c.n, err)
 				continue
 			}
@@ -215,14 +215,14 @@ func TestCatRanges(t *testing.T) {
 
 		for _, off := range []int64{-1, size + 1} {
 			var ie *InputError
-			if err := v.Cat(id, "testimony", "big.bin", &buf, CatOptions{Offset: off, Length: -1}); !errors.As(err, &ie) {
+			if err := v.Cat(ctx, id, "testimony", "big.bin", &buf, CatOptions{Offset: off, Length: -1}); !errors.As(err, &ie) {
 				t.Errorf("Cat offset %d: err = %v, want *InputError", off, err)
 			}
 		}
-		if err := v.Cat(id, "testimony", "nope.bin", &buf, CatOptions{Length: -1}); !errors.Is(err, ErrNotFound) {
+		if err := v.Cat(ctx, id, "testimony", "nope.bin", &buf, CatOptions{Length: -1}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Cat of a missing attachment: err = %v, want ErrNotFound", err)
 		}
-		if err := v.Cat(id, "identity", "big.bin", &buf, CatOptions{Length: -1}); !errors.Is(err, ErrNotFound) {
+		if err := v.Cat(ctx, id, "identity", "big.bin", &buf, CatOptions{Length: -1}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Cat of a class the record lacks: err = %v, want ErrNotFound", err)
 		}
 	})
@@ -233,13 +233,13 @@ func TestCatRanges(t *testing.T) {
 func TestThreshold(t *testing.T) {
 	f := newFixture(t, 2)
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("th"))[0].ID })
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("th"))[0].ID })
 
-	f.as("iryna", func(v *Vault) {
+	f.as("iryna", func(v *member) {
 		if p, _ := v.Policy(); p.Threshold("identity") != 2 || p.Threshold("testimony") != 1 {
 			t.Errorf("policy thresholds: identity %d, testimony %d", p.Threshold("identity"), p.Threshold("testimony"))
 		}
-		info, err := v.Show(id)
+		info, err := v.Show(ctx, id)
 		if err != nil {
 			t.Fatalf("Show: %v", err)
 		}
@@ -251,7 +251,7 @@ func TestThreshold(t *testing.T) {
 		}
 
 		out := f.mkdir("out")
-		_, err = v.Open(id, OpenOptions{Dir: out, Classes: []string{"identity"}})
+		_, err = v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out, Classes: []string{"identity"}})
 		var de *DeniedError
 		if !errors.As(err, &de) || !errors.Is(err, ErrDenied) || !strings.Contains(de.Reason, "unmask") {
 			t.Fatalf("iryna Open identity: err = %v, want a denial mentioning unmask", err)
@@ -260,7 +260,7 @@ func TestThreshold(t *testing.T) {
 			t.Errorf("a denied open wrote %v", files)
 		}
 
-		rep, err := v.Open(id, OpenOptions{Dir: out})
+		rep, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out})
 		if err != nil {
 			t.Fatalf("iryna Open: %v", err)
 		}
@@ -273,7 +273,7 @@ func TestThreshold(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, "identity")); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("identity folder: %v, want it absent", err)
 		}
-		if err := v.Cat(id, "identity", "transcript-full.txt", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.Is(err, ErrDenied) {
+		if err := v.Cat(ctx, id, "identity", "transcript-full.txt", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.Is(err, ErrDenied) {
 			t.Errorf("iryna Cat identity: err = %v, want ErrDenied", err)
 		}
 	})
@@ -287,7 +287,7 @@ func TestBulkSeal(t *testing.T) {
 	for i := range forms {
 		forms[i] = f.exampleForm("bulk")
 	}
-	f.as("olena", func(v *Vault) {
+	f.as("olena", func(v *member) {
 		res := seal(t, v, forms...)
 		seen := map[string]bool{}
 		for _, r := range res {
@@ -308,7 +308,7 @@ func TestBulkSeal(t *testing.T) {
 		}
 		for i, b := range bad {
 			batch := append(append(slices.Clone(forms[:10]), b), forms[10:]...)
-			res, err := v.Seal(batch)
+			res, err := v.Seal(ctx, batch)
 			var ie *InputError
 			if !errors.As(err, &ie) || len(res) != 0 {
 				t.Errorf("bad form %d: Seal = %d results, err %v; want none and an *InputError", i, len(res), err)
@@ -327,17 +327,17 @@ func TestBulkSeal(t *testing.T) {
 // well-formed unknown id is not found.
 func TestRecordIDValidation(t *testing.T) {
 	f := newFixture(t, 1)
-	f.as("iryna", func(v *Vault) {
+	f.as("iryna", func(v *member) {
 		out := f.mkdir("out")
 		for _, id := range []string{"../../etc", "", "AAAAAAAAAAAAAAAAAAAA", "aaaaaaaaaaaaaaaaaaaa/", "aaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaa"} {
 			var ie *InputError
-			if _, err := v.Open(id, OpenOptions{Dir: out}); !errors.As(err, &ie) {
+			if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out}); !errors.As(err, &ie) {
 				t.Errorf("Open(%q): err = %v, want *InputError", id, err)
 			}
-			if _, err := v.Show(id); !errors.As(err, &ie) {
+			if _, err := v.Show(ctx, id); !errors.As(err, &ie) {
 				t.Errorf("Show(%q): err = %v, want *InputError", id, err)
 			}
-			if err := v.Cat(id, "testimony", "x", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.As(err, &ie) {
+			if err := v.Cat(ctx, id, "testimony", "x", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.As(err, &ie) {
 				t.Errorf("Cat(%q): err = %v, want *InputError", id, err)
 			}
 		}
@@ -345,13 +345,13 @@ func TestRecordIDValidation(t *testing.T) {
 		if !ValidID(unknown) {
 			t.Fatal("test id is not valid")
 		}
-		if _, err := v.Open(unknown, OpenOptions{Dir: out}); !errors.Is(err, ErrNotFound) {
+		if _, err := v.OpenRecord(ctx, unknown, OpenRecordOptions{Dir: out}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Open(unknown): err = %v, want ErrNotFound", err)
 		}
-		if _, err := v.Show(unknown); !errors.Is(err, ErrNotFound) {
+		if _, err := v.Show(ctx, unknown); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Show(unknown): err = %v, want ErrNotFound", err)
 		}
-		if err := v.Cat(unknown, "testimony", "x", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.Is(err, ErrNotFound) {
+		if err := v.Cat(ctx, unknown, "testimony", "x", &bytes.Buffer{}, CatOptions{Length: -1}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Cat(unknown): err = %v, want ErrNotFound", err)
 		}
 		if files := treeFiles(t, out); len(files) != 0 {
@@ -365,8 +365,8 @@ func TestRecordIDValidation(t *testing.T) {
 func TestOpenNeverOverwrites(t *testing.T) {
 	f := newFixture(t, 1)
 	var id string
-	f.as("olena", func(v *Vault) { id = seal(t, v, f.exampleForm("ow"))[0].ID })
-	f.as("iryna", func(v *Vault) {
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("ow"))[0].ID })
+	f.as("iryna", func(v *member) {
 		out := f.mkdir("out")
 		if err := os.MkdirAll(filepath.Join(out, "testimony"), 0o700); err != nil {
 			t.Fatal(err)
@@ -376,7 +376,7 @@ func TestOpenNeverOverwrites(t *testing.T) {
 		if err := os.WriteFile(existing, keep, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, err := v.Open(id, OpenOptions{Dir: out})
+		_, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out})
 		if err == nil {
 			t.Fatal("Open over an existing file succeeded")
 		}
@@ -396,7 +396,7 @@ func TestOpenNeverOverwrites(t *testing.T) {
 		if err := os.WriteFile(fj, keep, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := v.Open(id, OpenOptions{Dir: out2}); err == nil {
+		if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out2}); err == nil {
 			t.Fatal("Open over an existing fields.json succeeded")
 		}
 		sameFile(t, fj, keep)

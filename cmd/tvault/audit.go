@@ -14,110 +14,114 @@ import (
 
 func auditCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:  "audit",
-		Usage: "export, verify and checkpoint the audit log",
-		Subcommands: []*cli.Command{
-			{
-				Name:      "export",
-				Usage:     "write the audit log as JSON Lines (or CSV) for auditors and courts",
-				ArgsUsage: " ",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (default: standard output)"},
-					&cli.BoolFlag{Name: "csv", Usage: "write CSV (for reading; it carries no proofs)"},
-					&cli.StringFlag{Name: "record", Usage: "only entries about record `ID` (with inclusion proofs)"},
-					&cli.StringFlag{Name: "actor", Usage: "only entries by member `NAME`"},
-					&cli.StringFlag{Name: "since", Usage: "only entries on or after `DATE`"},
-					&cli.StringFlag{Name: "until", Usage: "only entries on or before `DATE`"},
-				},
-				Action: func(c *cli.Context) error {
-					if c.NArg() > 0 {
-						return usagef("audit export takes no arguments (got %q)", c.Args().First())
+		Name:        "audit",
+		Usage:       "export, verify and checkpoint the audit log",
+		Subcommands: []*cli.Command{auditExportCommand(e), auditVerifyCommand(e), auditCheckpointCommand(e)},
+	}
+}
+
+func auditExportCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "write the audit log as JSON Lines (or CSV) for auditors and courts",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (default: standard output)"},
+			&cli.BoolFlag{Name: "csv", Usage: "write CSV (for reading; it carries no proofs)"},
+			&cli.StringFlag{Name: "record", Usage: "only entries about record `ID` (with inclusion proofs)"},
+			&cli.StringFlag{Name: "actor", Usage: "only entries by member `NAME`"},
+			&cli.StringFlag{Name: "since", Usage: "only entries on or after `DATE`"},
+			&cli.StringFlag{Name: "until", Usage: "only entries on or before `DATE`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("audit export takes no arguments (got %q)", c.Args().First())
+			}
+			var opts audit.ExportOptions
+			var err error
+			if opts.Since, err = parseDate(c.String("since"), false); err != nil {
+				return usagef("--since: %v", err)
+			}
+			if opts.Until, err = parseDate(c.String("until"), true); err != nil {
+				return usagef("--until: %v", err)
+			}
+			opts.Record, opts.Actor = c.String("record"), c.String("actor")
+			if opts.Record != "" && !vault.ValidID(opts.Record) {
+				return usagef("--record %q is not a record id", opts.Record)
+			}
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				return e.writeOutput(c.String("output"), func(w io.Writer) error {
+					n, err := v.ExportAudit(c.Context, w, vault.ExportOptions{ExportOptions: opts, CSV: c.Bool("csv")})
+					if err == nil {
+						e.note("exported %d entries", n)
 					}
-					var opts audit.ExportOptions
-					var err error
-					if opts.Since, err = parseDate(c.String("since"), false); err != nil {
-						return usagef("--since: %v", err)
-					}
-					if opts.Until, err = parseDate(c.String("until"), true); err != nil {
-						return usagef("--until: %v", err)
-					}
-					opts.Record, opts.Actor = c.String("record"), c.String("actor")
-					if opts.Record != "" && !vault.ValidID(opts.Record) {
-						return usagef("--record %q is not a record id", opts.Record)
-					}
-					format := vault.ExportJSONL
-					if c.Bool("csv") {
-						format = vault.ExportCSV
-					}
-					return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-						return e.writeOutput(c.String("output"), func(w io.Writer) error {
-							n, err := v.ExportAudit(w, format, opts)
-							if err == nil {
-								e.note("exported %d entries", n)
-							}
-							return err
-						})
-					})
-				},
-			},
-			{
-				Name:      "verify",
-				Usage:     "verify an export offline, or the vault's own log",
-				ArgsUsage: "[FILE]",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "against", Usage: "also prove the vault's log extends the checkpoint in `FILE`"},
-				},
-				Action: func(c *cli.Context) error {
-					if c.NArg() > 1 {
-						return usagef("audit verify takes at most one FILE")
-					}
-					if c.NArg() == 1 {
-						if c.IsSet("against") {
-							return usagef("--against checks the vault's own log: run it without FILE")
-						}
-						return e.verifyExportFile(c.Args().First())
-					}
-					var against []byte
-					if p := c.String("against"); p != "" {
-						b, err := readInputFile(p, "checkpoint")
-						if err != nil {
-							return err
-						}
-						against = b
-					}
-					return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-						sum, err := v.VerifyAudit(against)
-						if err != nil {
-							return err
-						}
-						fmt.Fprintln(e.stdout, sum.String())
-						return nil
-					})
-				},
-			},
-			{
-				Name:      "checkpoint",
-				Usage:     "print the current signed tree head, to keep off this machine",
-				ArgsUsage: " ",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE`"},
-				},
-				Action: func(c *cli.Context) error {
-					if c.NArg() > 0 {
-						return usagef("audit checkpoint takes no arguments")
-					}
-					return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-						cp, err := v.AuditCheckpoint()
-						if err != nil {
-							return err
-						}
-						return e.writeOutput(c.String("output"), func(w io.Writer) error {
-							_, err := w.Write(cp)
-							return err
-						})
-					})
-				},
-			},
+					return err
+				})
+			})
+		},
+	}
+}
+
+func auditVerifyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "verify an export offline, or the vault's own log",
+		ArgsUsage: "[FILE]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "against", Usage: "also prove the vault's log extends the checkpoint in `FILE`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				return usagef("audit verify takes at most one FILE")
+			}
+			if c.NArg() == 1 {
+				if c.IsSet("against") {
+					return usagef("--against checks the vault's own log: run it without FILE")
+				}
+				return e.verifyExportFile(c.Args().First())
+			}
+			var against []byte
+			if p := c.String("against"); p != "" {
+				b, err := readInputFile(p, "checkpoint")
+				if err != nil {
+					return err
+				}
+				against = b
+			}
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				sum, err := v.VerifyAudit(c.Context, against)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, sum.String())
+				return nil
+			})
+		},
+	}
+}
+
+func auditCheckpointCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "checkpoint",
+		Usage:     "print the current signed tree head, to keep off this machine",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("audit checkpoint takes no arguments")
+			}
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				cp, err := v.AuditCheckpoint(c.Context)
+				if err != nil {
+					return err
+				}
+				return e.writeOutput(c.String("output"), func(w io.Writer) error {
+					_, err := w.Write(cp)
+					return err
+				})
+			})
 		},
 	}
 }

@@ -21,8 +21,8 @@ func checkCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usagef("check takes no arguments")
 			}
-			return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-				rep, err := v.Check(vault.CheckOptions{ReadData: c.Bool("read-data"), Repair: c.Bool("repair")})
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				rep, err := v.Check(c.Context, vault.CheckOptions{ReadData: c.Bool("read-data"), Repair: c.Bool("repair")})
 				if err != nil {
 					return err
 				}

@@ -36,7 +36,7 @@ func initCommand(e *env) *cli.Command {
 			}
 			defer v.Close()
 			pol, _ := v.Policy()
-			m, _ := v.Member()
+			m, _ := v.As(id).Member()
 			if c.Bool("json") {
 				return jsonOut(e, map[string]any{"vault": dir, "id": v.ID(), "policy": pol.Name, "policy_version": 1, "classes": pol.ClassNames()})
 			}

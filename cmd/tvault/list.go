@@ -47,12 +47,12 @@ func listCommand(e *env) *cli.Command {
 			if c.Bool("csv") && c.Bool("json") {
 				return usagef("choose one of --csv and --json")
 			}
-			return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-				recs, err := v.List(f)
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				recs, err := v.List(c.Context, f)
 				if err != nil {
 					return err
 				}
-				pol, _ := v.Policy()
+				pol, _ := v.Vault().Policy()
 				fields := make([]string, 0, len(pol.Public))
 				for k := range pol.Public {
 					fields = append(fields, k)

@@ -29,8 +29,8 @@ func openCommand(e *env) *cli.Command {
 			if dir == "" {
 				dir = id
 			}
-			return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-				rep, err := v.Open(id, vault.OpenOptions{Dir: dir, Classes: c.StringSlice("class"), Purpose: c.String("purpose")})
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				rep, err := v.OpenRecord(c.Context, id, vault.OpenRecordOptions{Dir: dir, Classes: c.StringSlice("class"), Purpose: c.String("purpose")})
 				if rep != nil {
 					for _, s := range rep.Skipped {
 						e.note("skipped class %s: %s", s.Class, s.Reason)
@@ -76,8 +76,8 @@ func catCommand(e *env) *cli.Command {
 			if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !c.Bool("force") {
 				return withHint(usagef("refusing to write an attachment to the terminal"), "redirect to a file (> FILE), or pass --force")
 			}
-			return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-				return v.Cat(id, class, name, e.stdout, vault.CatOptions{
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				return v.Cat(c.Context, id, class, name, e.stdout, vault.CatOptions{
 					Offset: c.Int64("offset"), Length: c.Int64("length"), Purpose: c.String("purpose")})
 			})
 		},

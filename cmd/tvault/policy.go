@@ -6,7 +6,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault"
 )
@@ -24,7 +23,7 @@ func policyCommand(e *env) *cli.Command {
 					if c.NArg() > 0 {
 						return usagef("policy show takes no arguments")
 					}
-					return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
+					return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 						text, ver, err := v.ShowPolicy()
 						if err != nil {
 							return err
@@ -59,7 +58,9 @@ func (e *env) checkPolicy(path string) error {
 	if err != nil {
 		return err
 	}
-	p, err := policy.Parse(b)
+	// The vault's own rules, exactly as init applies them: the policy
+	// language's, and that each card_sig binds its member's keys.
+	p, err := vault.CheckPolicy(b)
 	var ps policy.Problems
 	if errors.As(err, &ps) {
 		for _, pr := range ps {
@@ -70,25 +71,6 @@ func (e *env) checkPolicy(path string) error {
 	}
 	if err != nil {
 		return usagef("%s: %v", path, err)
-	}
-	// Cards carry a self-signature binding the recipient to the signing key;
-	// a member pasted with a card_sig is checked here.
-	var bad policy.Problems
-	for _, m := range p.Members {
-		if m.CardSig == "" {
-			continue
-		}
-		card := tcrypto.Card{Recipient: m.Recipient, SigningKey: m.SigningKey, Signature: m.CardSig}
-		if card.Verify() != nil {
-			bad = append(bad, policy.Problem{Name: fmt.Sprintf("member %q", m.Name), Msg: "card_sig does not match its recipient and signing_key (paste all three lines from 'tvault card')"})
-		}
-	}
-	for _, pr := range bad {
-		fmt.Fprintf(e.stderr, "%s:%s\n", path, problemLine(pr))
-	}
-	if len(bad) > 0 {
-		return withHint(usageError{fmt.Sprintf("%s has %d problem%s", path, len(bad), plural(len(bad)))},
-			"fix each line above, then run 'tvault policy check' again")
 	}
 	for _, w := range p.Warnings() {
 		fmt.Fprintf(e.stderr, "%s:%s (warning)\n", path, problemLine(w))

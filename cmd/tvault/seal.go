@@ -44,8 +44,8 @@ func sealCommand(e *env) *cli.Command {
 			if !c.Bool("no-progress") && e.stderrIsTerminal() {
 				opts.Progress = e.progressBar()
 			}
-			return e.withVault(c, opts, func(v *vault.Vault) error {
-				res, err := v.Seal(forms)
+			return e.withVault(c, opts, func(v *vault.Actor) error {
+				res, err := v.Seal(c.Context, forms)
 				for _, r := range res {
 					if c.Bool("json") {
 						b, _ := json.Marshal(r)

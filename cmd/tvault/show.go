@@ -19,8 +19,8 @@ func showCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("show needs exactly one record ID")
 			}
-			return e.withVault(c, vault.Options{}, func(v *vault.Vault) error {
-				info, err := v.Show(c.Args().First())
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				info, err := v.Show(c.Context, c.Args().First())
 				if err != nil {
 					return err
 				}

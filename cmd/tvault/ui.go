@@ -8,8 +8,6 @@ import (
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault"
-	"github.com/tvault/tvault/vault/audit"
-	"github.com/tvault/tvault/vault/store"
 )
 
 // Exit codes: the contract in shared/CLI.md.
@@ -52,10 +50,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, vault.ErrDenied):
 		return exitDenied
-	case errors.Is(err, vault.ErrIntegrity), errors.Is(err, audit.ErrTampered), errors.Is(err, store.ErrCorrupt),
-		// The vault maps every lookup a user can cause to vault.ErrNotFound;
-		// a store key missing below it is data that should be there.
-		errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, vault.ErrIntegrity):
+		// Every layer's damage (store, blobs, audit log) wraps it.
 		return exitIntegrity
 	case errors.Is(err, vault.ErrNotFound):
 		return exitNotFound
@@ -90,9 +86,9 @@ func defaultHint(err error) string {
 		return fmt.Sprintf("run 'chmod 600 %s' so that only you can read it", pe.Path)
 	case errors.Is(err, tcrypto.ErrWrongPassphrase):
 		return "check the passphrase (or the file given with --passphrase-file)"
-	case errors.Is(err, store.ErrLocked):
+	case errors.Is(err, vault.ErrLocked):
 		return "wait for the other tvault command to finish, then try again"
-	case errors.Is(err, store.ErrNoSpace):
+	case errors.Is(err, vault.ErrNoSpace):
 		return "free some disk space on the vault's drive, then try again; nothing was written"
 	case errors.Is(err, vault.ErrNotVault):
 		return "check --vault (or TVAULT_VAULT), or create a vault with 'tvault init --policy FILE'"

@@ -7,17 +7,18 @@ import (
 	"github.com/tvault/tvault/vault"
 )
 
-// openVault opens the vault at --vault acting as the -i identity.
-func (e *env) openVault(c *cli.Context, opts vault.Options) (*vault.Vault, error) {
+// withVault opens the vault at --vault, runs fn as the -i identity and
+// closes the vault whatever happens.
+func (e *env) withVault(c *cli.Context, opts vault.Options, fn func(*vault.Actor) error) (err error) {
 	dir := e.vaultPath(c)
 	// Check the directory before asking for a passphrase: a wrong --vault
 	// should not cost a scrypt.
 	if err := vault.Probe(dir); err != nil {
-		return nil, err
+		return err
 	}
 	id, err := e.loadIdentity(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if fp := e.getenv("TVAULT_FAILPOINT"); fp != "" {
 		opts.Failpoint = func(name string) {
@@ -28,12 +29,7 @@ func (e *env) openVault(c *cli.Context, opts vault.Options) (*vault.Vault, error
 			}
 		}
 	}
-	return vault.Open(dir, id, opts)
-}
-
-// withVault runs fn on the open vault and closes it whatever happens.
-func (e *env) withVault(c *cli.Context, opts vault.Options, fn func(*vault.Vault) error) (err error) {
-	v, err := e.openVault(c, opts)
+	v, err := vault.Open(dir, opts)
 	if err != nil {
 		return err
 	}
@@ -42,5 +38,5 @@ func (e *env) withVault(c *cli.Context, opts vault.Options, fn func(*vault.Vault
 			err = cerr
 		}
 	}()
-	return fn(v)
+	return fn(v.As(id))
 }

@@ -31,3 +31,15 @@ var (
 func Integrityf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrIntegrity, fmt.Sprintf(format, args...))
 }
+
+// Sentinel returns a sentinel error with its own message that also
+// matches kind under errors.Is: a layer's ErrCorrupt is an ErrIntegrity.
+func Sentinel(msg string, kind error) error { return &sentinel{msg: msg, kind: kind} }
+
+type sentinel struct {
+	msg  string
+	kind error
+}
+
+func (s *sentinel) Error() string { return s.msg }
+func (s *sentinel) Unwrap() error { return s.kind }

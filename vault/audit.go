@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,7 @@ import (
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault/audit"
-	"github.com/tvault/tvault/vault/store"
+	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // keyInfos lists every member signing key of every policy version, the
@@ -23,7 +24,7 @@ func keyInfos(t *store.Txn) ([]audit.KeyInfo, error) {
 	idx := map[nk]int{}
 	var out []audit.KeyInfo
 	for _, pv := range pvs {
-		for _, m := range pv.policy.Members {
+		for _, m := range pv.Parsed.Members {
 			k := nk{m.Name, tcrypto.FormatSigningKey(m.SigningPublicKey)}
 			i, ok := idx[k]
 			if !ok {
@@ -38,49 +39,43 @@ func keyInfos(t *store.Txn) ([]audit.KeyInfo, error) {
 	return out, nil
 }
 
-// ExportFormat selects the audit export's format.
-type ExportFormat int
+// ExportOptions filters an audit export and chooses its form.
+type ExportOptions struct {
+	audit.ExportOptions
+	// CSV writes a spreadsheet view without signatures instead of JSON
+	// Lines with verification material and a checkpoint.
+	CSV bool
+}
 
-const (
-	// ExportJSONL is JSON Lines with verification material and a checkpoint.
-	ExportJSONL ExportFormat = iota
-	// ExportCSV is a spreadsheet view without signatures.
-	ExportCSV
-)
-
-// ExportAudit writes the audit log (filtered by opts) to w. It needs the
-// audit action. The export's own entry is appended first, so the export
-// proves that it was made.
-func (v *Vault) ExportAudit(w io.Writer, format ExportFormat, opts audit.ExportOptions) (int, error) {
-	m, ok := v.actor()
-	if !ok {
-		return 0, v.deny("audit-export", "", "", "not a member of the vault's policy")
-	}
-	if !v.pol.May(m.Name, policy.ActionAudit) {
-		return 0, v.deny("audit-export", "", "", "no role of theirs has the audit action")
+// ExportAudit writes the audit log, filtered by opts, to w and returns how
+// many entries it wrote. It needs the audit action. The export's own entry
+// is appended first, so the export proves that it was made.
+func (a *Actor) ExportAudit(ctx context.Context, w io.Writer, opts ExportOptions) (int, error) {
+	if err := a.authorize("audit-export", policy.ActionAudit); err != nil {
+		return 0, err
 	}
 	detail := "full"
 	if opts.Record != "" || opts.Actor != "" || !opts.Since.IsZero() || !opts.Until.IsZero() {
 		detail = "filtered"
 	}
-	if format == ExportCSV {
+	if opts.CSV {
 		detail += ", csv"
 	}
-	if err := v.audit(audit.Entry{Action: "audit-export", Record: opts.Record, Outcome: "ok", Detail: detail}); err != nil {
+	if err := a.recordOK("audit-export", opts.Record, "", detail); err != nil {
 		return 0, err
 	}
 	var n int
-	err := v.st.View(func(t *store.Txn) error {
+	err := a.v.view(func(t *store.Txn) error {
 		var err error
-		if format == ExportCSV {
-			n, err = v.log.ExportCSV(w, t, opts)
+		if opts.CSV {
+			n, err = a.v.log.ExportCSV(w, t, opts.ExportOptions)
 			return err
 		}
 		keys, err := keyInfos(t)
 		if err != nil {
 			return err
 		}
-		n, err = v.log.Export(w, t, keys, opts)
+		n, err = a.v.log.Export(w, t, keys, opts.ExportOptions)
 		return err
 	})
 	return n, err
@@ -90,32 +85,32 @@ func (v *Vault) ExportAudit(w io.Writer, format ExportFormat, opts audit.ExportO
 // tree against its stored hashes, and the checkpoint. With against, it also
 // proves that the log extends that earlier checkpoint (no rollback, no
 // rewrite). Any member may verify; the result is recorded.
-func (v *Vault) VerifyAudit(against []byte) (audit.Summary, error) {
-	if _, ok := v.actor(); !ok {
-		return audit.Summary{}, v.deny("audit-verify", "", "", "not a member of the vault's policy")
+func (a *Actor) VerifyAudit(ctx context.Context, against []byte) (audit.Summary, error) {
+	if err := a.authorize("audit-verify", ""); err != nil {
+		return audit.Summary{}, err
 	}
 	var sum audit.Summary
-	verr := v.st.View(func(t *store.Txn) error {
+	verr := a.v.view(func(t *store.Txn) error {
 		keys, err := keyInfos(t)
 		if err != nil {
 			return err
 		}
-		if sum, err = v.log.VerifyLog(t, keys); err != nil {
+		if sum, err = a.v.log.VerifyLog(t, keys); err != nil {
 			return err
 		}
 		if against != nil {
-			return v.log.VerifyAgainst(t, keys, against)
+			return a.v.log.VerifyAgainst(t, keys, against)
 		}
 		return nil
 	})
-	outcome, detail := "ok", "log verified"
+	outcome, detail := audit.OutcomeOK, "log verified"
 	if against != nil {
 		detail += " against an earlier checkpoint"
 	}
 	if verr != nil {
-		outcome, detail = "error", "verification failed"
+		outcome, detail = audit.OutcomeError, "verification failed"
 	}
-	if err := v.audit(audit.Entry{Action: "audit-verify", Outcome: outcome, Detail: detail}); err != nil {
+	if err := a.record(audit.Entry{Action: "audit-verify", Outcome: outcome, Detail: detail}); err != nil {
 		return sum, errors.Join(verr, err)
 	}
 	return sum, verr
@@ -123,15 +118,15 @@ func (v *Vault) VerifyAudit(against []byte) (audit.Summary, error) {
 
 // AuditCheckpoint records the request and returns the signed checkpoint
 // that covers it: the tree head to keep off the machine.
-func (v *Vault) AuditCheckpoint() ([]byte, error) {
-	if _, ok := v.actor(); !ok {
-		return nil, v.deny("audit-checkpoint", "", "", "not a member of the vault's policy")
+func (a *Actor) AuditCheckpoint(ctx context.Context) ([]byte, error) {
+	if err := a.authorize("audit-checkpoint", ""); err != nil {
+		return nil, err
 	}
-	if err := v.audit(audit.Entry{Action: "audit-checkpoint", Outcome: "ok"}); err != nil {
+	if err := a.recordOK("audit-checkpoint", "", "", ""); err != nil {
 		return nil, err
 	}
 	var cp []byte
-	err := v.st.View(func(t *store.Txn) error {
+	err := a.v.view(func(t *store.Txn) error {
 		var err error
 		cp, err = t.Checkpoint()
 		if err == nil && cp == nil {

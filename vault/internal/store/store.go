@@ -4,10 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -15,6 +11,8 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 	"golang.org/x/sys/unix"
+
+	"github.com/tvault/tvault/vault/internal/fault"
 )
 
 var (
@@ -23,9 +21,10 @@ var (
 	// ErrLocked is returned when another process holds the database.
 	ErrLocked = errors.New("the vault is in use by another tvault process")
 	// ErrStorage is wrapped by every operational storage failure.
-	ErrStorage = errors.New("storage error")
-	// ErrCorrupt wraps any sign that stored bytes were damaged.
-	ErrCorrupt = errors.New("the vault's storage is damaged")
+	ErrStorage = fault.ErrStorage
+	// ErrCorrupt wraps any sign that stored bytes were damaged; it is a
+	// fault.ErrIntegrity.
+	ErrCorrupt = fault.Sentinel("the vault's storage is damaged", fault.ErrIntegrity)
 )
 
 // Options configures Open. The zero value is a durable on-disk store that
@@ -147,77 +146,6 @@ func recoverCorrupt(err *error) {
 	}
 }
 
-func isEmptyFileError(err error) bool {
-	return strings.Contains(err.Error(), "Create a new file")
-}
-
-// removeEmptyLogFiles removes memtable and value-log files that hold no
-// entry, and returns how many. A memtable file is empty when nothing but
-// zeros follows its 20-byte header (a failed open truncates an empty file
-// to its full size and bootstraps the header; replay stops at the first
-// zero entry header, so such a file replays to nothing). The newest value-log file is empty when
-// nothing is written past its first block: Badger bootstraps a 20-byte
-// header there on a failed open, and every value-log entry is at least
-// valueThreshold (16 KiB) long.
-func removeEmptyLogFiles(dir string) int {
-	n := 0
-	ms, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
-	for _, m := range ms {
-		if noEntries(m) && os.Remove(m) == nil {
-			n++
-		}
-	}
-	vs, _ := filepath.Glob(filepath.Join(dir, "*.vlog"))
-	if len(vs) > 0 {
-		sort.Strings(vs) // fixed-width numbers: the last is the newest
-		last := vs[len(vs)-1]
-		if noEntries(last) && os.Remove(last) == nil {
-			n++
-		}
-	}
-	return n
-}
-
-// noEntries reports whether a memtable log file holds no entry: no data
-// past its first block, and only zeros in that block after the header.
-func noEntries(path string) bool {
-	if !noDataAfter(path, 4096) {
-		return false
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	b := make([]byte, 4096)
-	n, _ := io.ReadFull(f, b)
-	for _, c := range b[min(n, 20):n] {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// noDataAfter reports whether a file has no data (only holes, or nothing)
-// at or after offset.
-func noDataAfter(path string, offset int64) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	if fi.Size() <= offset {
-		return true
-	}
-	_, err = unix.Seek(int(f.Fd()), offset, unix.SEEK_DATA)
-	return errors.Is(err, syscall.ENXIO)
-}
-
 func isLockError(err error) bool {
 	return errors.Is(err, syscall.EWOULDBLOCK) || strings.Contains(err.Error(), "Cannot acquire directory lock")
 }
@@ -235,17 +163,20 @@ func (s *Store) View(fn func(*Txn) error) (err error) {
 
 // Update runs fn in a read-write transaction and commits it durably if fn
 // returns nil. Nothing fn wrote is visible to anyone unless the commit
-// succeeds.
+// succeeds. It first checks that the disk holds Reserve more than the
+// database needs, so that no write path can forget to: Badger dies with
+// SIGBUS, not an error, when the disk fills under its mmap.
 func (s *Store) Update(fn func(*Txn) error) (err error) {
-	if err := s.update(fn); err != nil {
+	if err := s.CheckFreeSpace(0); err != nil {
+		return err
+	}
+	if err := s.commit(fn); err != nil {
 		return err
 	}
 	return s.Sync()
 }
 
-// update commits without syncing; the caller must Sync before anything
-// durable depends on what it wrote.
-func (s *Store) update(fn func(*Txn) error) (err error) {
+func (s *Store) commit(fn func(*Txn) error) (err error) {
 	defer recoverCorrupt(&err)
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
@@ -254,6 +185,12 @@ func (s *Store) update(fn func(*Txn) error) (err error) {
 	}
 	return wrap("commit", txn.Commit())
 }
+
+// CheckFreeSpace fails with an error wrapping ErrNoSpace when the disk
+// holding the database has less than need bytes plus Reserve available:
+// for a command to check the data it will write outside a transaction
+// (blob files) before it starts.
+func (s *Store) CheckFreeSpace(need int64) error { return CheckFreeSpace(s.dir, need) }
 
 // Sync makes everything committed so far durable.
 func (s *Store) Sync() (err error) {
@@ -295,7 +232,7 @@ func CheckFreeSpace(dir string, need int64) error {
 }
 
 // ErrNoSpace is wrapped by SpaceError.
-var ErrNoSpace = errors.New("not enough free disk space")
+var ErrNoSpace = fault.ErrNoSpace
 
 // SpaceError reports a refused write for lack of disk space.
 type SpaceError struct{ Free, Need uint64 }

@@ -18,17 +18,17 @@ type Txn struct {
 }
 
 var (
-	keyMeta       = []byte("meta/vault")
-	prefixPolicy  = []byte("pol/")
-	prefixKeyring = []byte("key/")
-	prefixRecord  = []byte("rec/")
-	prefixDEK     = []byte("dek/")
-	prefixBlob    = []byte("blob/")
-	prefixIndex   = []byte("idx/")
-	keyLogSize    = []byte("log/size")
-	prefixLogE    = []byte("log/e/")
-	prefixLogH    = []byte("log/h/")
-	keyLogCkpt    = []byte("log/checkpoint")
+	keyMeta      = []byte("meta/vault")
+	prefixPolicy = []byte("pol/")
+	prefixEpoch  = []byte("key/")
+	prefixRecord = []byte("rec/")
+	prefixDEK    = []byte("dek/")
+	prefixBlob   = []byte("blob/")
+	prefixIndex  = []byte("idx/")
+	keyLogSize   = []byte("log/size")
+	prefixLogE   = []byte("log/e/")
+	prefixLogH   = []byte("log/h/")
+	keyLogCkpt   = []byte("log/checkpoint")
 )
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
@@ -103,26 +103,26 @@ func (t *Txn) PolicyVersions() ([]int64, error) {
 	return vs, err
 }
 
-func keyringKey(class string, epoch int) []byte {
-	return cat(prefixKeyring, []byte(class), []byte("/"), u32(uint32(epoch)))
+func epochKey(class string, epoch int) []byte {
+	return cat(prefixEpoch, []byte(class), []byte("/"), u32(uint32(epoch)))
 }
 
-// Keyring returns the key material of one epoch of a class.
-func (t *Txn) Keyring(class string, epoch int) ([]byte, error) {
-	return t.get(keyringKey(class, epoch))
+// Epoch returns the stored epoch of a class.
+func (t *Txn) Epoch(class string, epoch int) ([]byte, error) {
+	return t.get(epochKey(class, epoch))
 }
 
-// PutKeyring stores the key material of one epoch of a class.
-func (t *Txn) PutKeyring(class string, epoch int, v []byte) error {
-	return t.set(keyringKey(class, epoch), v)
+// PutEpoch stores an epoch of a class.
+func (t *Txn) PutEpoch(class string, epoch int, v []byte) error {
+	return t.set(epochKey(class, epoch), v)
 }
 
 // Epochs returns the stored epochs of a class in ascending order.
 func (t *Txn) Epochs(class string) ([]int, error) {
 	var es []int
-	err := t.each(cat(prefixKeyring, []byte(class), []byte("/")), false, func(s, _ []byte) error {
+	err := t.each(cat(prefixEpoch, []byte(class), []byte("/")), false, func(s, _ []byte) error {
 		if len(s) != 4 {
-			return fmt.Errorf("keyring key of %d bytes: %w", len(s), ErrCorrupt)
+			return fmt.Errorf("epoch key of %d bytes: %w", len(s), ErrCorrupt)
 		}
 		es = append(es, int(binary.BigEndian.Uint32(s)))
 		return nil

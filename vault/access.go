@@ -1,0 +1,126 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/tvault/tvault/vault/internal/keys"
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// partAccess is what a member can do with one part of a record: its DEK
+// and decrypted manifest, or why they cannot decrypt it.
+type partAccess struct {
+	part   record.Part
+	dek    []byte
+	man    *record.Manifest
+	reason string // why the member cannot decrypt it, when dek is nil
+}
+
+// access works out whether the actor can decrypt one part of a record, and
+// if so unwraps its DEK and decrypts its manifest. A missing wrap is the
+// cryptographic boundary; the policy check before it only turns that
+// boundary into a clear reason (and denies a member whose role was
+// withdrawn but whose old wrap is still there until rotation).
+func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part record.Part) (*partAccess, error) {
+	pa := &partAccess{part: part}
+	if !slices.Contains(a.v.pol.Decryptable(a.member.Name), part.Class) {
+		pa.reason = fmt.Sprintf("no role of theirs may decrypt class %s", part.Class)
+		return pa, nil
+	}
+	raw, err := t.DEK(h.ID, part.Class)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, integrityErrorf("record %s: the key of class %s is missing", h.ID, part.Class)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w, err := record.DecodeDEKWrap(raw, h.ID, part.Class)
+	if err != nil {
+		return nil, err
+	}
+	e, err := a.v.loadEpoch(t, part.Class, w.Epoch)
+	if err != nil {
+		return nil, err
+	}
+	dek, err := e.OpenDEK(w, a.id)
+	var te *keys.ThresholdError
+	switch {
+	case errors.Is(err, keys.ErrNoSlot):
+		pa.reason = fmt.Sprintf("their key holds no slot of class %s (run tvault keys sync as a holder, or ask one to)", part.Class)
+		return pa, nil
+	case errors.As(err, &te):
+		pa.reason = fmt.Sprintf("class %s needs %d holders to unmask a record (tvault unmask request)", part.Class, te.Need)
+		return pa, nil
+	case err != nil:
+		return nil, fmt.Errorf("record %s: %w", h.ID, err)
+	}
+	pa.dek = dek
+	if pa.man, err = a.v.readManifest(ctx, h, part, dek); err != nil {
+		clear(dek)
+		pa.dek = nil
+		return nil, err
+	}
+	return pa, nil
+}
+
+// readManifest decrypts and checks one part's manifest.
+func (v *Vault) readManifest(ctx context.Context, h *record.Header, part record.Part, dek []byte) (*record.Manifest, error) {
+	var buf bytes.Buffer
+	if err := v.decryptBlob(ctx, dek, part.Manifest, &buf, record.MaxManifestSize); err != nil {
+		return nil, err
+	}
+	return record.DecodeManifest(buf.Bytes(), h.ID, part)
+}
+
+// accessAll works out access to the named classes of record id (every
+// class when none is named), in one read transaction.
+func (a *Actor) accessAll(ctx context.Context, id string, classes []string) (*record.Header, []*partAccess, error) {
+	var h *record.Header
+	var access []*partAccess
+	err := a.v.view(func(t *store.Txn) error {
+		var err error
+		if h, err = a.v.header(t, id); err != nil {
+			return err
+		}
+		want := h.Classes()
+		if len(classes) > 0 {
+			want = nil
+			for _, c := range classes {
+				if !slices.Contains(want, c) {
+					want = append(want, c)
+				}
+			}
+		}
+		for _, c := range want {
+			part, err := partOf(h, c)
+			if err != nil {
+				return err
+			}
+			pa, err := a.access(ctx, t, h, part)
+			if err != nil {
+				return err
+			}
+			access = append(access, pa)
+		}
+		return nil
+	})
+	if err != nil {
+		forget(access)
+		return nil, nil, err
+	}
+	return h, access, nil
+}
+
+// forget clears the DEKs of access.
+func forget(access []*partAccess) {
+	for _, pa := range access {
+		if pa != nil {
+			clear(pa.dek)
+		}
+	}
+}

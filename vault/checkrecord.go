@@ -1,0 +1,142 @@
+package vault
+
+import (
+	"errors"
+
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// inlineOverhead bounds what Badger adds to an inline blob's reported size
+// (its value-log entry header, key and checksum).
+const inlineOverhead = 256
+
+func (c *checker) checkEpochs(t *store.Txn) error {
+	for _, class := range c.v.pol.ClassNames() {
+		es, err := t.Epochs(class)
+		if err != nil {
+			if err := c.finding("class "+class, err); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(es) == 0 {
+			c.errorf("class "+class, "has no keys")
+		}
+		for i, e := range es {
+			if e != i+1 {
+				c.errorf("class "+class, "epoch %d is missing", i+1)
+				break
+			}
+			if _, err := c.v.loadEpoch(t, class, e); err != nil {
+				if err := c.finding("class "+class, err); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkRecord verifies one record: its header, each part's DEK wrap
+// against its epoch, and that every blob it names is stored in the right
+// place with the right size. A finding is recorded for what is wrong; an
+// error is returned only when the check could not run.
+func (c *checker) checkRecord(t *store.Txn, id string, raw []byte) error {
+	c.rep.Records++
+	c.present[id] = true
+	subject := "record " + id
+	if !record.ValidID(id) {
+		c.errorf(subject, "malformed record id")
+		return nil
+	}
+	h, err := c.v.verifyHeader(t, id, raw)
+	if err != nil {
+		return c.finding(subject, err)
+	}
+	c.headers = append(c.headers, h)
+	for _, p := range h.Parts {
+		if err := c.checkWrap(t, h, p); err != nil {
+			return err
+		}
+		for _, ref := range p.Refs() {
+			c.referenced[ref.ID] = true
+			c.checkStored(subject, ref)
+		}
+	}
+	return nil
+}
+
+// checkWrap checks that a part's DEK wrap exists and matches its epoch.
+func (c *checker) checkWrap(t *store.Txn, h *record.Header, p record.Part) error {
+	subject := "record " + h.ID
+	raw, err := t.DEK(h.ID, p.Class)
+	if errors.Is(err, store.ErrNotFound) {
+		c.errorf(subject, "the key of class %s is missing", p.Class)
+		return nil
+	}
+	if err != nil {
+		return c.finding(subject, err)
+	}
+	w, err := record.DecodeDEKWrap(raw, h.ID, p.Class)
+	if err != nil {
+		return c.finding(subject, err)
+	}
+	e, err := c.v.loadEpoch(t, p.Class, w.Epoch)
+	if err != nil {
+		return c.finding(subject, err)
+	}
+	if len(w.Shares) != len(e.Slots) || w.Threshold != e.Threshold {
+		c.errorf(subject, "the key of class %s does not match its epoch %d", p.Class, w.Epoch)
+	}
+	return nil
+}
+
+// checkStored compares a blob reference with what is stored under its id.
+func (c *checker) checkStored(subject string, ref record.BlobRef) {
+	b, ok := c.blobs[ref.ID]
+	switch {
+	case !ok || b.inline != store.Inline(ref.Size):
+		c.errorf(subject, "blob %s is missing", ref.ID)
+	case !b.inline && b.size != ref.Size:
+		c.errorf(subject, "blob %s holds %d bytes, want %d", ref.ID, b.size, ref.Size)
+	case b.inline && (b.size < ref.Size || b.size > ref.Size+inlineOverhead):
+		c.errorf(subject, "blob %s holds about %d bytes, want %d", ref.ID, b.size, ref.Size)
+	}
+}
+
+// checkStrayWraps reports DEK wraps of records that have no header.
+func (c *checker) checkStrayWraps(t *store.Txn) error {
+	return c.finding("keys", t.EachDEK(func(id, class string) error {
+		ok, err := t.HasHeader(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.errorf("record "+id, "a key of class %s is stored for a record that does not exist", class)
+		}
+		return nil
+	}))
+}
+
+// checkIndex compares the index with what the headers imply.
+func (c *checker) checkIndex(t *store.Txn) error {
+	want := expectedIndex(c.headers)
+	extra := 0
+	err := t.EachIndex(func(field, value, id string) error {
+		e := indexEntry{field, value, id}
+		if want[e] {
+			delete(want, e)
+			return nil
+		}
+		extra++
+		return nil
+	})
+	if err := c.finding("index", err); err != nil {
+		return err
+	}
+	if extra > 0 || len(want) > 0 {
+		c.errorf("index", "%d entries point to nothing and %d are missing; 'tvault check --repair' rebuilds it", extra, len(want))
+	}
+	return nil
+}

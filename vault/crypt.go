@@ -1,0 +1,168 @@
+package vault
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"io"
+
+	"filippo.io/age"
+	"github.com/zeebo/blake3"
+
+	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/vault/internal/record"
+)
+
+// encryptBlob encrypts src as an age file to the DEK stanza of blobID and
+// stores it through the blob router; the returned reference pins the
+// ciphertext. An inline blob comes back as bytes for the record's
+// transaction. On error nothing of the blob is left stored. ctx reaches
+// the blob store; a long src should observe it too (see sealFile).
+func (v *Vault) encryptBlob(ctx context.Context, dek []byte, blobID string, src io.Reader) (record.BlobRef, []byte, error) {
+	r, err := tcrypto.NewDEKRecipient(dek, blobID)
+	if err != nil {
+		return record.BlobRef{}, nil, err
+	}
+	bw := v.newBlobWriter(ctx, blobID)
+	aw, err := age.Encrypt(bw, r)
+	if err == nil {
+		_, err = io.Copy(aw, src)
+	}
+	if err == nil {
+		err = aw.Close()
+	}
+	if err != nil {
+		bw.abort()
+		return record.BlobRef{}, nil, err
+	}
+	ref, inline, err := bw.close()
+	if err != nil {
+		bw.abort()
+	}
+	return ref, inline, err
+}
+
+// decryptBlob streams a blob's plaintext into w, checking the ciphertext's
+// BLAKE3 hash against the signed reference as it goes. limit > 0 caps the
+// plaintext. When it returns an error, whatever reached w must be
+// discarded; an error of w itself comes back unchanged.
+func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef, w io.Writer, limit int64) error {
+	ident, err := tcrypto.NewDEKIdentity(dek, ref.ID)
+	if err != nil {
+		return err
+	}
+	blob, err := v.openBlob(ctx, ref)
+	if err != nil {
+		return blobError(ref.ID, err)
+	}
+	defer blob.Close()
+	// The ciphertext is read ahead and hashed on a goroutine of its own,
+	// overlapping with decryption here.
+	src := newCiphertextReader(contextReader{ctx, blob})
+	defer src.Close()
+	r, err := age.Decrypt(src, ident)
+	if err != nil {
+		return blobError(ref.ID, err)
+	}
+	if limit > 0 {
+		r = io.LimitReader(r, limit+1)
+	}
+	n, err := io.CopyBuffer(destWriter{w}, r, make([]byte, 64<<10))
+	if err != nil {
+		return copyError(ref.ID, err)
+	}
+	if limit > 0 && n > limit {
+		return integrityErrorf("blob %s is larger than allowed", ref.ID)
+	}
+	if src.n != ref.Size || hex.EncodeToString(src.Sum()) != ref.BLAKE3 {
+		return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
+	}
+	return nil
+}
+
+// decryptRange writes length bytes of a blob's plaintext from offset to w,
+// touching only the age chunks the range needs; size is the plaintext size
+// the manifest names.
+func (v *Vault) decryptRange(ctx context.Context, dek []byte, ref record.BlobRef, size, offset, length int64, w io.Writer) error {
+	ident, err := tcrypto.NewDEKIdentity(dek, ref.ID)
+	if err != nil {
+		return err
+	}
+	blob, err := v.openBlob(ctx, ref)
+	if err != nil {
+		return blobError(ref.ID, err)
+	}
+	defer blob.Close()
+	ra, got, err := age.DecryptReaderAt(blob, ref.Size, ident)
+	if err != nil {
+		return blobError(ref.ID, err)
+	}
+	if got != size {
+		return integrityErrorf("attachment %s: size does not match its manifest", ref.ID)
+	}
+	if length <= 0 || offset+length > size {
+		length = size - offset
+	}
+	_, err = io.CopyBuffer(destWriter{w}, contextReader{ctx, io.NewSectionReader(ra, offset, length)}, make([]byte, 64<<10))
+	return copyError(ref.ID, err)
+}
+
+// hashBlob reads a whole stored blob and checks it against the BLAKE3 hash
+// its signed reference pins.
+func (v *Vault) hashBlob(ctx context.Context, ref record.BlobRef) error {
+	blob, err := v.openBlob(ctx, ref)
+	if err != nil {
+		return blobError(ref.ID, err)
+	}
+	defer blob.Close()
+	h := blake3.New()
+	if _, err := io.CopyBuffer(h, contextReader{ctx, blob}, make([]byte, 1<<20)); err != nil {
+		return blobError(ref.ID, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != ref.BLAKE3 {
+		return integrityErrorf("blob %s: ciphertext does not match the signed header", ref.ID)
+	}
+	return nil
+}
+
+// contextReader fails its reads once ctx is done: how an interrupted
+// command stops streaming (each read is at most a few hundred KiB).
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// writeError marks a failure of the destination, not of the vault's data.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+
+type destWriter struct{ w io.Writer }
+
+func (d destWriter) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	if err != nil {
+		return n, &writeError{err}
+	}
+	return n, nil
+}
+
+// copyError tells a failed destination (returned as it is) from a failed
+// blob.
+func copyError(id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var we *writeError
+	if errors.As(err, &we) {
+		return we.err
+	}
+	return blobError(id, err)
+}

@@ -1,0 +1,154 @@
+package keys
+
+import (
+	"crypto/ed25519"
+	"fmt"
+
+	"filippo.io/age"
+	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/policy"
+	"github.com/tvault/tvault/vault/internal/fault"
+	"github.com/tvault/tvault/vault/internal/record"
+)
+
+// Epoch is a verified (or newly generated) epoch of a class, with its slot
+// recipients parsed once (a post-quantum recipient is ~2 KB of bech32).
+type Epoch struct {
+	record.Epoch
+	recipients []age.Recipient
+}
+
+// Anchor is what the caller vouches an epoch must be: signed by Signer with
+// Key, its slots wrapped under Policy, the policy version PolicyVersion.
+type Anchor struct {
+	Signer        string
+	Key           ed25519.PublicKey
+	PolicyVersion int64
+	Policy        *policy.Policy
+}
+
+// Generate makes the slot keys of epoch number of class and wraps each
+// slot secret to the class's holders under pol (version polVersion). The
+// secrets exist in this process's memory only while they are wrapped.
+func Generate(pol *policy.Policy, polVersion int64, class string, number int) (*Epoch, error) {
+	holders := pol.Holders(class)
+	if len(holders) == 0 {
+		return nil, fmt.Errorf("class %q has no holders", class)
+	}
+	k := pol.Threshold(class)
+	e := &Epoch{Epoch: record.Epoch{Class: class, Number: number, Threshold: k, PolicyVersion: polVersion}}
+	groups := [][]policy.Member{holders}
+	if k > 1 {
+		groups = groups[:0]
+		for _, h := range holders {
+			groups = append(groups, []policy.Member{h})
+		}
+	}
+	for _, g := range groups {
+		s, err := newSlot(g)
+		if err != nil {
+			return nil, err
+		}
+		e.Slots = append(e.Slots, s)
+	}
+	return e, nil
+}
+
+// newSlot generates one slot key and wraps its secret to each holder.
+func newSlot(holders []policy.Member) (record.Slot, error) {
+	sk, err := tcrypto.GenerateSlotKey()
+	if err != nil {
+		return record.Slot{}, err
+	}
+	s := record.Slot{Recipient: sk.Recipient().String()}
+	for _, h := range holders {
+		r, err := tcrypto.ParseRecipient(h.Recipient)
+		if err != nil {
+			return record.Slot{}, fmt.Errorf("member %q: %w", h.Name, err)
+		}
+		w, err := tcrypto.Wrap([]byte(sk.String()), r)
+		if err != nil {
+			return record.Slot{}, err
+		}
+		s.Wraps = append(s.Wraps, record.HolderWrap{Member: h.Name, Recipient: h.Recipient, Secret: w})
+	}
+	return s, nil
+}
+
+// Load decodes a stored epoch and checks it against the anchor: its
+// signer and key, its policy version, and that every slot secret is wrapped
+// only to holders of the class under that policy, with their own
+// recipients. Without these checks anyone able to write to the vault folder
+// could add an epoch wrapped to themselves and read every record sealed
+// after it.
+func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
+	re, err := record.DecodeEpoch(raw, class, number)
+	if err != nil {
+		return nil, err
+	}
+	e := &Epoch{Epoch: *re}
+	if e.SignedBy != a.Signer || !a.Key.Equal(record.SignerKey(e.SignerKey)) {
+		return nil, fault.Integrityf("keys of %s were signed by %q, not by %q who must sign them", e, e.SignedBy, a.Signer)
+	}
+	if e.PolicyVersion != a.PolicyVersion {
+		return nil, fault.Integrityf("keys of %s name policy version %d", e, e.PolicyVersion)
+	}
+	holders := map[string]string{}
+	for _, h := range a.Policy.Holders(class) {
+		holders[h.Name] = h.Recipient
+	}
+	for _, s := range e.Slots {
+		for _, w := range s.Wraps {
+			if r, ok := holders[w.Member]; !ok || r != w.Recipient {
+				return nil, fault.Integrityf("keys of %s: a slot key is wrapped to %q, who does not hold the class", e, w.Member)
+			}
+		}
+	}
+	return e, nil
+}
+
+// Sign signs the epoch as member.
+func (e *Epoch) Sign(id *tcrypto.Identity, member string) ([]byte, error) {
+	return record.SignEpoch(id, member, &e.Epoch)
+}
+
+// slotRecipients returns the slots' age recipients, parsed on first use.
+func (e *Epoch) slotRecipients() ([]age.Recipient, error) {
+	if e.recipients != nil {
+		return e.recipients, nil
+	}
+	rs := make([]age.Recipient, len(e.Slots))
+	for i, s := range e.Slots {
+		r, err := age.ParseHybridRecipient(s.Recipient)
+		if err != nil {
+			return nil, fault.Integrityf("keys of %s: bad slot recipient", e)
+		}
+		rs[i] = r
+	}
+	e.recipients = rs
+	return rs, nil
+}
+
+// unwrapSlots returns the slot identities that id can unwrap, by slot
+// index. A slot without a wrap for id's recipient is simply absent: that is
+// the cryptographic boundary, whatever the policy says.
+func (e *Epoch) unwrapSlots(id *tcrypto.Identity) (map[int]age.Identity, error) {
+	out := make(map[int]age.Identity)
+	for i, s := range e.Slots {
+		for _, w := range s.Wraps {
+			if w.Recipient != id.Recipient() {
+				continue
+			}
+			secret, err := tcrypto.Unwrap(w.Secret, id.AgeIdentity())
+			if err != nil {
+				return nil, fault.Integrityf("the slot key of %s wrapped for %s does not decrypt", e, w.Member)
+			}
+			sk, err := age.ParseHybridIdentity(string(secret))
+			if err != nil || sk.Recipient().String() != s.Recipient {
+				return nil, fault.Integrityf("the slot key of %s wrapped for %s does not match its slot", e, w.Member)
+			}
+			out[i] = sk
+		}
+	}
+	return out, nil
+}

@@ -9,9 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tvault/tvault/internal/testkit"
+	"github.com/tvault/tvault/vault/blobs/mem"
 )
 
 // TestTeamOfFive walks the example team through one record at the library
@@ -402,4 +406,37 @@ func TestOpenNeverOverwrites(t *testing.T) {
 		sameFile(t, fj, keep)
 		noPartials(t, out2)
 	})
+}
+
+// TestInitAppliesPolicyCheck: Init refuses what policy check refuses, a
+// forged card_sig included (an input error naming the member), and leaves
+// no vault behind.
+func TestInitAppliesPolicyCheck(t *testing.T) {
+	team, err := testkit.NewTeam(t.TempDir(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := func(name string) string {
+		m := regexp.MustCompile(`(?s)name = "` + name + `".*?card_sig = "([^"]+)"`).FindSubmatch(team.Policy)
+		if m == nil {
+			t.Fatalf("no card_sig for %s in the team's policy", name)
+		}
+		return string(m[1])
+	}
+	forged := bytes.Replace(team.Policy, []byte(sig("olena")), []byte(sig("mykola")), 1)
+	if _, err := CheckPolicy(forged); err == nil {
+		t.Fatal("CheckPolicy accepted a forged card_sig")
+	}
+	dir := filepath.Join(t.TempDir(), "vault")
+	v, err := Init(dir, team.Get("admin-kyiv").Identity, forged, Options{Blobs: mem.New()})
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), `member "olena"`) {
+		t.Fatalf("Init with a forged card_sig: %v, want an input error naming olena", err)
+	}
+	if v != nil {
+		v.Close()
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Init left %s behind: %v", dir, err)
+	}
 }

@@ -1,32 +1,66 @@
 #!/bin/sh
-# Layering rules (shared/STYLE.md): only cmd/tvault imports urfave/cli, only
-# vault/store imports badger, and policy and crypto import no other tvault
-# package but their own subpackages.
+# The layering (shared/DESIGN.md, "Packages"): imports point one way,
+#   cmd/tvault -> vault -> {internal/store, internal/keys, internal/record,
+#                           audit, blobs, crypto, policy}
+# The compiler enforces most of it through internal/; this is the second
+# guard, and it also keeps the leaves apart from each other.
 set -eu
 mod=$(go list -m)
 fail=0
+bad() { echo "$1"; fail=1; }
 for pkg in $(go list ./...); do
-	deps=$(go list -deps "$pkg")
-	case "$pkg" in
-	"$mod/cmd/tvault") ;;
-	*) if echo "$deps" | grep -q '^github.com/urfave/cli'; then echo "$pkg imports urfave/cli: only cmd/tvault may"; fail=1; fi ;;
-	esac
-	case "$pkg" in
-	"$mod/vault/store"|"$mod/vault"|"$mod/cmd/tvault"|"$mod/internal/"*) ;;
-	*) if echo "$deps" | grep -q '^github.com/dgraph-io/badger'; then echo "$pkg depends on badger: only vault/store may"; fail=1; fi ;;
-	esac
+	rel=${pkg#"$mod"/}
+	deps=$(go list -deps "$pkg" | grep "^$mod/" | grep -vx "$pkg" || true)
 	imports=$(go list -f '{{join .Imports "\n"}}' "$pkg")
-	if echo "$imports" | grep -q '^github.com/dgraph-io/badger' && [ "$pkg" != "$mod/vault/store" ]; then
-		echo "$pkg imports badger: only vault/store may"; fail=1
+	has() { echo "$deps" | grep -q "^$mod/$1\(/\|$\)"; }
+	# Third-party seams: one package each.
+	if [ "$rel" != cmd/tvault ] && go list -deps "$pkg" | grep -q '^github.com/urfave/cli'; then
+		bad "$rel depends on urfave/cli: only cmd/tvault may"
 	fi
-	case "$pkg" in
-	"$mod/policy"|"$mod/crypto"|"$mod/crypto/"*)
-		if echo "$deps" | grep -q "^$mod/vault"; then echo "$pkg imports vault: imports must point cmd -> vault -> {policy, crypto}"; fail=1; fi
+	if [ "$rel" != vault/internal/store ] && echo "$imports" | grep -q '^github.com/dgraph-io/badger'; then
+		bad "$rel imports badger: only vault/internal/store may"
+	fi
+	case "$rel" in
+	cmd/tvault)
+		for p in $(echo "$imports" | grep "^$mod/" | sed "s|^$mod/||"); do
+			case "$p" in
+			vault | vault/audit | crypto | policy | internal/*) ;;
+			*) bad "cmd/tvault imports $p: the CLI reaches the engine only through vault" ;;
+			esac
+		done
+		;;
+	policy)
+		if has crypto || has vault; then bad "policy imports crypto or vault: it must stay pure"; fi
+		;;
+	crypto | crypto/*)
+		if has policy || has vault; then bad "$rel imports policy or vault"; fi
+		;;
+	vault/internal/fault)
+		if [ -n "$deps" ]; then bad "vault/internal/fault imports tvault packages: it holds only sentinels"; fi
+		;;
+	vault/internal/record | vault/internal/keys)
+		if has vault/internal/store || has vault/blobs || has vault/audit; then
+			bad "$rel reads storage or the audit log: it must work without a vault"
+		fi
+		;;
+	vault/blobs | vault/blobs/*)
+		if has vault/internal/store || has vault/internal/record || has vault/internal/keys || has vault/audit; then
+			bad "$rel imports the engine's internals: a blob store knows only bytes"
+		fi
+		;;
+	vault/audit)
+		if has vault/internal/store || has vault/blobs; then bad "vault/audit imports storage: it works on its Backend"; fi
+		;;
+	vault/internal/store)
+		if has vault/internal/record || has vault/internal/keys || has vault/audit; then
+			bad "vault/internal/store decides meaning: it must only store bytes"
+		fi
 		;;
 	esac
-	case "$pkg" in
-	"$mod/policy") if echo "$deps" | grep -q "^$mod/crypto"; then echo "policy imports crypto"; fail=1; fi ;;
-	"$mod/crypto"|"$mod/crypto/"*) if echo "$deps" | grep -q "^$mod/policy"; then echo "$pkg imports policy"; fail=1; fi ;;
+	# Nothing below the facade imports it.
+	case "$rel" in
+	vault | cmd/* | internal/*) ;;
+	*) if echo "$deps" | grep -qx "$mod/vault"; then bad "$rel imports vault: imports must point cmd -> vault -> the rest"; fi ;;
 	esac
 done
 exit $fail

@@ -7,11 +7,34 @@
 // a C2SP tlog-checkpoint in the signed note format of
 // golang.org/x/mod/sumdb/note. Entries live behind the small Backend
 // interface, which the vault implements on one Badger transaction, so that
-// an operation and its entry commit together or not at all. This package
-// imports no other tvault package and no storage engine.
+// an operation and its entry commit together or not at all.
 //
 // This documentation specifies the formats precisely enough to write an
 // independent verifier.
+//
+// # What it owns, and what it must not do
+//
+// The package owns the audit log's formats and their checks, and nothing
+// else: the entry and its canonical encoding (entry.go); appending to the
+// Merkle tree and signing checkpoints (log.go, checkpoint.go); the export
+// as JSON Lines and CSV (export.go); and verification: the shared
+// TamperError and Summary (verify.go), an export fed one line at a time to
+// a state machine that lists the rules it enforces (verifyexport.go,
+// exportlines.go), the vault's own log and an earlier checkpoint
+// (verifylog.go), with the keyring, the batched signature checker and the
+// recomputed tree (keyring.go, checker.go, batch.go, tree.go).
+//
+// It must not import vault, the vault's store (vault/store,
+// vault/internal/store), Badger or any other storage engine, nor any other
+// tvault package: storage reaches it only through Backend, which its
+// caller implements, and the caller decides who may act and writes the
+// entry in its own transaction. VerifyExport needs nothing but the
+// export. Like every tvault library it never prints, prompts, exits or
+// reads the environment or flags, and reads the clock only to stamp an
+// entry given without a time. It never sees plaintext: an entry carries
+// record ids, member names and keys, never an interviewee's identity.
+// TestImports keeps its imports to the standard library, x/mod's tlog and
+// note, and filippo.io/edwards25519.
 //
 // # Entries
 //

@@ -1,0 +1,73 @@
+package audit
+
+import (
+	"crypto/ed25519"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// keyring is the verification material: which names each key may sign
+// under, and note verifiers for checkpoints.
+type keyring struct {
+	names     map[string]map[string]bool // key text → names listed for it
+	pubs      map[string]ed25519.PublicKey
+	byHash    map[nameHash]string // (name, note key hash) → key text
+	verifiers []note.Verifier
+}
+
+type nameHash struct {
+	name string
+	hash uint32
+}
+
+func newKeyring(keys []KeyInfo) (*keyring, error) {
+	kr := &keyring{names: map[string]map[string]bool{}, pubs: map[string]ed25519.PublicKey{}, byHash: map[nameHash]string{}}
+	for _, k := range keys {
+		if err := kr.add(k); err != nil {
+			return nil, err
+		}
+	}
+	return kr, nil
+}
+
+func (kr *keyring) add(k KeyInfo) error {
+	if err := checkName(k.Name); err != nil {
+		return fmt.Errorf("key name: %v", err)
+	}
+	pub, err := parseKey(k.Key)
+	if err != nil {
+		return fmt.Errorf("key of %s: %v", k.Name, err)
+	}
+	if kr.listed(k.Name, k.Key) {
+		return fmt.Errorf("key of %s listed twice", k.Name)
+	}
+	v, err := newVerifier(k.Name, pub)
+	if err != nil {
+		return fmt.Errorf("key of %s: %v", k.Name, err)
+	}
+	nh := nameHash{k.Name, v.KeyHash()}
+	if _, dup := kr.byHash[nh]; dup {
+		return fmt.Errorf("keys of %s have the same key hash", k.Name)
+	}
+	if kr.names[k.Key] == nil {
+		kr.names[k.Key] = map[string]bool{}
+	}
+	kr.names[k.Key][k.Name] = true
+	kr.pubs[k.Key] = pub
+	kr.byHash[nh] = k.Key
+	kr.verifiers = append(kr.verifiers, v)
+	return nil
+}
+
+func (kr *keyring) listed(name, key string) bool { return kr.names[key][name] }
+
+// open verifies a checkpoint note with the listed keys and returns it with
+// the signer's key.
+func (kr *keyring) open(msg []byte) (Checkpoint, string, error) {
+	cp, hash, err := openCheckpoint(msg, note.VerifierList(kr.verifiers...))
+	if err != nil {
+		return Checkpoint{}, "", err
+	}
+	return cp, kr.byHash[nameHash{cp.Signer, hash}], nil
+}

@@ -11,7 +11,7 @@ import (
 // reading; the error reported is always that of the first bad entry, as if
 // entries were checked one by one.
 type checker struct {
-	kr      *keyring
+	kr      *keySet
 	batch   int // jobs per batch
 	workers int
 	cur     []sigJob
@@ -40,7 +40,7 @@ const batchSize = 64
 // maxPending bounds the batches in flight, and so the memory held.
 const maxPending = 2
 
-func newChecker(kr *keyring, batch int) *checker {
+func newChecker(kr *keySet, batch int) *checker {
 	w := runtime.NumCPU()
 	if batch <= 0 {
 		batch = 256 * w

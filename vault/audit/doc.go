@@ -21,12 +21,12 @@
 // TamperError and Summary (verify.go), an export fed one line at a time to
 // a state machine that lists the rules it enforces (verifyexport.go,
 // exportlines.go), the vault's own log and an earlier checkpoint
-// (verifylog.go), with the keyring, the batched signature checker and the
-// recomputed tree (keyring.go, checker.go, batch.go, tree.go).
+// (verifylog.go), with the key set, the batched signature checker and the
+// recomputed tree (keyset.go, checker.go, batch.go, tree.go).
 //
-// It must not import vault, the vault's store (vault/store,
-// vault/internal/store), Badger or any other storage engine, nor any other
-// tvault package: storage reaches it only through Backend, which its
+// It must not import vault, the vault's store (vault/internal/store),
+// Badger or any other storage engine, nor any other tvault package but
+// vault/internal/fault, whose ErrIntegrity its ErrTampered is: storage reaches it only through Backend, which its
 // caller implements, and the caller decides who may act and writes the
 // entry in its own transaction. VerifyExport needs nothing but the
 // export. Like every tvault library it never prints, prompts, exits or
@@ -34,7 +34,7 @@
 // entry given without a time. It never sees plaintext: an entry carries
 // record ids, member names and keys, never an interviewee's identity.
 // TestImports keeps its imports to the standard library, x/mod's tlog and
-// note, and filippo.io/edwards25519.
+// note, filippo.io/edwards25519 and vault/internal/fault.
 //
 // # Entries
 //

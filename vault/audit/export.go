@@ -141,7 +141,7 @@ func readEntry(b Backend, seq int64) (Entry, []byte, error) {
 // completeKeys checks keys and returns them followed by the keys of
 // UnknownActor entries not among them.
 func completeKeys(b Backend, size int64, keys []KeyInfo) ([]KeyInfo, error) {
-	kr, err := newKeyring(keys)
+	kr, err := newKeySet(keys)
 	if err != nil {
 		return nil, err
 	}

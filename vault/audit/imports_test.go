@@ -6,13 +6,15 @@ import (
 	"testing"
 )
 
-// The package imports the standard library and only these modules (see
-// doc.go): none of them imports tvault or a storage engine, so neither does
-// this package, directly or not.
+// The package imports the standard library and only these (see doc.go):
+// none of them imports the vault or a storage engine, so neither does this
+// package, directly or not. vault/internal/fault holds only the failure
+// kinds every layer wraps.
 var allowedImports = map[string]bool{
-	"filippo.io/edwards25519":     true,
-	"golang.org/x/mod/sumdb/note": true,
-	"golang.org/x/mod/sumdb/tlog": true,
+	"github.com/tvault/tvault/vault/internal/fault": true,
+	"filippo.io/edwards25519":                       true,
+	"golang.org/x/mod/sumdb/note":                   true,
+	"golang.org/x/mod/sumdb/tlog":                   true,
 }
 
 func TestImports(t *testing.T) {

@@ -1,21 +1,24 @@
 package audit
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/tvault/tvault/vault/internal/fault"
 )
 
 // This file holds what every verifier shares: the failure it reports and
 // the summary of what it checked. The verifiers are VerifyExport
 // (verifyexport.go), VerifyLog and VerifyAgainst (verifylog.go); their
-// parts are the keyring (keyring.go), the signature checker (checker.go)
+// parts are the key set (keyset.go), the signature checker (checker.go)
 // and the Merkle tree and proofs (tree.go).
 
-// ErrTampered is wrapped by every *TamperError.
-var ErrTampered = errors.New("audit log failed verification")
+// ErrTampered is wrapped by every *TamperError. It is a
+// fault.ErrIntegrity: a tampered log is damaged data, whichever verifier
+// found it.
+var ErrTampered = fault.Sentinel("audit log failed verification", fault.ErrIntegrity)
 
 // TamperError reports the first thing found wrong in an export or a log:
 // a changed, missing, reordered or added entry, a bad signature or proof,

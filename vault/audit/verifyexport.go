@@ -62,7 +62,7 @@ const (
 	// expectKeys: the line is the keys line.
 	//  K1 it decodes as a keysJSON object ("line 2: not a keys line: …");
 	//  K2 every key is valid and no (name, key) pair, nor (name, key hash),
-	//     is listed twice: newKeyring ("keys: …");
+	//     is listed twice: newKeySet ("keys: …");
 	//  K3 the line is what appendKeysLine writes ("line 2 is not in canonical form").
 	// End of input: "keys missing".
 	expectKeys
@@ -101,7 +101,7 @@ const (
 	//  C3 it decodes as a checkpointJSON object ("line N: malformed checkpoint line: …");
 	//  C4 the line is what appendCheckpointLine writes ("line N is not in canonical form");
 	//  C5 the note is signed by a listed key under its name and by no
-	//     other, and its text is a checkpoint: keyring.open ("checkpoint: …");
+	//     other, and its text is a checkpoint: keySet.open ("checkpoint: …");
 	//  C6 its origin is the header's ("checkpoint: origin … does not match the header's …");
 	//  C7 its size is the header's tree_size ("checkpoint: tree size … does not match the header's …");
 	//  C8 filtered, every entry's proof led to its root, else the first entry
@@ -122,7 +122,7 @@ const (
 )
 
 // exportVerifier verifies an export fed to it one line at a time, without
-// its line end. It keeps the header, the keyring and O(log n) tree hashes,
+// its line end. It keeps the header, the key set and O(log n) tree hashes,
 // and never a line: its memory does not grow with the number of entries,
 // beyond the signatures in flight in its checker, which are bounded.
 //
@@ -138,7 +138,7 @@ type exportVerifier struct {
 	hdr      headerJSON    // line 1
 	opts     ExportOptions // the header's filter
 	filtered bool          // opts.filtered()
-	kr       *keyring      // line 2
+	kr       *keySet       // line 2
 	c        *checker      // signatures of the entries
 	t        *tree         // unfiltered: the tree of the entries so far
 	roots    proofRoots    // filtered: the roots the entries' proofs imply
@@ -243,7 +243,7 @@ func (v *exportVerifier) keys(line []byte) error {
 	if err := decodeStrict(line, &keys); err != nil {
 		return tamperf(-1, 2, "line 2: not a keys line: %s", jsonProblem(err))
 	}
-	kr, err := newKeyring(keys.Keys)
+	kr, err := newKeySet(keys.Keys)
 	if err != nil {
 		return tamperf(-1, 2, "keys: %v", err)
 	}

@@ -19,7 +19,7 @@ func (l *Log) VerifyLog(b Backend, keys []KeyInfo) (Summary, error) {
 	if err := checkOrigin(l.origin); err != nil {
 		return Summary{}, err
 	}
-	kr, err := newKeyring(keys)
+	kr, err := newKeySet(keys)
 	if err != nil {
 		return Summary{}, fmt.Errorf("invalid keys: %v", err)
 	}
@@ -123,7 +123,7 @@ func (l *Log) checkLogHead(cp Checkpoint, n int64, t *tree) error {
 // back) or a different history is a *TamperError. VerifyAgainst checks
 // tree hashes only: run VerifyLog too, to check the entries behind them.
 func (l *Log) VerifyAgainst(b Backend, keys []KeyInfo, checkpoint []byte) error {
-	kr, err := newKeyring(keys)
+	kr, err := newKeySet(keys)
 	if err != nil {
 		return fmt.Errorf("invalid keys: %v", err)
 	}

@@ -7,9 +7,9 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-// keyring is the verification material: which names each key may sign
+// keySet is the verification material: which names each key may sign
 // under, and note verifiers for checkpoints.
-type keyring struct {
+type keySet struct {
 	names     map[string]map[string]bool // key text → names listed for it
 	pubs      map[string]ed25519.PublicKey
 	byHash    map[nameHash]string // (name, note key hash) → key text
@@ -21,8 +21,8 @@ type nameHash struct {
 	hash uint32
 }
 
-func newKeyring(keys []KeyInfo) (*keyring, error) {
-	kr := &keyring{names: map[string]map[string]bool{}, pubs: map[string]ed25519.PublicKey{}, byHash: map[nameHash]string{}}
+func newKeySet(keys []KeyInfo) (*keySet, error) {
+	kr := &keySet{names: map[string]map[string]bool{}, pubs: map[string]ed25519.PublicKey{}, byHash: map[nameHash]string{}}
 	for _, k := range keys {
 		if err := kr.add(k); err != nil {
 			return nil, err
@@ -31,7 +31,7 @@ func newKeyring(keys []KeyInfo) (*keyring, error) {
 	return kr, nil
 }
 
-func (kr *keyring) add(k KeyInfo) error {
+func (kr *keySet) add(k KeyInfo) error {
 	if err := checkName(k.Name); err != nil {
 		return fmt.Errorf("key name: %v", err)
 	}
@@ -60,11 +60,11 @@ func (kr *keyring) add(k KeyInfo) error {
 	return nil
 }
 
-func (kr *keyring) listed(name, key string) bool { return kr.names[key][name] }
+func (kr *keySet) listed(name, key string) bool { return kr.names[key][name] }
 
 // open verifies a checkpoint note with the listed keys and returns it with
 // the signer's key.
-func (kr *keyring) open(msg []byte) (Checkpoint, string, error) {
+func (kr *keySet) open(msg []byte) (Checkpoint, string, error) {
 	cp, hash, err := openCheckpoint(msg, note.VerifierList(kr.verifiers...))
 	if err != nil {
 		return Checkpoint{}, "", err

@@ -2,9 +2,11 @@ package vault
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -501,4 +503,55 @@ func TestConcurrentActors(t *testing.T) {
 	if sum.TreeSize <= before+3*rounds {
 		t.Errorf("audit tree of %d entries after %d concurrent operations", sum.TreeSize, 3*rounds)
 	}
+}
+
+// TestOpenInterrupted: an open whose context is cancelled while it writes
+// leaves no byte of plaintext in the output folder; and the staging folder
+// a killed open left behind (which no signal handler could remove) is
+// removed, and counted, by the next open into the same folder.
+func TestOpenInterrupted(t *testing.T) {
+	f := newFixture(t, 1)
+	const canary = "INTERRUPTED-OPEN-CANARY"
+	big := bytes.Repeat([]byte(canary+"\n"), (12<<20)/(len(canary)+1))
+	form := f.customForm(publicTOML+"[testimony]\nsummary = \""+canary+"\"\nfiles = [\"big.txt\"]\n", map[string][]byte{"big.txt": big})
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, form)[0].ID })
+	f.as("iryna", func(v *member) {
+		out := f.mkdir("out")
+		cctx, cancel := context.WithCancel(ctx)
+		// Cancel once plaintext has started to reach the staging folder.
+		go func() {
+			for cctx.Err() == nil {
+				filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+					if fi, ierr := os.Stat(p); err == nil && ierr == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+						cancel()
+					}
+					return nil
+				})
+			}
+		}()
+		_, err := v.OpenRecord(cctx, id, OpenRecordOptions{Dir: out})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupted open: err = %v, want context.Canceled", err)
+		}
+		if got := findNeedle(t, out, canary); len(got) > 0 {
+			t.Fatalf("plaintext left after an interrupted open: %v", got)
+		}
+
+		// A staging folder as a killed open leaves it.
+		left := filepath.Join(out, stagingPrefix+"123")
+		os.MkdirAll(filepath.Join(left, "testimony"), 0o700)
+		os.WriteFile(filepath.Join(left, "testimony", "fields.json"), []byte(canary), 0o600)
+		rep, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: out, Classes: []string{"testimony"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Leftovers != 1 {
+			t.Errorf("Leftovers = %d, want 1", rep.Leftovers)
+		}
+		if _, err := os.Stat(left); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the killed open's staging folder is still there: %v", err)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/vault/blobs"
 	"github.com/tvault/tvault/vault/internal/record"
 )
 
@@ -47,13 +48,9 @@ func (v *Vault) encryptBlob(ctx context.Context, dek []byte, blobID string, src 
 // plaintext. When it returns an error, whatever reached w must be
 // discarded; an error of w itself comes back unchanged.
 func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef, w io.Writer, limit int64) error {
-	ident, err := tcrypto.NewDEKIdentity(dek, ref.ID)
+	ident, blob, err := v.openEncrypted(ctx, dek, ref)
 	if err != nil {
 		return err
-	}
-	blob, err := v.openBlob(ctx, ref)
-	if err != nil {
-		return blobError(ref.ID, err)
 	}
 	defer blob.Close()
 	// The ciphertext is read ahead and hashed on a goroutine of its own,
@@ -84,13 +81,9 @@ func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef,
 // touching only the age chunks the range needs; size is the plaintext size
 // the manifest names.
 func (v *Vault) decryptRange(ctx context.Context, dek []byte, ref record.BlobRef, size, offset, length int64, w io.Writer) error {
-	ident, err := tcrypto.NewDEKIdentity(dek, ref.ID)
+	ident, blob, err := v.openEncrypted(ctx, dek, ref)
 	if err != nil {
 		return err
-	}
-	blob, err := v.openBlob(ctx, ref)
-	if err != nil {
-		return blobError(ref.ID, err)
 	}
 	defer blob.Close()
 	ra, got, err := age.DecryptReaderAt(blob, ref.Size, ident)
@@ -105,6 +98,20 @@ func (v *Vault) decryptRange(ctx context.Context, dek []byte, ref record.BlobRef
 	}
 	_, err = io.CopyBuffer(destWriter{w}, contextReader{ctx, io.NewSectionReader(ra, offset, length)}, make([]byte, 64<<10))
 	return copyError(ref.ID, err)
+}
+
+// openEncrypted opens a blob and the age identity that decrypts it under
+// the part's DEK. The caller closes the blob.
+func (v *Vault) openEncrypted(ctx context.Context, dek []byte, ref record.BlobRef) (age.Identity, blobs.Reader, error) {
+	ident, err := tcrypto.NewDEKIdentity(dek, ref.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	blob, err := v.openBlob(ctx, ref)
+	if err != nil {
+		return nil, nil, blobError(ref.ID, err)
+	}
+	return ident, blob, nil
 }
 
 // hashBlob reads a whole stored blob and checks it against the BLAKE3 hash

@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -84,7 +83,7 @@ func FuzzExportVerifier(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v := newExportVerifier(2) // small batches: several in flight
-		sum, err := feedAll(v, data)
+		sum, err := v.readAll(bytes.NewReader(data))
 		wantSum, wantErr := VerifyExport(bytes.NewReader(data))
 		var te, wantTE *TamperError
 		if sum != wantSum || fmt.Sprint(err) != fmt.Sprint(wantErr) ||
@@ -122,22 +121,4 @@ func FuzzExportVerifier(f *testing.F) {
 			}
 		}
 	})
-}
-
-// feedAll splits data into lines as verifyExport does and feeds them to v.
-func feedAll(v *exportVerifier, data []byte) (Summary, error) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, maxLine)
-	for sc.Scan() {
-		if err := v.feed(sc.Bytes()); err != nil {
-			return Summary{}, err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			err = tamperf(-1, v.line+1, "line %d: longer than %d bytes", v.line+1, maxLine)
-		}
-		return Summary{}, v.abort(err)
-	}
-	return v.finish()
 }

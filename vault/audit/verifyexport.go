@@ -22,7 +22,11 @@ func VerifyExport(r io.Reader) (Summary, error) {
 // checker's default). It only splits r into lines: the exportVerifier
 // decides. Lines may end in "\n" or "\r\n"; the last may lack its end.
 func verifyExport(r io.Reader, batch int) (Summary, error) {
-	v := newExportVerifier(batch)
+	return newExportVerifier(batch).readAll(r)
+}
+
+// readAll feeds v every line of r, then finishes it.
+func (v *exportVerifier) readAll(r io.Reader) (Summary, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	for sc.Scan() {

@@ -30,7 +30,8 @@ func TestCrashDuringSeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	vdir := filepath.Join(dir, "vault")
-	bin := newBinary(t, vdir, team.PassFile)
+	// The failpoints exist only in a -tags tvaultdebug build.
+	bin := newBuiltBinary(t, "tvaultdebug", vdir, team.PassFile)
 	tv := bin.cmd
 	key := func(name string) string { return team.Get(name).Path }
 	if out, err := tv(nil, "init", "--policy", filepath.Join(dir, "policy.toml"), "-i", key("admin-kyiv")).CombinedOutput(); err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"runtime/pprof"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -17,26 +16,6 @@ func main() {
 	os.Exit(profiled(func() int {
 		return run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)
 	}))
-}
-
-// profiled runs fn, writing a CPU profile to $TVAULT_CPUPROFILE if set: a
-// developer's tool for the performance work (pprof shows no content, only
-// where time went).
-func profiled(fn func() int) int {
-	p := os.Getenv("TVAULT_CPUPROFILE")
-	if p == "" {
-		return fn()
-	}
-	f, err := os.Create(p)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "tvault: cannot write the CPU profile: %v\n", err)
-		return fn()
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err == nil {
-		defer pprof.StopCPUProfile()
-	}
-	return fn()
 }
 
 // hardenProcess keeps secrets and plaintext out of core dumps and other

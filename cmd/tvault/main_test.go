@@ -20,7 +20,15 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"tvault": main})
+	testscript.Main(cleanupM{m}, map[string]func(){"tvault": main})
+}
+
+// cleanupM runs the tests, then removes the binaries they built.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	defer removeBuilds()
+	return c.m.Run()
 }
 
 // TestScripts runs the CLI scenarios in testdata/*.txt against the real

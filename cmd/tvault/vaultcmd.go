@@ -2,7 +2,6 @@ package main
 
 import (
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/tvault/tvault/vault"
 )
@@ -20,14 +19,8 @@ func (e *env) withVault(c *cli.Context, opts vault.Options, fn func(*vault.Actor
 	if err != nil {
 		return err
 	}
-	if fp := e.getenv("TVAULT_FAILPOINT"); fp != "" {
-		opts.Failpoint = func(name string) {
-			if name == fp {
-				// A crash test asked to die here, as a power cut would.
-				_ = unix.Kill(unix.Getpid(), unix.SIGKILL)
-				select {}
-			}
-		}
+	if fp := e.failpoint(); fp != nil {
+		opts.Failpoint = fp // only in a -tags tvaultdebug build
 	}
 	v, err := vault.Open(dir, opts)
 	if err != nil {

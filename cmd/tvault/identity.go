@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,7 +57,7 @@ func (e *env) passphraseSource(c *cli.Context) func() (string, error) {
 		if p := c.String("passphrase-file"); p != "" {
 			return readPassphraseFile(p)
 		}
-		return e.promptPassphrase("Enter passphrase for the identity: ")
+		return e.promptPassphrase(c.Context, "Enter passphrase for the identity: ")
 	}
 }
 
@@ -79,23 +80,48 @@ func readPassphraseFile(p string) (string, error) {
 
 var errNoTerminal = errors.New("no terminal to ask for the passphrase on")
 
-// promptPassphrase asks on the controlling terminal, never echoing.
-func (e *env) promptPassphrase(prompt string) (string, error) {
+// promptPassphrase asks on the controlling terminal, never echoing. A
+// signal (ctx cancelled) ends the prompt at once, with echo turned back on:
+// the reading goroutine stays blocked on the terminal until the process
+// exits, which it is about to do.
+func (e *env) promptPassphrase(ctx context.Context, prompt string) (string, error) {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
 		return "", withHint(errNoTerminal, "give the passphrase with --passphrase-file FILE or TVAULT_PASSPHRASE_FILE")
 	}
 	defer tty.Close()
-	if !term.IsTerminal(int(tty.Fd())) {
+	fd := int(tty.Fd())
+	if !term.IsTerminal(fd) {
 		return "", withHint(errNoTerminal, "give the passphrase with --passphrase-file FILE or TVAULT_PASSPHRASE_FILE")
 	}
-	fmt.Fprint(tty, prompt)
-	b, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
+	state, err := term.GetState(fd)
 	if err != nil {
 		return "", fmt.Errorf("failed to read the passphrase: %w", err)
 	}
-	return string(b), nil
+	fmt.Fprint(tty, prompt)
+	type result struct {
+		b   []byte
+		err error
+	}
+	read := make(chan result, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		read <- result{b, err}
+	}()
+	select {
+	case r := <-read:
+		fmt.Fprintln(tty)
+		if r.err != nil {
+			return "", fmt.Errorf("failed to read the passphrase: %w", r.err)
+		}
+		return string(r.b), nil
+	case <-ctx.Done():
+		// Without this, an interrupted prompt would leave the terminal
+		// not echoing what the user types next.
+		_ = term.Restore(fd, state)
+		fmt.Fprintln(tty)
+		return "", ctx.Err()
+	}
 }
 
 // loadIdentity reads the identity named by -i (or its default).

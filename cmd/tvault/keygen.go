@@ -77,14 +77,14 @@ func (e *env) newPassphrase(c *cli.Context) (string, error) {
 	if p := c.String("passphrase-file"); p != "" {
 		return readPassphraseFile(p)
 	}
-	p1, err := e.promptPassphrase("Enter a passphrase for the new identity: ")
+	p1, err := e.promptPassphrase(c.Context, "Enter a passphrase for the new identity: ")
 	if err != nil {
 		return "", err
 	}
 	if len(p1) == 0 {
 		return "", usagef("the passphrase is empty; use --no-passphrase if you really want an unprotected identity")
 	}
-	p2, err := e.promptPassphrase("Enter it again: ")
+	p2, err := e.promptPassphrase(c.Context, "Enter it again: ")
 	if err != nil {
 		return "", err
 	}

@@ -5,16 +5,33 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 )
 
+// interruptSignals stop a command cleanly (see main).
+var interruptSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP}
+
 func main() {
 	hardenProcess()
+	// The first SIGINT, SIGTERM or SIGHUP cancels ctx, which urfave/cli
+	// hands to every command as c.Context: the work stops, whatever
+	// plaintext it had begun to write is removed, and tvault exits 128 plus
+	// the signal's number (see interruptedError).
+	//
+	// stop is deliberately never called. It would give these signals back
+	// their default action, which kills the process on the spot, so a
+	// second Ctrl-C during that cleanup (people press it twice) would leave
+	// half-written plaintext behind. Left registered, the context's channel
+	// catches every later signal and drops it; the process ends at os.Exit,
+	// once the cleanup is done. Only SIGKILL cuts it short, which the crash
+	// tests cover.
+	ctx, _ := signal.NotifyContext(context.Background(), interruptSignals...)
 	os.Exit(profiled(func() int {
-		return run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)
+		return run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	}))
 }
 
@@ -58,8 +75,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.fail(err)
 	}
 	if err := app.RunContext(ctx, argv); err != nil {
-		return e.fail(err)
+		return e.fail(interrupted(ctx, err))
 	}
+	// A command that finished although a signal came is a success: its
+	// result is whole (a record is sealed, a file is in place) and a script
+	// must be able to rely on it.
 	return exitOK
 }
 

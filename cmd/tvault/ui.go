@@ -1,16 +1,26 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault"
 )
 
-// Exit codes: the contract in shared/CLI.md.
+// Exit codes: the contract in shared/CLI.md, and one addition.
+//
+// A command stopped by SIGINT, SIGTERM or SIGHUP exits 128 plus the
+// signal's number — 130, 143 or 129 — the code a shell gives a process the
+// signal killed, so that scripts and service managers read it as they
+// always have (bash's $? after Ctrl-C, systemd's "terminated"). tvault does
+// not die of the signal: it stops, removes what it had half written, and
+// only then exits with that code and the message "interrupted by SIGINT".
+// A command that finished although a signal came exits as if none had.
 const (
 	exitOK        = 0
 	exitError     = 1
@@ -18,6 +28,8 @@ const (
 	exitDenied    = 3
 	exitIntegrity = 4
 	exitNotFound  = 5
+	// exitSignal + the signal's number: interrupted (see interruptedError).
+	exitSignal = 128
 )
 
 // usageError is a mistake in the command line.
@@ -40,12 +52,71 @@ func withHint(err error, format string, args ...any) error {
 	return hinted{err: err, hint: fmt.Sprintf(format, args...)}
 }
 
+// interruptedError is a command stopped by a signal.
+type interruptedError struct {
+	sig syscall.Signal // 0 if ctx was cancelled otherwise (a test)
+}
+
+func (e *interruptedError) Error() string {
+	if e.sig == 0 {
+		return "interrupted before the command finished"
+	}
+	return fmt.Sprintf("interrupted by %s before the command finished", signalName(e.sig))
+}
+
+func (e *interruptedError) Unwrap() error { return context.Canceled }
+
+// interrupted turns err into an *interruptedError if it is the command
+// giving up because ctx was cancelled. Any other error stays what it is: an
+// integrity failure found just before a Ctrl-C is still exit 4.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() == nil || !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return &interruptedError{sig: signalOf(ctx)}
+}
+
+// signalOf is the signal that cancelled a context made by
+// signal.NotifyContext, or 0. os/signal gives no other way to learn it than
+// the text of the context's cause ("interrupt signal received");
+// TestSignalOf pins that text.
+func signalOf(ctx context.Context) syscall.Signal {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		return 0
+	}
+	for _, s := range interruptSignals {
+		if cause.Error() == s.String()+" signal received" {
+			return s.(syscall.Signal)
+		}
+	}
+	return 0
+}
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return s.String()
+}
+
 // exitCode is the one place errors become exit codes.
 func exitCode(err error) int {
 	var ue usageError
 	var ie *vault.InputError
 	var ps policy.Problems
+	var intr *interruptedError
 	switch {
+	case errors.As(err, &intr):
+		if intr.sig == 0 {
+			return exitSignal + int(syscall.SIGINT)
+		}
+		return exitSignal + int(intr.sig)
 	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &ps):
 		return exitUsage
 	case errors.Is(err, vault.ErrDenied):
@@ -79,7 +150,10 @@ func (e *env) fail(err error) int {
 func defaultHint(err error) string {
 	var ue usageError
 	var pe *tcrypto.PermissionError
+	var intr *interruptedError
 	switch {
+	case errors.As(err, &intr):
+		return "what it had half written was removed; run the command again to finish"
 	case errors.As(err, &ue):
 		return "run 'tvault --help' or 'tvault COMMAND --help' for usage"
 	case errors.As(err, &pe):

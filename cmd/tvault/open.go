@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/tvault/tvault/internal/safefile"
 	"github.com/tvault/tvault/vault"
 )
 
@@ -50,9 +56,10 @@ func openCommand(e *env) *cli.Command {
 func catCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "cat",
-		Usage:     "stream one attachment (or a byte range of it) to standard output",
+		Usage:     "stream one attachment (or a byte range of it) to standard output or a new file",
 		ArgsUsage: "ID CLASS/NAME",
 		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE`, a new file that appears only once the whole attachment is written and verified"},
 			&cli.Int64Flag{Name: "offset", Usage: "start at byte `N`"},
 			&cli.Int64Flag{Name: "length", Value: -1, Usage: "read at most `N` bytes"},
 			&cli.StringFlag{Name: "purpose", Usage: "why you read it, for the audit log (never an interviewee's name)"},
@@ -73,15 +80,57 @@ func catCommand(e *env) *cli.Command {
 			if c.IsSet("length") && c.Int64("length") <= 0 {
 				return usagef("--length must be a positive number of bytes")
 			}
+			opts := vault.CatOptions{Offset: c.Int64("offset"), Length: c.Int64("length"), Purpose: c.String("purpose")}
+			if out := c.String("output"); out != "" {
+				// Refused before the vault is opened: a mistyped name costs
+				// no passphrase, no audit entry and no decryption.
+				if err := checkNewFile(out); err != nil {
+					return err
+				}
+				return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+					return catToFile(c.Context, v, id, class, name, out, opts)
+				})
+			}
 			if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !c.Bool("force") {
-				return withHint(usagef("refusing to write an attachment to the terminal"), "redirect to a file (> FILE), or pass --force")
+				return withHint(usagef("refusing to write an attachment to the terminal"), "redirect to a file (> FILE), write it with -o FILE, or pass --force")
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
-				return v.Cat(c.Context, id, class, name, e.stdout, vault.CatOptions{
-					Offset: c.Int64("offset"), Length: c.Int64("length"), Purpose: c.String("purpose")})
+				return v.Cat(c.Context, id, class, name, e.stdout, opts)
 			})
 		},
 	}
+}
+
+// checkNewFile refuses an output file that exists (as anything, a dangling
+// link included) or whose folder does not.
+func checkNewFile(p string) error {
+	if _, err := os.Lstat(p); err == nil {
+		return withHint(usagef("%s already exists, and tvault never overwrites a file", p), "choose a new file name")
+	}
+	dir := filepath.Dir(p)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usagef("cannot write %s: the folder %s does not exist", p, dir)
+	}
+	return nil
+}
+
+// catToFile writes the attachment to the new file out through
+// safefile.Write: out appears only once Cat has written and checked every
+// byte (for a whole attachment, that includes the ciphertext hash, checked
+// after the last chunk), and on any error — a damaged blob, a full disk, a
+// signal cancelling ctx — the temporary file is removed and out never
+// exists. safefile's writer also fails once ctx is done, so a signal stops
+// the copy at its next write whether or not Cat looks at ctx itself.
+func catToFile(ctx context.Context, v *vault.Actor, id, class, name, out string, opts vault.CatOptions) error {
+	err := safefile.Write(ctx, out, func(w io.Writer) error {
+		return v.Cat(ctx, id, class, name, w, opts)
+	})
+	if errors.Is(err, fs.ErrExist) {
+		// Created by someone else while the attachment was decrypted; it
+		// was not replaced.
+		return withHint(usagef("%s already exists, and tvault never overwrites a file", out), "choose a new file name")
+	}
+	return err
 }
 
 func cutClassName(s string) (class, name string, ok bool) {

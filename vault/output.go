@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tvault/tvault/internal/safefile"
 )
 
 // stagingPrefix names the folder in which an open writes before moving
@@ -58,6 +61,10 @@ func (v *Vault) writeParts(ctx context.Context, dir string, access []*partAccess
 		}
 		rep.Opened = append(rep.Opened, op)
 	}
+	// Everything is whole: the last moment to stop before it is in place.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	for i, op := range rep.Opened {
 		final := filepath.Join(dir, op.Class)
 		if err := unix.Renameat2(unix.AT_FDCWD, filepath.Join(staging, op.Class), unix.AT_FDCWD, final, unix.RENAME_NOREPLACE); err != nil {
@@ -84,14 +91,14 @@ func (v *Vault) writePart(ctx context.Context, pa *partAccess, dir string) (Open
 	}
 	fields = append(fields, '\n')
 	p := filepath.Join(cdir, "fields.json")
-	if err := writeAtomic(p, func(w io.Writer) error { _, err := w.Write(fields); return err }); err != nil {
+	if err := writeNew(ctx, p, func(w io.Writer) error { _, err := w.Write(fields); return err }); err != nil {
 		return op, err
 	}
 	op.Files = append(op.Files, p)
 	for i, att := range pa.man.Attachments {
 		ref := pa.part.Blobs[i]
 		p := filepath.Join(cdir, att.Name)
-		err := writeAtomic(p, func(w io.Writer) error {
+		err := writeNew(ctx, p, func(w io.Writer) error {
 			ph := sha256.New()
 			if err := v.decryptBlob(ctx, pa.dek, ref, io.MultiWriter(w, ph), 0); err != nil {
 				return err
@@ -109,41 +116,12 @@ func (v *Vault) writePart(ctx context.Context, pa *partAccess, dir string) (Open
 	return op, nil
 }
 
-// writeAtomic writes a file mode 0600 through a temporary file in the same
-// folder, synced, then renamed without replacing an existing file. On any
-// failure the temporary file is removed: no partial plaintext is left.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	if _, err := os.Lstat(path); err == nil {
+// writeNew writes a new file through safefile: whole or not at all, never
+// over an existing file, stopped by ctx.
+func writeNew(ctx context.Context, path string, fill func(io.Writer) error) error {
+	err := safefile.Write(ctx, path, fill)
+	if errors.Is(err, fs.ErrExist) {
 		return &InputError{Msg: fmt.Sprintf("%s already exists: open into an empty folder", path)}
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tvault-*.partial")
-	if err != nil {
-		return fmt.Errorf("failed to write into %s: %w", filepath.Dir(path), err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if err := fill(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_NOREPLACE); err != nil {
-		if errors.Is(err, unix.EEXIST) {
-			return &InputError{Msg: fmt.Sprintf("%s already exists: open into an empty folder", path)}
-		}
-		return fmt.Errorf("failed to write %s: %w", path, err)
-	}
-	return nil
+	return err
 }

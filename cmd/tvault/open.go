@@ -38,6 +38,9 @@ func openCommand(e *env) *cli.Command {
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				rep, err := v.OpenRecord(c.Context, id, vault.OpenRecordOptions{Dir: dir, Classes: c.StringSlice("class"), Purpose: c.String("purpose")})
 				if rep != nil {
+					if rep.Leftovers > 0 {
+						e.note("removed %d hidden folder(s) of plaintext that an interrupted open had left in %s", rep.Leftovers, dir)
+					}
 					for _, s := range rep.Skipped {
 						e.note("skipped class %s: %s", s.Class, s.Reason)
 					}

@@ -15,14 +15,7 @@ import (
 // stops with the interruption's exit code and message, proving that the
 // context given to run reaches the command through c.Context.
 func TestRunInterrupted(t *testing.T) {
-	dir := t.TempDir()
-	team, err := testkit.NewTeam(dir, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vdir := filepath.Join(dir, "vault")
-	b := newBinary(t, vdir, team.PassFile)
-	b.must("init", "--policy", filepath.Join(dir, "policy.toml"), "-i", team.Get("admin-kyiv").Path)
+	dir, vdir, team, b := newTeamVault(t)
 	form, _ := testkit.WriteForm(filepath.Join(dir, "f"), "RUNCTX")
 	id := strings.TrimSpace(b.must("seal", form, "-i", team.Get("olena").Path))
 	t.Setenv("TVAULT_PASSPHRASE_FILE", team.PassFile)
@@ -43,14 +36,7 @@ func TestRunInterrupted(t *testing.T) {
 // changed on disk fails with exit 4 and leaves no file and no temporary file,
 // although most chunks had been written before the damage was found.
 func TestCatOutputDamagedBlob(t *testing.T) {
-	dir := t.TempDir()
-	team, err := testkit.NewTeam(dir, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vdir := filepath.Join(dir, "vault")
-	b := newBinary(t, vdir, team.PassFile)
-	b.must("init", "--policy", filepath.Join(dir, "policy.toml"), "-i", team.Get("admin-kyiv").Path)
+	dir, vdir, team, b := newTeamVault(t)
 	form, _ := testkit.WriteForm(filepath.Join(dir, "f"), "CATDAMAGE")
 	big := bytes.Repeat([]byte("CATDAMAGE-audio "), 4<<20/16)
 	os.WriteFile(filepath.Join(dir, "f", "interview.opus"), big, 0o600)
@@ -80,4 +66,19 @@ func TestCatOutputDamagedBlob(t *testing.T) {
 	if names, _ := os.ReadDir(filepath.Dir(out)); len(names) != 0 {
 		t.Errorf("the failed cat -o left %v", names)
 	}
+}
+
+// newTeamVault makes the example team in a new folder and a vault in its
+// vault/ folder, initialised by admin-kyiv through the real binary.
+func newTeamVault(t *testing.T) (dir, vdir string, team *testkit.Team, b *binary) {
+	t.Helper()
+	dir = t.TempDir()
+	team, err := testkit.NewTeam(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vdir = filepath.Join(dir, "vault")
+	b = newBinary(t, vdir, team.PassFile)
+	b.must("init", "--policy", filepath.Join(dir, "policy.toml"), "-i", team.Get("admin-kyiv").Path)
+	return dir, vdir, team, b
 }

@@ -15,16 +15,8 @@ import (
 // stays intact and earlier records open. It mounts the tmpfs itself, so it
 // runs only as root (as CI does) and skips otherwise.
 func TestFullDisk(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs")
-	}
 	dir := t.TempDir()
-	mnt := filepath.Join(dir, "small")
-	os.MkdirAll(mnt, 0o700)
-	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=800m,mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	defer syscall.Unmount(mnt, syscall.MNT_DETACH)
+	mnt := testkit.Tmpfs(t, 800<<20)
 
 	team, err := testkit.NewTeam(dir, 1)
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"golang.org/x/sys/unix"
 )
 
 // Write creates the file path, mode 0600, holding what fill writes.
@@ -75,14 +73,14 @@ func Write(ctx context.Context, path string, fill func(w io.Writer) error) error
 	if ctx.Err() != nil {
 		return cancelled(ctx)
 	}
-	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_NOREPLACE); err != nil {
-		if errors.Is(err, unix.EEXIST) {
+	if err := renameNoReplace(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
 			return existError(path)
 		}
 		return fmt.Errorf("failed to write %s: %w", path, err)
 	}
 	renamed = true
-	if err := syncDir(dir); err != nil {
+	if err := SyncDir(dir); err != nil {
 		// The file is whole but may not survive a crash; the caller is told
 		// it failed, so it must not stay behind as if it had worked. The
 		// no-replace rename above makes path this call's own file.
@@ -124,7 +122,9 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-func syncDir(dir string) error {
+// SyncDir makes dir's entries durable: the files created, renamed or
+// removed in it survive a power cut once it returns.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

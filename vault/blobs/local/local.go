@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tvault/tvault/internal/safefile"
 	"github.com/tvault/tvault/vault/blobs"
 )
 
@@ -282,7 +283,7 @@ func (s *Store) removeFiles(ctx context.Context, ids []string, suffixes ...strin
 		}
 	}
 	for sh := range shards {
-		if err := syncDir(sh); err != nil {
+		if err := safefile.SyncDir(sh); err != nil {
 			return newFileError("remove a blob file", err)
 		}
 	}
@@ -303,14 +304,5 @@ func mkdirDurable(dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
-	return syncDir(parent)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return safefile.SyncDir(parent)
 }

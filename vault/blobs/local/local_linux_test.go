@@ -2,6 +2,7 @@ package local
 
 import (
 	"errors"
+	"github.com/tvault/tvault/internal/testkit"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -17,14 +18,7 @@ import (
 // space) is fault.ErrNoSpace, not a crash, and leaves no file behind. It
 // mounts a small tmpfs, so it runs only as root and skips otherwise.
 func TestDiskFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs")
-	}
-	mnt := t.TempDir()
-	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=8m,mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	defer syscall.Unmount(mnt, 0)
+	mnt := testkit.Tmpfs(t, 8<<20)
 	for _, direct := range []bool{true, false} {
 		s := New(filepath.Join(mnt, "blobs"))
 		s.direct = direct

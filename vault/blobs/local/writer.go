@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/tvault/tvault/internal/safefile"
 	"github.com/tvault/tvault/vault/blobs"
 	"github.com/tvault/tvault/vault/internal/fault"
 	"github.com/zeebo/blake3"
@@ -304,8 +305,8 @@ func (w *writer) publish() error {
 	err := os.Rename(w.part, w.final)
 	if err == nil {
 		renamed = true
-		if err = syncDir(w.shard); err == nil {
-			err = syncDir(filepath.Dir(w.shard))
+		if err = safefile.SyncDir(w.shard); err == nil {
+			err = safefile.SyncDir(filepath.Dir(w.shard))
 		}
 	}
 	if err != nil {

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/tvault/tvault/internal/testkit"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -155,14 +155,7 @@ func TestInlineBlobs(t *testing.T) {
 // its mmap (SIGBUS). On a disk smaller than the reserve, Update writes
 // nothing and says why.
 func TestUpdateRefusesWithoutReserve(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs")
-	}
-	mnt := t.TempDir()
-	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, fmt.Sprintf("size=%d,mode=0700", Reserve/2)); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	defer syscall.Unmount(mnt, 0)
+	mnt := testkit.Tmpfs(t, Reserve/2)
 	s, err := Open(filepath.Join(mnt, "db"), Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -139,31 +139,3 @@ func (e *env) verifyExportFile(p string) error {
 	fmt.Fprintln(e.stdout, sum.String())
 	return nil
 }
-
-// writeOutput writes to FILE (created 0600, never overwritten, removed on
-// failure) or to standard output.
-func (e *env) writeOutput(path string, fn func(io.Writer) error) (err error) {
-	if path == "" || path == "-" {
-		return fn(e.stdout)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return usagef("cannot create %s: %v", path, unwrapPathError(err))
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(path)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := fn(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return f.Sync()
-}

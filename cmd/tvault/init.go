@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -53,32 +52,4 @@ func initCommand(e *env) *cli.Command {
 			return nil
 		},
 	}
-}
-
-// maxInputFile caps policy and form files read by the CLI.
-const maxInputFile = 1 << 20
-
-func readInputFile(path, what string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, usagef("cannot read the %s file %s: %v", what, path, unwrapPathError(err))
-	}
-	if fi.IsDir() {
-		return nil, usagef("the %s file %s is a directory", what, path)
-	}
-	if fi.Size() > maxInputFile {
-		return nil, usagef("the %s file %s is larger than 1 MiB", what, path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, usagef("cannot read the %s file %s: %v", what, path, unwrapPathError(err))
-	}
-	return b, nil
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }

@@ -74,28 +74,6 @@ func listCommand(e *env) *cli.Command {
 	}
 }
 
-// parseDate reads YYYY-MM-DD or RFC 3339. An end date given as a day means
-// the whole day: the bound is the next midnight, exclusive.
-func parseDate(s string, end bool) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		if end {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD or RFC 3339)", s)
-	}
-	if end {
-		t = t.Add(time.Nanosecond)
-	}
-	return t, nil
-}
-
 func publicString(v any) string {
 	switch x := v.(type) {
 	case nil:

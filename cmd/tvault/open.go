@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -102,19 +101,6 @@ func catCommand(e *env) *cli.Command {
 			})
 		},
 	}
-}
-
-// checkNewFile refuses an output file that exists (as anything, a dangling
-// link included) or whose folder does not.
-func checkNewFile(p string) error {
-	if _, err := os.Lstat(p); err == nil {
-		return withHint(usagef("%s already exists, and tvault never overwrites a file", p), "choose a new file name")
-	}
-	dir := filepath.Dir(p)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return usagef("cannot write %s: the folder %s does not exist", p, dir)
-	}
-	return nil
 }
 
 // catToFile writes the attachment to the new file out through

@@ -9,7 +9,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/tvault/tvault/vault"
 )
@@ -60,11 +59,6 @@ func sealCommand(e *env) *cli.Command {
 	}
 }
 
-func (e *env) stderrIsTerminal() bool {
-	f, ok := e.stderr.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
 // progressBarMin is the attachment volume below which no bar is shown.
 const progressBarMin = 32 << 20
 
@@ -89,12 +83,6 @@ func (e *env) progressBar() vault.ProgressFunc {
 			_ = bar.Finish()
 		}
 	}
-}
-
-func jsonOut(e *env, v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // sealStages is how many goroutines of a large seal are busy at once:

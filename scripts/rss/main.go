@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command rss is scripts/bench.sh's measuring tool. It runs one command and
 // reports its wall time, CPU time and peak memory, sampling
 // /proc/PID/status every 10 ms: RssAnon (heap, stacks: what the process
@@ -15,7 +17,8 @@
 //	    syncs each file and drops it from the page cache, so that the next
 //	    read of it comes from the disk.
 //
-// It is not part of tvault; it uses the standard library and x/sys only.
+// It is not part of tvault; it uses the standard library and x/sys only. It
+// is Linux-only (/proc, fdatasync, fadvise), as scripts/bench.sh is.
 package main
 
 import (

@@ -63,6 +63,9 @@ func Write(ctx context.Context, path string, fill func(w io.Writer) error) error
 		}
 		return err
 	}
+	// Sync is fsync on Linux, F_FULLFSYNC on macOS (plain fsync there
+	// leaves the data in the drive's cache) and FlushFileBuffers on Windows:
+	// the content is on disk before any name points to it.
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("failed to write %s: %w", path, err)
 	}
@@ -120,15 +123,4 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, cancelled(c.ctx)
 	}
 	return c.w.Write(p)
-}
-
-// SyncDir makes dir's entries durable: the files created, renamed or
-// removed in it survive a power cut once it returns.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -1,17 +1,19 @@
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package safefile
 
-import "os"
+import (
+	"errors"
+	"os"
+)
 
-// renameNoReplace puts the file at path unless path exists (then an error
-// matching fs.ErrExist): a hard link, which never replaces, then the
-// temporary name's removal. The portable fallback until each platform gets
-// its own (macOS renamex_np RENAME_EXCL, Windows MoveFileEx without
-// REPLACE_EXISTING).
-func renameNoReplace(tmp, path string) error {
-	if err := os.Link(tmp, path); err != nil {
-		return err
+// renameNoReplace is the portable fallback for systems tvault is not
+// released for: a hard link, which never replaces (EEXIST), then the
+// removal of the old name. It works for files only: a folder fails, and
+// nothing is replaced.
+func renameNoReplace(from, to string) error {
+	if err := os.Link(from, to); err != nil {
+		return errors.Unwrap(err) // the errno: RenameNoReplace names the paths
 	}
-	return os.Remove(tmp)
+	return os.Remove(from)
 }

@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/tvault/tvault/internal/safefile"
 )
 
@@ -67,7 +65,11 @@ func (v *Vault) writeParts(ctx context.Context, dir string, access []*partAccess
 	}
 	for i, op := range rep.Opened {
 		final := filepath.Join(dir, op.Class)
-		if err := unix.Renameat2(unix.AT_FDCWD, filepath.Join(staging, op.Class), unix.AT_FDCWD, final, unix.RENAME_NOREPLACE); err != nil {
+		// Never over an existing folder or file of that name: a class
+		// folder someone made since the open started stays theirs. Every
+		// file in the folder is closed (safefile.Write closes before it
+		// returns): Windows refuses to move a folder with an open file.
+		if err := safefile.RenameNoReplace(filepath.Join(staging, op.Class), final); err != nil {
 			return fmt.Errorf("failed to move %s into place: %w", final, err)
 		}
 		for j, f := range op.Files {

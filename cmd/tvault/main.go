@@ -89,7 +89,7 @@ func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:                 "tvault",
 		Usage:                "an encrypted vault for sensitive testimony",
-		Version:              version,
+		Version:              versionString(),
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
 		HideHelpCommand:      true,

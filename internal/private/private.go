@@ -1,0 +1,63 @@
+package private
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+// MkdirAll creates the folder path and any missing parents, each private to
+// the current user, as os.MkdirAll does. Folders that exist already are left
+// as they are. It returns nil if path is a folder already.
+func MkdirAll(path string) error { return mkdirAll(path) }
+
+// MkdirTemp creates a new private folder in dir with a random name made from
+// pattern, as os.MkdirTemp does, and returns its path. The caller removes it.
+func MkdirTemp(dir, pattern string) (string, error) { return mkdirTemp(dir, pattern) }
+
+// Create creates a new private file at path, open for reading and writing.
+// It never opens an existing file, nor follows a symbolic link planted at
+// path: then the error wraps fs.ErrExist. The caller closes the file.
+func Create(path string) (*os.File, error) { return create(path) }
+
+// CreateTemp creates a new private file in dir with a random name made from
+// pattern, as os.CreateTemp does, open for reading and writing; its Name is
+// the full path. The caller closes and removes it.
+func CreateTemp(dir, pattern string) (*os.File, error) { return createTemp(dir, pattern) }
+
+// Check returns an *ExposedError if anyone but the current user may read or
+// change the open file or folder f: on Unix, if its mode gives group or
+// others any permission; on Windows, if its owner or an entry of its access
+// list is someone else, except SYSTEM and the Administrators group (who can
+// read any file anyway), or if it has no access list at all. Other errors
+// are failures to read f's permissions.
+//
+// It looks at f, not at a path, so that what is checked is what is read.
+func Check(f *os.File) error { return check(f) }
+
+// ExposedError reports a file or folder that others may read or change.
+type ExposedError struct {
+	Path string
+	// Mode is the file's mode, whose permission bits are what is wrong on
+	// Unix.
+	Mode fs.FileMode
+	// Others names, on Windows, whoever besides the current user, SYSTEM
+	// and the Administrators group owns the file or may read or change it,
+	// as DOMAIN\name where the account is known and as a SID otherwise.
+	// Empty on Unix.
+	Others []string
+}
+
+func (e *ExposedError) Error() string {
+	return fmt.Sprintf("%s is accessible by others (%s)", e.Path, e.Detail())
+}
+
+// Detail says what is wrong, without the path: "mode 0644" on Unix,
+// "BUILTIN\Users may read or change it" on Windows.
+func (e *ExposedError) Detail() string {
+	if len(e.Others) > 0 {
+		return strings.Join(e.Others, ", ") + " may read or change it"
+	}
+	return fmt.Sprintf("mode %04o", uint32(e.Mode.Perm()))
+}

@@ -17,6 +17,8 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
+
+	"github.com/tvault/tvault/internal/private"
 )
 
 // maxIdentityFileSize caps what is read as an identity file. A post-quantum
@@ -53,14 +55,22 @@ func notIdentity(format string, a ...any) error {
 }
 
 // PermissionError is returned by [ReadIdentityFile] for an identity file that
-// group or others may read or write.
+// others may read or write: on Unix, one whose mode gives group or others
+// any permission; on Windows, one whose owner or access list lets anyone
+// but the current user, SYSTEM and the Administrators group read or change
+// it.
 type PermissionError struct {
 	Path string
+	// Mode is the file's mode: what is wrong on Unix.
 	Mode fs.FileMode
+	// Others names, on Windows, the accounts that may read or change the
+	// file (DOMAIN\name, or a SID). Empty on Unix.
+	Others []string
 }
 
 func (e *PermissionError) Error() string {
-	return fmt.Sprintf("identity file %s is accessible by others (mode %04o)", e.Path, uint32(e.Mode.Perm()))
+	detail := (&private.ExposedError{Mode: e.Mode, Others: e.Others}).Detail()
+	return fmt.Sprintf("identity file %s is accessible by others (%s)", e.Path, detail)
 }
 
 // FileOptions configures [WriteIdentityFile]. The zero value uses age's
@@ -73,8 +83,10 @@ type FileOptions struct {
 	WorkFactor int
 }
 
-// WriteIdentityFile writes id to a new file at path, created with mode 0600.
-// It never overwrites: if path exists the error wraps [fs.ErrExist].
+// WriteIdentityFile writes id to a new file at path that only the current
+// user can use: mode 0600 on Unix, an access list granting only that user
+// on Windows (see internal/private). It never overwrites: if path exists
+// the error wraps [fs.ErrExist].
 //
 // The plain content is what age-keygen writes:
 //
@@ -98,9 +110,10 @@ func WriteIdentityFile(path string, id *Identity, passphrase string, opts FileOp
 	}
 
 	// Create the file first, so that an existing file is reported before
-	// spending a second on scrypt. O_EXCL: never overwrite, and never follow
-	// a symlink planted at path.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// spending a second on scrypt. private.Create never overwrites, never
+	// follows a symlink planted at path, and makes the file private as it
+	// creates it (on Windows, not only once the secret is in it).
+	f, err := private.Create(path)
 	if err != nil {
 		return fmt.Errorf("failed to create identity file: %w", err)
 	}
@@ -193,9 +206,12 @@ func syncDir(dir string) error {
 }
 
 // ReadIdentityFile reads the identity file at path, as [ParseIdentityFile]
-// does. It first refuses, with a *[PermissionError], a file that group or
-// others may read or write (mode&0077 != 0); that check is skipped on
-// Windows, where Unix permission bits mean nothing.
+// does. It first refuses, with a *[PermissionError], a file that others may
+// read or write: on Unix one whose mode gives group or others any
+// permission (mode&0077 != 0); on Windows, where those bits mean nothing,
+// one whose owner or access list lets anyone but the current user, SYSTEM
+// and the Administrators group read or change it (SYSTEM and
+// Administrators can read every file anyway, as root can on Unix).
 //
 // The error does not include path except where noted; callers add it.
 func ReadIdentityFile(path string, passphrase func() (string, error)) (*Identity, error) {
@@ -204,8 +220,6 @@ func ReadIdentityFile(path string, passphrase func() (string, error)) (*Identity
 		return nil, fmt.Errorf("failed to open identity file: %w", err)
 	}
 	defer f.Close()
-	// Stat the open file, not the path, so that the mode checked is the mode
-	// of the file read.
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("failed to read identity file: %w", err)
@@ -213,8 +227,14 @@ func ReadIdentityFile(path string, passphrase func() (string, error)) (*Identity
 	if fi.IsDir() {
 		return nil, fmt.Errorf("identity file %s is a directory", path)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, &PermissionError{Path: path, Mode: fi.Mode()}
+	// Check the open file, not the path, so that the permissions checked
+	// are those of the file read.
+	if err := private.Check(f); err != nil {
+		var xe *private.ExposedError
+		if errors.As(err, &xe) {
+			return nil, &PermissionError{Path: path, Mode: xe.Mode, Others: xe.Others}
+		}
+		return nil, fmt.Errorf("failed to read identity file permissions: %w", err)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxIdentityFileSize+1))
 	if err != nil {

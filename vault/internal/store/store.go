@@ -10,7 +10,6 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
-	"golang.org/x/sys/unix"
 
 	"github.com/tvault/tvault/vault/internal/fault"
 )
@@ -34,7 +33,8 @@ type Options struct {
 	// database lock; zero means three seconds, negative means do not wait.
 	LockWait time.Duration
 	// ReadOnly opens the database without taking the write lock's
-	// exclusivity from other readers.
+	// exclusivity from other readers. Badger refuses it on Windows
+	// (badger.ErrWindowsNotSupported); nothing in tvault sets it.
 	ReadOnly bool
 }
 
@@ -104,6 +104,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		wait = 3 * time.Second
 	}
 	deadline := time.Now().Add(wait)
+	removeUnstartedLogFiles(dir)
 	cleanups := 0
 	for {
 		db, err := openRecovering(bo)
@@ -146,8 +147,13 @@ func recoverCorrupt(err *error) {
 	}
 }
 
+// isLockError recognises Badger's refusal to open a database another
+// process holds. Badger formats the cause into its message (%+v, not %w),
+// so the text decides: "Another process is using this Badger database"
+// ends the message on Linux and macOS (flock) and on Windows (a lock file
+// opened without sharing) alike.
 func isLockError(err error) bool {
-	return errors.Is(err, syscall.EWOULDBLOCK) || strings.Contains(err.Error(), "Cannot acquire directory lock")
+	return errors.Is(err, syscall.EWOULDBLOCK) || strings.Contains(err.Error(), "Another process is using this Badger database")
 }
 
 // Close flushes and closes the database. It must be called on every path.
@@ -204,14 +210,15 @@ func (s *Store) dropPrefixes(prefixes ...[]byte) error {
 	return wrap("remove data", s.db.DropPrefix(prefixes...))
 }
 
-// FreeSpace returns the bytes available to an unprivileged writer on the
-// file system holding dir.
+// FreeSpace returns the bytes available to an unprivileged writer (within
+// its quota, where there is one) on the file system holding dir, which must
+// exist: statfs on Linux and macOS, GetDiskFreeSpaceEx on Windows.
 func FreeSpace(dir string) (uint64, error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
+	free, err := freeSpace(dir)
+	if err != nil {
 		return 0, fmt.Errorf("failed to read free space: %w", err)
 	}
-	return st.Bavail * uint64(st.Bsize), nil
+	return free, nil
 }
 
 // CheckFreeSpace fails with an error wrapping ErrNoSpace when the file system

@@ -63,13 +63,16 @@ type PermissionError struct {
 	Path string
 	// Mode is the file's mode: what is wrong on Unix.
 	Mode fs.FileMode
-	// Others names, on Windows, the accounts that may read or change the
-	// file (DOMAIN\name, or a SID). Empty on Unix.
+	// Owner names, on Windows, the file's owner if that is another account
+	// (DOMAIN\name, or a SID): an owner may always change who has access.
+	Owner string
+	// Others names, on Windows, the accounts that the file's access list
+	// lets read or change it. Empty on Unix.
 	Others []string
 }
 
 func (e *PermissionError) Error() string {
-	detail := (&private.ExposedError{Mode: e.Mode, Others: e.Others}).Detail()
+	detail := (&private.ExposedError{Mode: e.Mode, Owner: e.Owner, Others: e.Others}).Detail()
 	return fmt.Sprintf("identity file %s is accessible by others (%s)", e.Path, detail)
 }
 
@@ -232,7 +235,7 @@ func ReadIdentityFile(path string, passphrase func() (string, error)) (*Identity
 	if err := private.Check(f); err != nil {
 		var xe *private.ExposedError
 		if errors.As(err, &xe) {
-			return nil, &PermissionError{Path: path, Mode: xe.Mode, Others: xe.Others}
+			return nil, &PermissionError{Path: path, Mode: xe.Mode, Owner: xe.Owner, Others: xe.Others}
 		}
 		return nil, fmt.Errorf("failed to read identity file permissions: %w", err)
 	}

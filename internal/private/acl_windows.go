@@ -193,15 +193,18 @@ func check(f *os.File) error {
 	if err != nil {
 		return &fs.PathError{Op: "check", Path: f.Name(), Err: err}
 	}
-	others := exposure(s, user)
-	if len(others) == 0 {
+	ownerExposed, others := exposure(s, user)
+	if !ownerExposed && len(others) == 0 {
 		return nil
 	}
-	names := make([]string, len(others))
-	for i, sid := range others {
-		names[i] = accountName(sid)
+	e := &ExposedError{Path: f.Name()}
+	if ownerExposed {
+		e.Owner = accountName(s.owner)
 	}
-	return &ExposedError{Path: f.Name(), Others: names}
+	for _, sid := range others {
+		e.Others = append(e.Others, accountName(sid))
+	}
+	return e
 }
 
 // ACE types (winnt.h) whose SID follows the mask, as in ACCESS_ALLOWED_ACE.

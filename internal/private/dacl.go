@@ -68,42 +68,39 @@ func trusted(sid, user string) bool {
 	return sid == user || sid == sidSystem || sid == sidAdministrators
 }
 
-// exposure returns, in order of appearance and each once, the SIDs other
-// than user, SYSTEM and Administrators who own an object with this security
-// or whom its DACL lets read or change it: the owner, if untrusted (an
-// owner may always rewrite the DACL); everyone, if there is no DACL; and
-// the trustee of every allow entry that applies to the object and grants
-// any of exposingRights ("" for an entry whose trustee is not read).
+// exposure judges an object with this security. ownerExposed reports an
+// owner other than user, SYSTEM and Administrators (an owner may always
+// rewrite the DACL). others are, in order of appearance and each once, the
+// SIDs other than those three whom the DACL lets read or change the object:
+// everyone if there is no DACL, else the trustee of every allow entry that
+// applies to the object and grants any of exposingRights ("" for an entry
+// whose trustee is not read).
 //
 // Deny entries are ignored rather than weighed against allow entries: this
 // can only report more, never less, than Windows would grant. An entry for
 // OWNER RIGHTS is the owner's, and as trusted as the owner.
-func exposure(s securityInfo, user string) []string {
-	var out []string
+func exposure(s securityInfo, user string) (ownerExposed bool, others []string) {
 	add := func(sid string) {
-		for _, o := range out {
+		for _, o := range others {
 			if o == sid {
 				return
 			}
 		}
-		out = append(out, sid)
+		others = append(others, sid)
 	}
-	ownerTrusted := trusted(s.owner, user)
-	if !ownerTrusted {
-		add(s.owner)
-	}
+	ownerExposed = !trusted(s.owner, user)
 	if s.noDACL {
 		add(sidEveryone)
-		return out
+		return ownerExposed, others
 	}
 	for _, a := range s.aces {
 		if a.deny || a.flags&inheritOnlyACE != 0 || a.mask&exposingRights == 0 {
 			continue
 		}
-		if trusted(a.sid, user) || (a.sid == sidOwnerRights && ownerTrusted) {
+		if trusted(a.sid, user) || (a.sid == sidOwnerRights && !ownerExposed) {
 			continue
 		}
 		add(a.sid)
 	}
-	return out
+	return ownerExposed, others
 }

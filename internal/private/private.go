@@ -42,10 +42,16 @@ type ExposedError struct {
 	// Mode is the file's mode, whose permission bits are what is wrong on
 	// Unix.
 	Mode fs.FileMode
+	// Owner names, on Windows, the file's owner if that is another account
+	// than the current user, SYSTEM or the Administrators group: an owner
+	// may always change who has access. Empty otherwise.
+	Owner string
 	// Others names, on Windows, whoever besides the current user, SYSTEM
-	// and the Administrators group owns the file or may read or change it,
-	// as DOMAIN\name where the account is known and as a SID otherwise.
-	// Empty on Unix.
+	// and the Administrators group the file's access list lets read or
+	// change it. Empty on Unix.
+	//
+	// Accounts are named DOMAIN\name where Windows knows them, by SID
+	// otherwise.
 	Others []string
 }
 
@@ -53,11 +59,19 @@ func (e *ExposedError) Error() string {
 	return fmt.Sprintf("%s is accessible by others (%s)", e.Path, e.Detail())
 }
 
-// Detail says what is wrong, without the path: "mode 0644" on Unix,
-// "BUILTIN\Users may read or change it" on Windows.
+// Detail says what is wrong, without the path: "mode 0644" on Unix;
+// "owned by DOMAIN\bob" and "BUILTIN\Users may read or change it" on
+// Windows.
 func (e *ExposedError) Detail() string {
-	if len(e.Others) > 0 {
-		return strings.Join(e.Others, ", ") + " may read or change it"
+	var parts []string
+	if e.Owner != "" {
+		parts = append(parts, "owned by "+e.Owner)
 	}
-	return fmt.Sprintf("mode %04o", uint32(e.Mode.Perm()))
+	if len(e.Others) > 0 {
+		parts = append(parts, strings.Join(e.Others, ", ")+" may read or change it")
+	}
+	if parts == nil {
+		return fmt.Sprintf("mode %04o", uint32(e.Mode.Perm()))
+	}
+	return strings.Join(parts, "; ")
 }

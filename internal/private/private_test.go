@@ -155,4 +155,12 @@ func TestExposedError(t *testing.T) {
 	if got, want := e.Error(), `C:\id.age is accessible by others (BUILTIN\Users, Everyone may read or change it)`; got != want {
 		t.Errorf("Windows: %q, want %q", got, want)
 	}
+	e = &private.ExposedError{Path: `C:\id.age`, Owner: `PC\bob`, Others: []string{`PC\bob`}}
+	if got, want := e.Error(), `C:\id.age is accessible by others (owned by PC\bob; PC\bob may read or change it)`; got != want {
+		t.Errorf("Windows, owner: %q, want %q", got, want)
+	}
+	e = &private.ExposedError{Path: `C:\id.age`, Owner: `PC\bob`}
+	if got, want := e.Error(), `C:\id.age is accessible by others (owned by PC\bob)`; got != want {
+		t.Errorf("Windows, owner only: %q, want %q", got, want)
+	}
 }

@@ -12,7 +12,8 @@
 # failing tests with their first error lines.
 #
 # Settings (environment):
-#   WINE_TIMEOUT=10m   per package (the test binary's -test.timeout too)
+#   WINE_TIMEOUT=10m   per package: the test binary's -test.timeout (which
+#                      names the hung test), wine is killed 30s later
 #   WINE_OVERLAY=0     run against the unpatched standard library (see
 #                      removeall_overlay below) and report TempDir cleanup
 #                      errors as wine's
@@ -29,7 +30,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 case ${WINE_LOGS:-} in "" | /*) ;; *) WINE_LOGS=$PWD/$WINE_LOGS ;; esac
-cd "$here/../.."
+cd "$here/../.." || exit 2
 
 run_re='' skip_re='' short=''
 while [ $# -gt 0 ]; do
@@ -50,6 +51,12 @@ if [ $# -eq 0 ]; then
 fi
 
 timeout=${WINE_TIMEOUT:-10m}
+case $timeout in
+*h) limit=$((${timeout%h} * 3600)) ;;
+*m) limit=$((${timeout%m} * 60)) ;;
+*s) limit=${timeout%s} ;;
+*) echo "wine: WINE_TIMEOUT=$timeout: want a whole number of s, m or h" >&2; exit 2 ;;
+esac
 overlay_on=${WINE_OVERLAY:-1}
 tags_list=${WINE_TVAULT_TAGS-" tvaultdebug"}
 
@@ -72,15 +79,15 @@ find_wine() {
 }
 install_start=$(date +%s)
 if ! find_wine; then
-	pkgs="wine64 gcc-mingw-w64-x86-64-win32"
+	pkgs=(wine64 gcc-mingw-w64-x86-64-win32)
 	if [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		echo "wine: installing $pkgs"
+		echo "wine: installing ${pkgs[*]}"
 		export DEBIAN_FRONTEND=noninteractive
-		{ apt-get update -q && apt-get install -y -q --no-install-recommends $pkgs; } >/dev/null ||
-			{ echo "wine: apt-get install $pkgs failed" >&2; exit 1; }
+		{ apt-get update -q && apt-get install -y -q --no-install-recommends "${pkgs[@]}"; } >/dev/null ||
+			{ echo "wine: apt-get install ${pkgs[*]} failed" >&2; exit 1; }
 		find_wine || { echo "wine: still missing wine64, wineserver or x86_64-w64-mingw32-gcc after installing" >&2; exit 1; }
 	else
-		skip "needs wine64 and x86_64-w64-mingw32-gcc (Debian: apt-get install --no-install-recommends $pkgs)"
+		skip "needs wine64 and x86_64-w64-mingw32-gcc (Debian: apt-get install --no-install-recommends ${pkgs[*]})"
 	fi
 fi
 install_secs=$(($(date +%s) - install_start))
@@ -89,6 +96,7 @@ start=$(date +%s)
 # --- A throwaway prefix ----------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tvault-wine.XXXXXX")
 export WINEPREFIX=$tmp/prefix WINEDEBUG=-all WINEARCH=win64
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	"$wineserver" -k 2>/dev/null
 	"$wineserver" -w 2>/dev/null
@@ -110,9 +118,10 @@ export WINEDLLOVERRIDES='bcryptprimitives=n;mscoree,mshtml='
 # go.exe for cmd/tvault's buildTvault, copying binaries prebuilt below.
 mkdir -p "$tmp/fakego" "$tmp/prebuilt" "$tmp/bin"
 "$cc" -O2 -o "$tmp/fakego/go.exe" "$here/fakego.c" || { echo "wine: could not build fakego.c" >&2; exit 1; }
-winpath() { printf 'Z:%s' "$1" | tr / '\\'; }
-export WINEPATH=$(winpath "$tmp/fakego")
-export TVAULT_WINE_PREBUILT=$(winpath "$tmp/prebuilt")
+winpath() { printf 'Z:%s' "$1" | sed 's|/|\\|g'; }
+WINEPATH=$(winpath "$tmp/fakego")
+TVAULT_WINE_PREBUILT=$(winpath "$tmp/prebuilt")
+export WINEPATH TVAULT_WINE_PREBUILT
 
 export GOOS=windows GOARCH=amd64 CGO_ENABLED=0
 goflags=()
@@ -147,7 +156,9 @@ boot_secs=$(($(date +%s) - start))
 
 # --- Packages --------------------------------------------------------------
 mod=$(go list -m)
-mapfile -t lines < <(go list -e -f '{{.ImportPath}}|{{.Dir}}|{{len .TestGoFiles}}{{len .XTestGoFiles}}' $(printf './%s\n' "${@#./}"))
+patterns=()
+for p in "$@"; do patterns+=("./${p#./}"); done
+mapfile -t lines < <(go list -e -f '{{.ImportPath}}|{{.Dir}}|{{len .TestGoFiles}}{{len .XTestGoFiles}}' "${patterns[@]}")
 [ ${#lines[@]} -gt 0 ] || { echo "wine: no packages in $*" >&2; exit 2; }
 
 runflags=(-test.v -test.timeout "$timeout")
@@ -186,8 +197,8 @@ report() {
 	}' "$1"
 }
 
-status=0
-declare -A seen_prebuilt=()
+status=0 build_secs=0 run_secs=0
+prebuilt=''
 for line in "${lines[@]}"; do
 	IFS='|' read -r pkg dir ntests <<<"$line"
 	rel=${pkg#"$mod"/}
@@ -200,11 +211,11 @@ for line in "${lines[@]}"; do
 	if ! out=$(go test -c "${goflags[@]}" -o "$exe" "./$rel" 2>&1); then
 		printf '%-28s BUILD FAILS for windows/amd64\n' "$rel"
 		echo "$out" | grep -v '^#' | head -5 | sed 's/^/    /'
-		status=1
+		status=1 build_secs=$((build_secs + $(date +%s) - t0))
 		continue
 	fi
-	if [ "$rel" = cmd/tvault ] && [ -z "${seen_prebuilt[x]:-}" ]; then
-		seen_prebuilt[x]=1
+	if [ "$rel" = cmd/tvault ] && [ -z "$prebuilt" ]; then
+		prebuilt=1
 		for tags in $tags_list ""; do
 			name=tvault${tags:+-${tags//,/-}}.exe
 			[ -e "$tmp/prebuilt/$name" ] && continue
@@ -212,17 +223,20 @@ for line in "${lines[@]}"; do
 				echo "wine: could not prebuild $name" >&2
 		done
 	fi
+	t1=$(date +%s)
+	build_secs=$((build_secs + t1 - t0))
 	log=$tmp/$(basename "$exe" .exe).log
-	(cd "$dir" && timeout -k 10s "$timeout" "$wine" "$exe" "${runflags[@]}") >"$log" 2>&1
+	(cd "$dir" && timeout -k 10s $((limit + 30)) "$wine" "$exe" "${runflags[@]}") >"$log" 2>&1
 	rc=$?
-	secs=$(($(date +%s) - t0))
+	secs=$(($(date +%s) - t1))
+	run_secs=$((run_secs + secs))
 	[ -n "${WINE_LOGS:-}" ] && mkdir -p "$WINE_LOGS" && cp "$log" "$WINE_LOGS/"
 	npass=$(grep -c '^[ \t]*--- PASS' "$log")
 	nskip=$(grep -c '^[ \t]*--- SKIP' "$log")
 	nfail=$(grep -c '^[ \t]*--- FAIL' "$log")
 	if [ $rc -eq 0 ]; then
 		verdict=ok
-	elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	elif [ $rc -eq 124 ] || [ $rc -eq 137 ] || grep -q '^panic: test timed out' "$log"; then
 		verdict="TIMEOUT after $timeout"
 		"$wineserver" -k 2>/dev/null
 	else
@@ -238,5 +252,5 @@ for line in "${lines[@]}"; do
 done
 
 total=$(($(date +%s) - start))
-echo "wine: ${total}s (prefix ${boot_secs}s${install_secs:+, install ${install_secs}s before})"
+echo "wine: ${total}s: prefix ${boot_secs}s, builds ${build_secs}s, runs ${run_secs}s (and ${install_secs}s installing before)"
 exit $status

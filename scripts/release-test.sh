@@ -16,8 +16,8 @@
 #     namespace;
 #   - tvault --version names HEAD;
 #   - without a key the release is built, summed and said to be unsigned;
-#     RELEASE_SIGN=1 without a key and a modified tree both stop it before
-#     it builds anything.
+#     RELEASE_SIGN=1 without a key, a modified tree and an output folder
+#     holding other files all stop it before it builds anything.
 #
 # It takes several minutes, most of them the build with an empty cache
 # (RELEASE_TEST_SHARED_CACHE=1 skips that, and proves less). Uncommitted
@@ -151,6 +151,9 @@ grep -q 'NOT SIGNED' "$tmp/log" || fail "an unsigned release does not say so"
 [ ! -e "$tmp/out-unsigned/SHA256SUMS.sig" ] || fail "an unsigned release wrote SHA256SUMS.sig"
 grep -qxF "$(cat "$tmp/out-unsigned/SHA256SUMS")" "$a/SHA256SUMS" || fail "the unsigned linux/amd64 binary differs from the signed release's"
 ok "without a key: built, summed, no signature, and it says so"
+mkdir "$tmp/out-other" && echo notes >"$tmp/out-other/notes.txt"
+expect_fail "a release into a folder that holds other files" sh "$wa/scripts/release.sh" "$tmp/out-other"
+[ "$(ls -A "$tmp/out-other")" = notes.txt ] || fail "a refused release changed $tmp/out-other"
 echo scratch >"$wa/scratch.txt"
 expect_fail "a release of a tree with an untracked file" sh "$wa/scripts/release.sh" "$tmp/out-dirty"
 [ ! -e "$tmp/out-dirty" ] || fail "a refused release wrote $tmp/out-dirty"

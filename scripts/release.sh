@@ -75,6 +75,16 @@ else
 	fi
 fi
 
+# OUTDIR holds one release: a previous one there is replaced, and anything
+# else stops us now rather than being listed in SHA256SUMS or deleted.
+for f in "$out"/* "$out"/.[!.]*; do
+	[ -e "$f" ] || continue
+	case ${f##*/} in
+	tvault-* | SHA256SUMS | SHA256SUMS.sig) ;;
+	*) die "$out holds ${f##*/}, which is not a release file: use an empty folder" ;;
+	esac
+done
+
 # The commit, and a tree that is exactly that commit.
 git rev-parse --git-dir >/dev/null 2>&1 || die "$root is not a git checkout: a release names its commit"
 commit=$(git rev-parse HEAD)
@@ -165,16 +175,8 @@ if [ -z "$modified" ] && [ -n "$(git status --porcelain)" ]; then
 	die "the tree changed during the build; run it again"
 fi
 
-# OUTDIR holds exactly one release: ours replaces a previous one, and
-# anything else there stops us rather than being listed or deleted.
+# OUTDIR holds exactly one release: ours replaces the previous one there.
 mkdir -p "$out"
-for f in "$out"/* "$out"/.[!.]*; do
-	[ -e "$f" ] || continue
-	case ${f##*/} in
-	tvault-* | SHA256SUMS | SHA256SUMS.sig) ;;
-	*) die "$out holds ${f##*/}, which is not a release file: use an empty folder" ;;
-	esac
-done
 rm -f "$out"/tvault-* "$out/SHA256SUMS" "$out/SHA256SUMS.sig"
 for name in $built; do
 	cp "$stage/$name" "$out/$name"

@@ -2,6 +2,7 @@ package local
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 	"syscall"
 
@@ -31,18 +32,28 @@ func newFileError(op string, err error) error {
 	}
 	e := &fileError{op: op, cause: causeStorage}
 	switch {
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+	case isErrno(err, errnoNoSpace):
 		e.cause, e.noSpace = "the disk is full", true
-	case errors.Is(err, syscall.EFBIG):
+	case isErrno(err, errnoTooLarge):
 		e.cause = "the file is too large for this file system"
-	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+	case errors.Is(err, fs.ErrPermission): // EACCES, EPERM; ERROR_ACCESS_DENIED
 		e.cause = "permission denied"
-	case errors.Is(err, syscall.EROFS):
+	case isErrno(err, errnoReadOnly):
 		e.cause = "the file system is read-only"
-	case errors.Is(err, syscall.EIO) && strings.HasPrefix(op, "read"):
+	case isErrno(err, errnoIO) && strings.HasPrefix(op, "read"):
 		e.cause, e.damaged = "stored data is damaged", true
 	}
 	return e
+}
+
+// isErrno reports whether err wraps one of the error numbers.
+func isErrno(err error, errnos []syscall.Errno) bool {
+	for _, n := range errnos {
+		if errors.Is(err, n) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *fileError) Error() string { return "failed to " + e.op + ": " + e.cause }

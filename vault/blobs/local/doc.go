@@ -6,10 +6,10 @@
 //
 //	<root>/<first two characters of id>/<id>
 //
-// written as <id>.part, with O_DIRECT through a bounded pipeline (the
-// caller fills 4 MiB aligned buffers, one goroutine hashes them with BLAKE3,
-// another writes them), then made durable — its size checked, fdatasync,
-// rename to <id>, fsync of the shard folder and of the root — when the
+// written as <id>.part, with O_DIRECT on Linux, through a bounded pipeline
+// (the caller fills 4 MiB aligned buffers, one goroutine hashes them with
+// BLAKE3, another writes them), then made durable — its size checked,
+// synced, renamed to <id>, the shard folder and the root synced — when the
 // Writer commits. A <id>.part file is what an interrupted write left: List
 // reports it as partial and RemovePartial removes it.
 //
@@ -20,7 +20,15 @@
 // operating-system message in an error: errors name the operation and a
 // coarse cause chosen by the error number alone.
 //
-// The Linux system calls (O_DIRECT, fdatasync, fadvise, fcntl) live in
-// io_linux.go; io_other.go is a portable fallback (buffered writes and
-// fsync) that keeps the package building on other systems.
+// The platform code is in two concerns. Writing (io*.go): on Linux,
+// O_DIRECT, fdatasync and fadvise; on macOS and Windows, the portable path,
+// buffered writes made durable by (*os.File).Sync, which is F_FULLFSYNC on
+// macOS and FlushFileBuffers on Windows (both flush the drive's cache).
+// Opening (open_*.go): O_NOFOLLOW|O_NONBLOCK on Linux and macOS; on
+// Windows CreateFile with FILE_FLAG_OPEN_REPARSE_POINT, which does not
+// follow links, and FILE_SHARE_DELETE, so that an open blob file can be
+// removed or replaced as on Unix. A blob is renamed into place with
+// safefile.Rename, written through to disk on Windows, where a folder
+// cannot be synced. Errors are classified by Windows's own error numbers
+// there (errno_windows.go), by errno elsewhere.
 package local

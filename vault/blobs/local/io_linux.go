@@ -1,5 +1,3 @@
-//go:build linux
-
 package local
 
 import (
@@ -8,13 +6,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openReadFlags opens a blob file for reading without following a link
-// (ELOOP) and without blocking on a FIFO. (os adds O_CLOEXEC itself.)
-const openReadFlags = unix.O_NOFOLLOW | unix.O_NONBLOCK
-
-// checkBeforeOpen has nothing to do here: openReadFlags refuses links and
-// FIFOs atomically, and openFile checks the opened file's type.
-func checkBeforeOpen(string) error { return nil }
+// platformIO on Linux writes with O_DIRECT where the file system takes it,
+// syncs with fdatasync (a blob is never modified after it is written: its
+// size is the only metadata reading it needs) and advises sequential reads.
+var platformIO = fileIO{
+	setDirect:        setDirect,
+	datasync:         func(f *os.File) error { return unix.Fdatasync(int(f.Fd())) },
+	adviseSequential: func(f *os.File) { _ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_SEQUENTIAL) },
+}
 
 // setDirect sets or clears O_DIRECT on f.
 func setDirect(f *os.File, on bool) error {
@@ -30,13 +29,4 @@ func setDirect(f *os.File, on bool) error {
 	}
 	_, err = unix.FcntlInt(fd, unix.F_SETFL, fl)
 	return err
-}
-
-// datasync makes f's data durable, without the metadata that reading it
-// back does not need.
-func datasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
-
-// adviseSequential asks the kernel to read ahead generously.
-func adviseSequential(f *os.File) {
-	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_SEQUENTIAL)
 }

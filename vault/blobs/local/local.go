@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/tvault/tvault/internal/safefile"
 	"github.com/tvault/tvault/vault/blobs"
@@ -23,16 +22,16 @@ const partSuffix = ".part"
 // same id overlap.
 type Store struct {
 	root string
-	// direct is false only in tests of the buffered path, which file
-	// systems without O_DIRECT take.
-	direct bool
+	// io is platformIO, or portableIO in tests and benchmarks of the path
+	// macOS and Windows take.
+	io fileIO
 }
 
 var _ blobs.Store = (*Store)(nil)
 
 // New returns the Store whose blobs live under root. Nothing is created
 // until the first blob is written; a missing root is an empty store.
-func New(root string) *Store { return &Store{root: root, direct: true} }
+func New(root string) *Store { return &Store{root: root, io: platformIO} }
 
 func shardName(id string) string { return id[:min(2, len(id))] }
 
@@ -88,7 +87,7 @@ func (s *Store) Open(ctx context.Context, id string, size int64) (blobs.Reader, 
 		return nil, fmt.Errorf("blob %s has %d bytes, want %d: %w", id, fi.Size(), size, blobs.ErrCorrupt)
 	}
 	// Read ahead generously: blobs are read front to back, or in ranges.
-	adviseSequential(f)
+	s.io.adviseSequential(f)
 	return &fileReader{f: f, id: id, size: size}, nil
 }
 
@@ -102,18 +101,11 @@ func (s *Store) openFile(id string) (*os.File, os.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	path := filepath.Join(dir, id)
-	if err := checkBeforeOpen(path); errors.Is(err, os.ErrNotExist) || errors.Is(err, errNotRegular) {
-		return nil, nil, missing(id)
-	} else if err != nil {
-		return nil, nil, newFileError("read a blob file", err)
-	}
-	// openReadFlags has O_NOFOLLOW and O_NONBLOCK: a link planted under the
-	// blob's name is not followed (ELOOP), and a FIFO does not hang the
-	// open; it is refused as not a regular file below. (Regular files
-	// ignore O_NONBLOCK.)
-	f, err := os.OpenFile(path, os.O_RDONLY|openReadFlags, 0)
-	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ELOOP) {
+	// openRead never follows a link planted under the blob's name, nor
+	// hangs on a FIFO; what it opens that is not a regular file is refused
+	// below.
+	f, err := openRead(filepath.Join(dir, id))
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, errNotRegular) {
 		return nil, nil, missing(id)
 	}
 	if err != nil {

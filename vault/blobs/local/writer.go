@@ -43,6 +43,7 @@ type writer struct {
 	part    string      // where the blob is written
 	final   string      // where Commit moves it
 	shard   string      // the folder of both
+	io      fileIO      // the Store's
 	direct  bool        // O_DIRECT is set on f
 	queued  int64       // bytes handed to the goroutines: what f must hold at the end
 	buf     []byte      // being filled by the caller
@@ -75,6 +76,7 @@ func (s *Store) Create(ctx context.Context, id string) (blobs.Writer, error) {
 	w := &writer{
 		ctx:    ctx,
 		id:     id,
+		io:     s.io,
 		final:  filepath.Join(shard, id),
 		part:   filepath.Join(shard, id+partSuffix),
 		shard:  shard,
@@ -85,11 +87,11 @@ func (s *Store) Create(ctx context.Context, id string) (blobs.Writer, error) {
 		sum:    blake3.New(),
 	}
 	// A partial file of an interrupted write of the same id goes first;
-	// O_EXCL then never opens anything planted there.
+	// createPart (O_EXCL) then never opens anything planted there.
 	if err := os.Remove(w.part); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, newFileError("create a blob file", err)
 	}
-	f, err := os.OpenFile(w.part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := createPart(w.part)
 	if err != nil {
 		return nil, newFileError("create a blob file", err)
 	}
@@ -103,9 +105,7 @@ func (s *Store) Create(ctx context.Context, id string) (blobs.Writer, error) {
 	// through the page cache. Copying a gigabyte into the page cache cost
 	// more CPU than hashing it, and left it dirty for the final fdatasync
 	// to wait on. Where the file system refuses O_DIRECT, write normally.
-	if s.direct {
-		w.direct = setDirect(f, true) == nil
-	}
+	w.direct = w.io.setDirect(f, true) == nil
 	for range fileBuffers {
 		w.free <- nil // allocated on first use
 	}
@@ -227,7 +227,7 @@ func (w *writer) writeFile(buf []byte) error {
 
 func (w *writer) clearDirect() error {
 	w.direct = false
-	return setDirect(w.f, false)
+	return w.io.setDirect(w.f, false)
 }
 
 // drain sends the last buffer, unless the write failed, and waits until the
@@ -274,7 +274,9 @@ func (w *writer) flush() error {
 		}
 	}
 	if err == nil {
-		if err = datasync(w.f); err != nil {
+		// fdatasync on Linux; F_FULLFSYNC on macOS and FlushFileBuffers on
+		// Windows, which flush the drive's cache too (see portableIO).
+		if err = w.io.datasync(w.f); err != nil {
 			err = newFileError("sync a blob file", err)
 		}
 	}
@@ -301,8 +303,12 @@ func (w *writer) publish() error {
 	if cur, err := os.Lstat(w.part); err != nil || !os.SameFile(cur, w.fi) {
 		return fmt.Errorf("failed to store a blob file: the partial file was removed or replaced: %w", fault.ErrStorage)
 	}
+	// The file is closed (flush): Windows cannot rename an open file.
+	// safefile.Rename replaces a blob of the same id, as os.Rename does, and
+	// on Windows, where SyncDir cannot flush a folder, writes the move
+	// through to disk before it returns.
 	renamed := false
-	err := os.Rename(w.part, w.final)
+	err := safefile.Rename(w.part, w.final)
 	if err == nil {
 		renamed = true
 		if err = safefile.SyncDir(w.shard); err == nil {

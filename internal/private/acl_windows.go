@@ -56,6 +56,27 @@ func attributes(folder bool) (*windows.SecurityAttributes, error) {
 	}, nil
 }
 
+func restrict(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	sa, err := attributes(fi.IsDir())
+	if err != nil {
+		return &fs.PathError{Op: "restrict", Path: path, Err: err}
+	}
+	dacl, _, err := sa.SecurityDescriptor.DACL()
+	if err != nil {
+		return &fs.PathError{Op: "restrict", Path: path, Err: err}
+	}
+	// The DACL only: taking ownership needs a right the user may lack.
+	if err := windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
+		return &fs.PathError{Op: "restrict", Path: path, Err: err}
+	}
+	return nil
+}
+
 func mkdir(path string) error {
 	sa, err := attributes(true)
 	if err != nil {
@@ -273,7 +294,7 @@ func aceSID(ace *windows.ACCESS_ALLOWED_ACE) string {
 // else the SID itself.
 func accountName(s string) string {
 	if s == "" {
-		return "an account tvault cannot identify"
+		return UnknownAccount
 	}
 	sid, err := windows.StringToSid(s)
 	if err != nil {

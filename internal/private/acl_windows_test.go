@@ -72,20 +72,29 @@ func TestCreatedACL(t *testing.T) {
 	if err := os.WriteFile(inherited, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	restricted := filepath.Join(dir, "restricted")
+	if err := os.Mkdir(restricted, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Restrict(restricted); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		path      string
 		folder    bool
 		protected bool
+		owned     bool // made owned by the user (Restrict leaves the owner)
 	}{
-		{filepath.Join(dir, "a"), true, true},
-		{folder, true, true},
-		{tmp, true, true},
-		{filepath.Join(folder, "f"), false, true},
-		{tf.Name(), false, true},
-		{inherited, false, false},
+		{filepath.Join(dir, "a"), true, true, true},
+		{folder, true, true, true},
+		{tmp, true, true, true},
+		{filepath.Join(folder, "f"), false, true, true},
+		{tf.Name(), false, true, true},
+		{inherited, false, false, false},
+		{restricted, true, true, false},
 	} {
 		s, control := securityOf(t, tt.path)
-		if s.owner != me && tt.protected {
+		if s.owner != me && tt.owned {
 			t.Errorf("%s: owner %s, want %s", tt.path, s.owner, me)
 		}
 		if (control&windows.SE_DACL_PROTECTED != 0) != tt.protected {

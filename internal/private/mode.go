@@ -34,3 +34,14 @@ func check(f *os.File) error {
 	}
 	return nil
 }
+
+func restrict(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return os.Chmod(path, 0o700)
+	}
+	return os.Chmod(path, 0o600)
+}

@@ -53,3 +53,23 @@ func TestModes(t *testing.T) {
 		}
 	}
 }
+
+func TestRestrictModes(t *testing.T) {
+	dir := t.TempDir()
+	d := filepath.Join(dir, "d")
+	if err := os.Mkdir(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(d, "f")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]fs.FileMode{d: 0o700, f: 0o600} {
+		if err := private.Restrict(p); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v, %v, want mode %04o", p, fi.Mode(), err, want)
+		}
+	}
+}

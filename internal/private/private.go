@@ -26,6 +26,14 @@ func Create(path string) (*os.File, error) { return create(path) }
 // the full path. The caller closes and removes it.
 func CreateTemp(dir, pattern string) (*os.File, error) { return createTemp(dir, pattern) }
 
+// Restrict makes the existing file or folder at path private to the current
+// user: mode 0600 or 0700 on Unix; on Windows, a protected access list
+// granting that user alone full access (for a folder, inherited by what is
+// created below it later; what is already there keeps its own). It follows
+// a symbolic link. Prefer the functions that create a private file: a
+// handle someone opened before Restrict keeps its access.
+func Restrict(path string) error { return restrict(path) }
+
 // Check returns an *ExposedError if anyone but the current user may read or
 // change the open file or folder f: on Unix, if its mode gives group or
 // others any permission; on Windows, if its owner or an entry of its access
@@ -54,6 +62,10 @@ type ExposedError struct {
 	// otherwise.
 	Others []string
 }
+
+// UnknownAccount stands in ExposedError for an owner or access-list entry
+// whose account Windows does not say (a malformed or unusual entry).
+const UnknownAccount = "an account tvault cannot identify"
 
 func (e *ExposedError) Error() string {
 	return fmt.Sprintf("%s is accessible by others (%s)", e.Path, e.Detail())

@@ -164,3 +164,24 @@ func TestExposedError(t *testing.T) {
 		t.Errorf("Windows, owner only: %q, want %q", got, want)
 	}
 }
+
+func TestRestrict(t *testing.T) {
+	dir := t.TempDir()
+	d := filepath.Join(dir, "d")
+	if err := os.Mkdir(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(d, "f")
+	if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{d, f} {
+		if err := private.Restrict(p); err != nil {
+			t.Fatal(err)
+		}
+		mustBePrivate(t, p)
+	}
+	if err := private.Restrict(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Restrict of a missing file: %v", err)
+	}
+}

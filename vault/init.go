@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	tcrypto "github.com/tvault/tvault/crypto"
+	priv "github.com/tvault/tvault/internal/private" // vault has a test helper named private
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/keys"
@@ -111,7 +112,7 @@ func prepareDir(dir string) (created bool, err error) {
 	ents, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		if err := priv.MkdirAll(dir); err != nil {
 			return false, fmt.Errorf("failed to create the vault directory: %w", err)
 		}
 		created = true

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	priv "github.com/tvault/tvault/internal/private" // vault has a test helper named private
 	"github.com/tvault/tvault/internal/safefile"
 )
 
@@ -44,7 +45,7 @@ func removeLeftovers(dir string) (int, error) {
 // dir, then moves each class folder into place once all are whole. On any
 // failure, or when ctx is cancelled, the staging folder is removed.
 func (v *Vault) writeParts(ctx context.Context, dir string, access []*partAccess, rep *OpenReport) error {
-	staging, err := os.MkdirTemp(dir, stagingPrefix+"*")
+	staging, err := priv.MkdirTemp(dir, stagingPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("failed to write into %s: %w", dir, err)
 	}

@@ -7,13 +7,18 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 )
 
-// interruptSignals stop a command cleanly (see main).
-var interruptSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP}
+// interruptSignals stop a command cleanly (see main). On Windows, os/signal
+// delivers Ctrl-C and Ctrl-Break as os.Interrupt (SIGINT) and the closing of
+// the console window, logoff and shutdown as SIGTERM; SIGHUP never comes
+// there. After a console close, logoff or shutdown event Windows gives the
+// process a few seconds (five for a closed window) before it ends it,
+// cleanup finished or not.
+var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
 func main() {
 	hardenProcess()
@@ -27,24 +32,12 @@ func main() {
 	// second Ctrl-C during that cleanup (people press it twice) would leave
 	// half-written plaintext behind. Left registered, the context's channel
 	// catches every later signal and drops it; the process ends at os.Exit,
-	// once the cleanup is done. Only SIGKILL cuts it short, which the crash
-	// tests cover.
+	// once the cleanup is done. Only SIGKILL (on Windows, TerminateProcess)
+	// cuts it short, which the crash tests cover.
 	ctx, _ := signal.NotifyContext(context.Background(), interruptSignals...)
 	os.Exit(profiled(func() int {
 		return run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	}))
-}
-
-// hardenProcess keeps secrets and plaintext out of core dumps and other
-// processes' reach, and makes every file tvault creates private.
-func hardenProcess() {
-	// A core dump would write key material and plaintext to disk.
-	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
-	// Not dumpable: no core, and no ptrace or /proc/PID/mem access by
-	// other processes of the same user.
-	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-	// Badger creates its files 0644 under the usual umask.
-	unix.Umask(0o077)
 }
 
 // env holds the process's surroundings, so that tests can run the CLI in

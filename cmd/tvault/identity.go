@@ -80,17 +80,28 @@ func readPassphraseFile(p string) (string, error) {
 
 var errNoTerminal = errors.New("no terminal to ask for the passphrase on")
 
+// terminal is where a passphrase is asked for: in is read without echo, out
+// shows the prompt (see openTerminal).
+type terminal struct{ in, out *os.File }
+
+func (t terminal) Close() {
+	t.in.Close()
+	if t.out != t.in {
+		t.out.Close()
+	}
+}
+
 // promptPassphrase asks on the controlling terminal, never echoing. A
 // signal (ctx cancelled) ends the prompt at once, with echo turned back on:
 // the reading goroutine stays blocked on the terminal until the process
 // exits, which it is about to do.
 func (e *env) promptPassphrase(ctx context.Context, prompt string) (string, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	tty, err := openTerminal()
 	if err != nil {
 		return "", withHint(errNoTerminal, "give the passphrase with --passphrase-file FILE or TVAULT_PASSPHRASE_FILE")
 	}
 	defer tty.Close()
-	fd := int(tty.Fd())
+	fd := int(tty.in.Fd())
 	if !term.IsTerminal(fd) {
 		return "", withHint(errNoTerminal, "give the passphrase with --passphrase-file FILE or TVAULT_PASSPHRASE_FILE")
 	}
@@ -98,7 +109,7 @@ func (e *env) promptPassphrase(ctx context.Context, prompt string) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("failed to read the passphrase: %w", err)
 	}
-	fmt.Fprint(tty, prompt)
+	fmt.Fprint(tty.out, prompt)
 	type result struct {
 		b   []byte
 		err error
@@ -110,7 +121,7 @@ func (e *env) promptPassphrase(ctx context.Context, prompt string) (string, erro
 	}()
 	select {
 	case r := <-read:
-		fmt.Fprintln(tty)
+		fmt.Fprintln(tty.out)
 		if r.err != nil {
 			return "", fmt.Errorf("failed to read the passphrase: %w", r.err)
 		}
@@ -119,7 +130,7 @@ func (e *env) promptPassphrase(ctx context.Context, prompt string) (string, erro
 		// Without this, an interrupted prompt would leave the terminal
 		// not echoing what the user types next.
 		_ = term.Restore(fd, state)
-		fmt.Fprintln(tty)
+		fmt.Fprintln(tty.out)
 		return "", ctx.Err()
 	}
 }

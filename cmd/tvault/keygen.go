@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/internal/private"
 )
 
 func keygenCommand(e *env) *cli.Command {
@@ -47,7 +48,9 @@ func keygenCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+			// Private on every platform: on Windows a folder made with
+			// os.MkdirAll would take its parent's access list.
+			if err := private.MkdirAll(filepath.Dir(out)); err != nil {
 				return fmt.Errorf("cannot create the folder for %s: %w", out, err)
 			}
 			opts := tcrypto.FileOptions{WorkFactor: c.Int("insecure-scrypt-work-factor")}

@@ -157,7 +157,7 @@ func defaultHint(err error) string {
 	case errors.As(err, &ue):
 		return "run 'tvault --help' or 'tvault COMMAND --help' for usage"
 	case errors.As(err, &pe):
-		return fmt.Sprintf("run 'chmod 600 %s' so that only you can read it", pe.Path)
+		return permissionHint(pe)
 	case errors.Is(err, tcrypto.ErrWrongPassphrase):
 		return "check the passphrase (or the file given with --passphrase-file)"
 	case errors.Is(err, vault.ErrLocked):

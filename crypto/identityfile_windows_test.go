@@ -5,13 +5,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/windows"
 
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/internal/private"
+	"github.com/tvault/tvault/internal/testkit"
 )
 
 // requirePrivate fails unless path passes private.Check: on Windows, an
@@ -28,39 +28,10 @@ func requirePrivate(t *testing.T, path string) {
 	}
 }
 
-// setDACL replaces path's access list with the one in sddl (protected: it
-// inherits nothing), and reports whether the file system kept it (wine
-// keeps no access lists: it derives one from the Unix mode).
-func setDACL(t *testing.T, path, sddl, mustHave string) bool {
-	t.Helper()
-	sd, err := windows.SecurityDescriptorFromString(sddl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dacl, _, err := sd.DACL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT,
-		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
-		t.Fatal(err)
-	}
-	got, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Contains(got.String(), mustHave)
-}
-
 // TestReadIdentityFileACL: on Windows, an identity file whose access list
 // lets another account read it is refused, naming that account; one that
 // only its user, SYSTEM and Administrators may use is read.
 func TestReadIdentityFileACL(t *testing.T) {
-	u, err := windows.GetCurrentProcessToken().GetTokenUser()
-	if err != nil {
-		t.Fatal(err)
-	}
-	me := u.User.Sid.String()
 	id := mustGenerate(t, true)
 	path := filepath.Join(t.TempDir(), "identity.txt")
 	if err := tcrypto.WriteIdentityFile(path, id, "", testOptions); err != nil {
@@ -70,10 +41,12 @@ func TestReadIdentityFileACL(t *testing.T) {
 		t.Fatalf("the file WriteIdentityFile made: %v", err)
 	}
 
-	if !setDACL(t, path, "D:P(A;;FA;;;"+me+")(A;;FR;;;BU)", ";;;BU)") {
-		t.Skip("this file system keeps no access lists (wine): the check needs Windows")
+	if err := testkit.SetACL(path, "(A;;FA;;;{me})(A;;FR;;;BU)"); errors.Is(err, testkit.ErrNoACLs) {
+		t.Skip(err)
+	} else if err != nil {
+		t.Fatal(err)
 	}
-	_, err = tcrypto.ReadIdentityFile(path, noPassphrase(t))
+	_, err := tcrypto.ReadIdentityFile(path, noPassphrase(t))
 	var perr *tcrypto.PermissionError
 	if !errors.As(err, &perr) {
 		t.Fatalf("readable by BUILTIN\\Users: got %v, want *PermissionError", err)
@@ -94,13 +67,12 @@ func TestReadIdentityFileACL(t *testing.T) {
 		t.Errorf("error = %q", msg)
 	}
 
-	for _, sddl := range []string{
-		"D:P(A;;FA;;;" + me + ")",
-		"D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;" + me + ")",
-	} {
-		setDACL(t, path, sddl, me)
+	for _, aces := range []string{"(A;;FA;;;{me})", "(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;{me})"} {
+		if err := testkit.SetACL(path, aces); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := tcrypto.ReadIdentityFile(path, noPassphrase(t)); err != nil {
-			t.Errorf("%s: %v", sddl, err)
+			t.Errorf("%s: %v", aces, err)
 		}
 	}
 	if _, err := tcrypto.ReadIdentityFile(filepath.Join(t.TempDir(), "missing"), noPassphrase(t)); !errors.Is(err, fs.ErrNotExist) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,10 @@ func buildTvault(t *testing.T, tags string) string {
 	name := "tvault"
 	if tags != "" {
 		name += "-" + strings.ReplaceAll(tags, ",", "-")
+	}
+	if runtime.GOOS == "windows" {
+		// Windows runs only what ends in an executable extension.
+		name += ".exe"
 	}
 	out := filepath.Join(builds.dir, name)
 	args := []string{"build", "-trimpath", "-o", out}

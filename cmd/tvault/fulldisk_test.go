@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -13,7 +15,8 @@ import (
 // TestFullDisk seals on a small tmpfs: a seal larger than the free space is
 // refused before touching the store, with a message that says so; the vault
 // stays intact and earlier records open. It mounts the tmpfs itself, so it
-// runs only as root (as CI does) and skips otherwise.
+// runs only on Linux (the build tag) and as root (as CI does), and skips
+// otherwise.
 func TestFullDisk(t *testing.T) {
 	dir := t.TempDir()
 	mnt := testkit.Tmpfs(t, 800<<20)

@@ -47,20 +47,27 @@ func TestScripts(t *testing.T) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "perms":
+				// The system keeps the permissions tvault gives files:
+				// always on Unix; on Windows, not under wine.
+				return permsKept(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkteam":   cmdMkteam,
-			"mkform":   cmdMkform,
-			"mkfile":   cmdMkfile,
-			"samefile": cmdSamefile,
-			"setid":    cmdSetid,
-			"nocanary": cmdNocanary,
-			"filemode": cmdFilemode,
-			"slice":    cmdSlice,
-			"code":     cmdCode,
-			"mkbig":    cmdMkbig,
+			"mkteam":     cmdMkteam,
+			"mkform":     cmdMkform,
+			"mkfile":     cmdMkfile,
+			"samefile":   cmdSamefile,
+			"setid":      cmdSetid,
+			"nocanary":   cmdNocanary,
+			"filemode":   cmdFilemode,
+			"private":    cmdPrivate,
+			"expose":     cmdExpose,
+			"unreadable": cmdUnreadable,
+			"slice":      cmdSlice,
+			"code":       cmdCode,
+			"mkbig":      cmdMkbig,
 		},
 	})
 }
@@ -189,8 +196,11 @@ func cmdNocanary(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// filemode MODE PATH...: each path has exactly this permission (octal);
-// for a directory, every file and folder below it too.
+// filemode MODE PATH...: each path is private to the user, as tvault makes
+// what it creates (see perm_*_test.go): on Unix, a file has exactly this
+// permission (octal) and a folder none for group or others; on Windows,
+// which has no modes, every one passes private.Check. For a folder, every
+// file and folder below it too.
 func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: filemode FILEMODE PATH...")
@@ -202,23 +212,34 @@ func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
 			if err != nil {
 				return err
 			}
-			fi, err := d.Info()
-			if err != nil {
-				return err
-			}
-			perm := uint64(fi.Mode().Perm())
-			if d.IsDir() {
-				if perm&0o077 != 0 {
-					return fmt.Errorf("directory %s is mode %o, open to others", p, perm)
-				}
-				return nil
-			}
-			if perm != want {
-				return fmt.Errorf("%s is mode %o, want %o", p, perm, want)
-			}
-			return nil
+			return checkPrivate(p, d, fs.FileMode(want))
 		})
 		ts.Check(err)
+	}
+}
+
+// private PATH...: make each file private to the user, as an identity file
+// must be (on Unix mode 0600, on Windows an access list for the user only).
+func cmdPrivate(ts *testscript.TestScript, neg bool, args []string) {
+	for _, p := range args {
+		ts.Check(makePrivate(ts.MkAbs(p)))
+	}
+}
+
+// expose PATH...: let other users read each file (on Unix mode 0644, on
+// Windows an access list entry for BUILTIN\Users).
+func cmdExpose(ts *testscript.TestScript, neg bool, args []string) {
+	for _, p := range args {
+		ts.Check(makeExposed(ts.MkAbs(p)))
+	}
+}
+
+// unreadable PATH...: make each file unreadable, even to the user (on Unix
+// mode 0000, on Windows an empty access list). Root, and a process with the
+// backup privilege on Windows, read it anyway.
+func cmdUnreadable(ts *testscript.TestScript, neg bool, args []string) {
+	for _, p := range args {
+		ts.Check(makeUnreadable(ts.MkAbs(p)))
 	}
 }
 

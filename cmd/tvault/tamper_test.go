@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,7 +72,7 @@ func TestTamperBadgerFiles(t *testing.T) {
 		for k := 1; k <= 8; k++ {
 			off := fi.Size() * int64(k) / 9
 			copyDir := filepath.Join(dir, fmt.Sprintf("copy-%d", tried))
-			if err := exec.Command("cp", "-a", vdir, copyDir).Run(); err != nil {
+			if err := os.CopyFS(copyDir, os.DirFS(vdir)); err != nil {
 				t.Fatal(err)
 			}
 			rel, _ := filepath.Rel(vdir, target)

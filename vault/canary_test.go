@@ -29,7 +29,9 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	// Every folder the test needs is made before TMPDIR changes: t.TempDir
 	// itself follows TMPDIR.
 	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
+	t.Setenv("TMPDIR", tmp) // Linux and macOS
+	t.Setenv("TMP", tmp)    // Windows, which also reads TEMP
+	t.Setenv("TEMP", tmp)
 	if os.TempDir() != tmp {
 		t.Fatalf("os.TempDir() = %s, want %s", os.TempDir(), tmp)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +16,17 @@ import (
 )
 
 // formDir is where relative attachment paths resolve in these tests.
-const formDir = "/forms/case-17"
+var formDir = filepath.FromSlash(absPath("/forms/case-17"))
+
+// absPath makes the slash path p absolute on this platform: on Windows, a
+// path needs a drive to be absolute (C:/forms). It keeps the slashes, so
+// that the result can stand in a TOML string.
+func absPath(p string) string {
+	if runtime.GOOS == "windows" {
+		return "C:" + p
+	}
+	return p
+}
 
 // badForms are forms ParseForm must refuse, each with a word its message
 // must contain.
@@ -52,7 +63,7 @@ var badForms = []struct {
 	{"fields.json", "[testimony]\nfiles = [\"fields.json\"]\n", "not allowed"},
 	{"fields.json in a folder", "[testimony]\nfiles = [\"scans/fields.json\"]\n", "not allowed"},
 	{"hidden file", "[testimony]\nfiles = [\".notes\"]\n", "not allowed"},
-	{"root", "[testimony]\nfiles = [\"/\"]\n", "not allowed"},
+	{"root", "[testimony]\nfiles = [\"" + absPath("/") + "\"]\n", "not allowed"},
 	{"nan", "[testimony]\nx = nan\n", "nan"},
 	{"inf in a list", "[testimony]\nx = [1.0, -inf]\n", "nan"},
 }
@@ -154,7 +165,7 @@ at = 1979-05-27T07:32:00Z
 local = 1979-05-27T07:32:00
 clock = 07:32:00
 list = ["a", 1, ["b"]]
-files = ["/abs/Інтерв'ю.opus", "sub/dir/scan.jpg"]
+files = ["`+absPath("/abs/Інтерв'ю.opus")+`", "sub/dir/scan.jpg"]
 
 [testimony.place]
 oblast = "Харківська"
@@ -185,7 +196,7 @@ oblast = "Харківська"
 		t.Errorf("fields do not encode as JSON: %v", err)
 	}
 	files := []FormFile{
-		{Path: "/abs/Інтерв'ю.opus", Name: "Інтерв'ю.opus"},
+		{Path: absPath("/abs/Інтерв'ю.opus"), Name: "Інтерв'ю.opus"},
 		{Path: filepath.Join(formDir, "sub/dir/scan.jpg"), Name: "scan.jpg"},
 	}
 	if !reflect.DeepEqual(c.Files, files) {
@@ -225,7 +236,7 @@ func FuzzParseForm(f *testing.F) {
 	for _, c := range badForms {
 		f.Add([]byte(c.form))
 	}
-	f.Add([]byte("[testimony]\nfiles = [\"/abs/Інтерв'ю.opus\", \"sub/../x.jpg\", \"./y\", \"a/\"]\n[testimony.place]\nx = 1979-05-27\n"))
+	f.Add([]byte("[testimony]\nfiles = [\"" + absPath("/abs/Інтерв'ю.opus") + "\", \"sub/../x.jpg\", \"./y\", \"a/\"]\n[testimony.place]\nx = 1979-05-27\n"))
 	f.Add([]byte("[public]\ntopics = [\"a\"]\n[a]\nfiles = [\"..\", \".\", \"x/..\"]\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -257,7 +257,7 @@ func treeFiles(t *testing.T, root string) []string {
 		}
 		if !d.IsDir() {
 			rel, _ := filepath.Rel(root, p)
-			out = append(out, rel)
+			out = append(out, filepath.ToSlash(rel))
 		}
 		return nil
 	})

@@ -8,9 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/tvault/tvault/internal/private"
 )
 
-// Write creates the file path, mode 0600, holding what fill writes.
+// Write creates the file path, private to the user (mode 0600; on Windows
+// an access list for the user alone), holding what fill writes.
 //
 // fill writes into a temporary file in path's folder (a hidden name ending
 // in .partial); Write then syncs it, renames it to path without replacing
@@ -38,7 +41,10 @@ func Write(ctx context.Context, path string, fill func(w io.Writer) error) error
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tvault-*.partial")
+	// Private to the user from its creation on every platform: mode 0600
+	// on Unix; on Windows an access list for the user alone, not the one
+	// the folder would hand down (which often lets every user read).
+	f, err := private.CreateTemp(dir, ".tvault-*.partial")
 	if err != nil {
 		return fmt.Errorf("cannot write into %s: %w", dir, err)
 	}
@@ -53,7 +59,8 @@ func Write(ctx context.Context, path string, fill func(w io.Writer) error) error
 		}
 	}()
 	// CreateTemp already makes it 0600 under any umask; say so outright, as
-	// the mode of a plaintext file is not something to inherit.
+	// the mode of a plaintext file is not something to inherit. (On Windows
+	// Chmod only clears the read-only attribute.)
 	if err := f.Chmod(0o600); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}

@@ -18,7 +18,9 @@
 // whole tree private. The access list is given to CreateFile and
 // CreateDirectory themselves: there is no moment at which the new file
 // exists with a wider one, in which another user could open it and keep the
-// handle.
+// handle. [Restrict] does the same for a file or folder that exists already
+// (on Windows, by replacing its access list), for the rare case where
+// tvault must use a folder it did not create.
 //
 // Nobody else is granted anything, not SYSTEM nor the Administrators group:
 // both can read any file on the machine anyway (backup and take-ownership

@@ -5,11 +5,13 @@
 #
 # PKG is a package pattern relative to the module (vault/blobs/...), default
 # the packages that touch the file system or the OS: the store, the blob
-# stores, safefile, private, crypto and the CLI. Each package's test binary
-# is built with GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c and run
-# under wine from the package's folder (testdata), in a throwaway
-# WINEPREFIX that is removed afterwards. One line per package, then the
-# failing tests with their first error lines.
+# stores, safefile, private, crypto, the engine (vault: its output folders)
+# and the CLI. Each package's test binary is built with GOOS=windows
+# GOARCH=amd64 CGO_ENABLED=0 go test -c and run under wine from the
+# package's folder (testdata), in a throwaway WINEPREFIX that is removed
+# afterwards. One line per package, then the failing tests with their first
+# error lines. What wine 8 cannot do, and so what a failure here may mean:
+# scripts/wine/README.md.
 #
 # Settings (environment):
 #   WINE_TIMEOUT=10m   per package: the test binary's -test.timeout (which
@@ -47,7 +49,7 @@ done
 if [ $# -eq 0 ]; then
 	set -- vault/internal/store vault/blobs/... internal/safefile
 	[ -d internal/private ] && set -- "$@" internal/private
-	set -- "$@" crypto/... cmd/tvault
+	set -- "$@" crypto/... vault cmd/tvault
 fi
 
 timeout=${WINE_TIMEOUT:-10m}

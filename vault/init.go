@@ -121,7 +121,7 @@ func prepareDir(dir string) (created bool, err error) {
 	case len(ents) > 0:
 		return false, &InputError{Msg: fmt.Sprintf("%s is not empty: a new vault needs a new or empty directory", dir)}
 	default:
-		if err := os.Chmod(dir, 0o700); err != nil {
+		if err := priv.Restrict(dir); err != nil {
 			return false, err
 		}
 	}

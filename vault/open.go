@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	priv "github.com/tvault/tvault/internal/private"
 	"github.com/tvault/tvault/vault/audit"
 )
 
@@ -126,7 +127,7 @@ func prepareOutput(dir string, access []*partAccess, rep *OpenReport) error {
 	if len(deniedParts(access)) == len(access) {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := priv.MkdirAll(dir); err != nil {
 		return fmt.Errorf("failed to create %s: %w", dir, err)
 	}
 	n, err := removeLeftovers(dir)

@@ -79,6 +79,7 @@ find_wine() {
 	cc=$(command -v x86_64-w64-mingw32-gcc || true)
 	[ -n "$wine" ] && [ -n "$wineserver" ] && [ -n "$cc" ]
 }
+installed=''
 install_start=$(date +%s)
 if ! find_wine; then
 	pkgs=(wine64 gcc-mingw-w64-x86-64-win32)
@@ -87,12 +88,12 @@ if ! find_wine; then
 		export DEBIAN_FRONTEND=noninteractive
 		{ apt-get update -q && apt-get install -y -q --no-install-recommends "${pkgs[@]}"; } >/dev/null ||
 			{ echo "wine: apt-get install ${pkgs[*]} failed" >&2; exit 1; }
+		installed=" (after $(($(date +%s) - install_start))s installing wine and mingw)"
 		find_wine || { echo "wine: still missing wine64, wineserver or x86_64-w64-mingw32-gcc after installing" >&2; exit 1; }
 	else
 		skip "needs wine64 and x86_64-w64-mingw32-gcc (Debian: apt-get install --no-install-recommends ${pkgs[*]})"
 	fi
 fi
-install_secs=$(($(date +%s) - install_start))
 start=$(date +%s)
 
 # --- A throwaway prefix ----------------------------------------------------
@@ -175,7 +176,10 @@ runflags=(-test.v -test.timeout "$timeout")
 # error is the test's own, usually a file it left open.
 report() {
 	awk '
-	function add(test, s) { if (nerr[test] < 3) { msg[test] = msg[test] "\n        " s; nerr[test]++ } }
+	function add(test, s) {
+		if (length(s) > 200) s = substr(s, 1, 200) " ..."
+		if (nerr[test] < 3) { msg[test] = msg[test] "\n        " s; nerr[test]++ }
+	}
 	function trim(s) { sub(/^[ \t]+/, "", s); return s }
 	/^[ \t]*=== (RUN|CONT|NAME)[ \t]/ { t = $0; sub(/^[ \t]*=== [A-Z]+[ \t]+/, "", t); prev = ""; next }
 	/^[ \t]*--- FAIL: / { n = $0; sub(/^[ \t]*--- FAIL: /, "", n); sub(/ \([0-9.]+s\)$/, "", n); order[++k] = n; t = n; next }
@@ -254,5 +258,5 @@ for line in "${lines[@]}"; do
 done
 
 total=$(($(date +%s) - start))
-echo "wine: ${total}s: prefix ${boot_secs}s, builds ${build_secs}s, runs ${run_secs}s (and ${install_secs}s installing before)"
+echo "wine: ${total}s: prefix ${boot_secs}s, builds ${build_secs}s, runs ${run_secs}s$installed"
 exit $status

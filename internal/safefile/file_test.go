@@ -55,7 +55,8 @@ func TestWrite(t *testing.T) {
 		t.Fatalf("content differs (err %v)", err)
 	}
 	// Windows has no permission bits (os reports 0666 for any writable
-	// file): access there is the folder's ACL, not this file's mode.
+	// file): the file's access list is what keeps it private there, and
+	// internal/private's tests check the lists it makes.
 	if fi, _ := os.Stat(p); runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %o, want 600", fi.Mode().Perm())
 	}

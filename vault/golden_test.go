@@ -16,6 +16,7 @@ import (
 	"time"
 
 	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/internal/private"
 	"github.com/tvault/tvault/vault"
 	"github.com/tvault/tvault/vault/audit"
 )
@@ -346,9 +347,11 @@ func closeGolden(t *testing.T, v *actingVault) {
 
 // copyGolden copies the fixture folder src into a new temporary folder and
 // returns the copy: opening a vault writes to it (audit entries, Badger's
-// files), and the fixture itself must never change. Folders get mode 0700
-// and files 0600, whatever they have in the checkout (git keeps no modes but
-// the executable bit, and identity files readable by others are refused).
+// files), and the fixture itself must never change. Folders are private
+// (mode 0700; on Windows an access list for the user alone, which the files
+// inherit) and files 0600, whatever they have in the checkout (git keeps no
+// modes but the executable bit, and identity files readable by others are
+// refused).
 func copyGolden(t *testing.T, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "golden")
@@ -363,7 +366,10 @@ func copyGolden(t *testing.T, src string) string {
 		target := filepath.Join(dst, rel)
 		switch {
 		case d.IsDir():
-			return os.Mkdir(target, 0o700)
+			// Private on Windows too (an access list for the user alone,
+			// which the files below inherit): the identity files must pass
+			// crypto's check there as well.
+			return private.MkdirAll(target)
 		case d.Type().IsRegular():
 			b, err := os.ReadFile(p)
 			if err != nil {

@@ -3,30 +3,18 @@ package crypto_test
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"golang.org/x/sys/windows"
 
 	tcrypto "github.com/tvault/tvault/crypto"
-	"github.com/tvault/tvault/internal/private"
 	"github.com/tvault/tvault/internal/testkit"
 )
 
 // requirePrivate fails unless path passes private.Check: on Windows, an
 // access list that lets nobody else read or change it.
-func requirePrivate(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := private.Check(f); err != nil {
-		t.Error(err)
-	}
-}
+func requirePrivate(t *testing.T, path string) { testkit.RequirePrivate(t, path) }
 
 // TestReadIdentityFileACL: on Windows, an identity file whose access list
 // lets another account read it is refused, naming that account; one that

@@ -9,20 +9,8 @@ import (
 	"testing"
 
 	"github.com/tvault/tvault/internal/private"
+	"github.com/tvault/tvault/internal/testkit"
 )
-
-// mustBePrivate fails unless Check accepts path.
-func mustBePrivate(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := private.Check(f); err != nil {
-		t.Errorf("Check(%s): %v", path, err)
-	}
-}
 
 func TestCreate(t *testing.T) {
 	dir := t.TempDir()
@@ -49,7 +37,7 @@ func TestCreate(t *testing.T) {
 	if b, err := os.ReadFile(p); err != nil || string(b) != "testimony" {
 		t.Fatalf("read back %q, %v", b, err)
 	}
-	mustBePrivate(t, p)
+	testkit.RequirePrivate(t, p)
 
 	// Never an existing file, which keeps its content.
 	if _, err := private.Create(p); !errors.Is(err, fs.ErrExist) {
@@ -86,7 +74,7 @@ func TestMkdirAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{filepath.Join(dir, "a"), filepath.Join(dir, "a", "b"), deep} {
-		mustBePrivate(t, p)
+		testkit.RequirePrivate(t, p)
 	}
 	// What is later created below, by anyone, is private too: on Windows
 	// by inheritance, on Unix by the umask tvault sets (here: by mode).
@@ -95,7 +83,7 @@ func TestMkdirAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	mustBePrivate(t, filepath.Join(deep, "f"))
+	testkit.RequirePrivate(t, filepath.Join(deep, "f"))
 
 	if err := private.MkdirAll(deep); err != nil {
 		t.Errorf("MkdirAll of an existing folder: %v", err)
@@ -123,7 +111,7 @@ func TestTemp(t *testing.T) {
 			t.Errorf("MkdirTemp gave %q", d)
 		}
 		seen[d] = true
-		mustBePrivate(t, d)
+		testkit.RequirePrivate(t, d)
 
 		f, err := private.CreateTemp(d, ".tvault-*.partial")
 		if err != nil {
@@ -136,7 +124,7 @@ func TestTemp(t *testing.T) {
 			t.Errorf("CreateTemp gave %q", name)
 		}
 		seen[name] = true
-		mustBePrivate(t, name)
+		testkit.RequirePrivate(t, name)
 	}
 	if _, err := private.CreateTemp(dir, "a/b*"); err == nil {
 		t.Error("CreateTemp accepted a pattern with a separator")

@@ -64,19 +64,21 @@ func (a *Actor) authorize(op string, action policy.Action) error {
 	return nil
 }
 
-// appendEntry appends e to the audit log inside t, signed by the actor. If
-// it fails, the caller's transaction must fail with it: that is what makes
-// the log fail closed.
-func (a *Actor) appendEntry(t *store.Txn, e audit.Entry) error {
-	e.Time = a.v.now()
+// appendEntry appends e to the audit log inside t, signed by the actor,
+// stamped with the current time unless e has one, and returns it as
+// appended. If it fails, the caller's transaction must fail with it: that
+// is what makes the log fail closed.
+func (a *Actor) appendEntry(t *store.Txn, e audit.Entry) (audit.Entry, error) {
+	if e.Time.IsZero() {
+		e.Time = a.v.now()
+	}
 	e.Actor = a.name()
 	e.ActorKey = tcrypto.FormatSigningKey(a.id.SigningPublicKey())
 	var b audit.Backend = t
 	if a.v.wrapBackend != nil {
 		b = a.v.wrapBackend(t)
 	}
-	_, err := a.v.log.Append(b, audit.Actor{Name: e.Actor, Key: a.id.SigningKey()}, e)
-	return err
+	return a.v.log.Append(b, audit.Actor{Name: e.Actor, Key: a.id.SigningKey()}, e)
 }
 
 // record appends entries in a transaction of their own: for denials and
@@ -85,7 +87,7 @@ func (a *Actor) appendEntry(t *store.Txn, e audit.Entry) error {
 func (a *Actor) record(entries ...audit.Entry) error {
 	return a.v.update(func(t *store.Txn) error {
 		for _, e := range entries {
-			if err := a.appendEntry(t, e); err != nil {
+			if _, err := a.appendEntry(t, e); err != nil {
 				return err
 			}
 		}

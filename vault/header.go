@@ -25,8 +25,10 @@ func (v *Vault) header(t *store.Txn, id string) (*record.Header, error) {
 	return v.verifyHeader(t, id, raw)
 }
 
-// verifyHeader decodes a stored header and checks that it belongs to this
-// vault and that its sealer was entitled.
+// verifyHeader decodes a stored header and checks everything that makes
+// it a record of this vault: its signature, its vault, that its sealer was
+// entitled, and that it is exactly the header its seal entry names
+// (binding.go).
 func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte) (*record.Header, error) {
 	h, err := record.DecodeHeader(id, raw)
 	if err != nil {
@@ -38,28 +40,15 @@ func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte) (*record.Heade
 	// The signature only proves the header is whole; that its signer was a
 	// member allowed to seal is what makes it a record. Slot recipients are
 	// public, so without this anyone who can write to the vault directory
-	// could forge one.
-	if err := v.verifySealer(t, h); err != nil {
+	// could forge one; and without the binding, any member who may seal
+	// could rewrite one.
+	if err := v.entitled(t, h, map[int64]*policy.Policy{}); err != nil {
+		return nil, err
+	}
+	if err := v.verifyBinding(t, h, raw); err != nil {
 		return nil, err
 	}
 	return h, nil
-}
-
-// verifySealer checks that the header's sealer was a member allowed to seal
-// under the policy version the header names, with the key it signed with.
-func (v *Vault) verifySealer(t *store.Txn, h *record.Header) error {
-	if h.PolicyVersion < 1 || h.PolicyVersion > v.polVer {
-		return integrityErrorf("record %s names policy version %d, which does not exist", h.ID, h.PolicyVersion)
-	}
-	pol, err := v.policyAt(t, h.PolicyVersion)
-	if err != nil {
-		return err
-	}
-	m, ok := pol.Member(h.SealedBy)
-	if !ok || !record.SignerKey(h.SealerKey).Equal(m.SigningPublicKey) || !pol.May(m.Name, policy.ActionSeal) {
-		return integrityErrorf("record %s was signed by %q, who was not allowed to seal under policy version %d", h.ID, h.SealedBy, h.PolicyVersion)
-	}
-	return nil
 }
 
 // partOf returns the record's part of class, or ErrNotFound naming the

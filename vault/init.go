@@ -182,8 +182,9 @@ func initIn(dir string, id *tcrypto.Identity, m policy.Member, pol *policy.Polic
 				return err
 			}
 		}
-		return a.appendEntry(t, audit.Entry{Action: "init", Outcome: audit.OutcomeOK,
+		_, err := a.appendEntry(t, audit.Entry{Action: "init", Outcome: audit.OutcomeOK,
 			Detail: fmt.Sprintf("policy %q version 1, %d classes, %d members", pol.Name, len(pol.Classes), len(pol.Members))})
+		return err
 	})
 	if err != nil {
 		return v, err

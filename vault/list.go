@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tvault/tvault/policy"
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -34,9 +36,11 @@ type Listing struct {
 }
 
 // List returns the public metadata of every record matching f, oldest first.
-// Filters are answered from the index, not by reading every header. Headers
-// are parsed without checking their signatures, for speed: show and check
-// verify them.
+// Filters are answered from the index, not by reading every header, and
+// each match is confirmed against its header. A listed record is one that
+// show would accept: its header is bound to its seal entry, whose
+// signature is verified (in batches, on every core). Records that fail are
+// left out and returned in a *DamagedRecordsError along with the others.
 func (a *Actor) List(ctx context.Context, f ListFilter) ([]Listing, error) {
 	if err := a.authorize("list", ""); err != nil {
 		return nil, err
@@ -54,39 +58,51 @@ func (a *Actor) List(ctx context.Context, f ListFilter) ([]Listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := a.v.listings(ctx, ids, f)
+	out, damaged, err := a.v.listings(ctx, ids, f)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.recordOK("list", "", "", fmt.Sprintf("%d records", len(out))); err != nil {
+	entry := audit.Entry{Action: "list", Outcome: audit.OutcomeOK, Detail: fmt.Sprintf("%d records", len(out))}
+	if len(damaged) > 0 {
+		entry.Outcome = audit.OutcomeError
+		entry.Detail += fmt.Sprintf(", %d failed verification", len(damaged))
+	}
+	if err := a.record(entry); err != nil {
 		return nil, err
+	}
+	if len(damaged) > 0 {
+		return out, &DamagedRecordsError{IDs: damaged}
 	}
 	return out, nil
 }
 
-// listings reads and parses the headers of ids and keeps those matching f,
-// sorted by sealing time. Reading and parsing the headers is most of a
-// large listing: it is split over the cores, each part in a read
-// transaction of its own.
-func (v *Vault) listings(ctx context.Context, ids []string, f ListFilter) ([]Listing, error) {
+// listings reads, parses and verifies the headers of ids and keeps those
+// matching f, sorted by sealing time, and the sorted ids of those that
+// failed verification. Most of a large listing is reading, parsing and
+// verifying: it is split over the cores, each part in a read transaction
+// of its own.
+func (v *Vault) listings(ctx context.Context, ids []string, f ListFilter) ([]Listing, []string, error) {
 	parts := 1
 	if len(ids) >= 2000 {
 		parts = runtime.NumCPU()
 	}
-	results := make([][]Listing, parts)
+	results := make([]*listPart, parts)
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for p := range parts {
 		lo, hi := p*len(ids)/parts, (p+1)*len(ids)/parts
-		wg.Go(func() { results[p], errs[p] = v.listingsOf(ctx, ids[lo:hi], f) })
+		results[p] = &listPart{v: v, f: f, pols: map[int64]*policy.Policy{}}
+		wg.Go(func() { errs[p] = results[p].run(ctx, ids[lo:hi]) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Listing
+	var damaged []string
 	for _, r := range results {
-		out = append(out, r...)
+		out = append(out, r.out...)
+		damaged = append(damaged, r.damaged...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].SealedAt.Equal(out[j].SealedAt) {
@@ -94,36 +110,8 @@ func (v *Vault) listings(ctx context.Context, ids []string, f ListFilter) ([]Lis
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out, nil
-}
-
-func (v *Vault) listingsOf(ctx context.Context, ids []string, f ListFilter) ([]Listing, error) {
-	var out []Listing
-	err := v.view(func(t *store.Txn) error {
-		for i, id := range ids {
-			if i%1024 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			raw, err := t.Header(id)
-			if errors.Is(err, store.ErrNotFound) {
-				continue // an index entry whose record was erased
-			}
-			if err != nil {
-				return err
-			}
-			h, err := record.ParseListing(id, raw)
-			if err != nil {
-				return err
-			}
-			// The index is not signed: confirm each match against the
-			// header, so a forged index entry cannot mislabel a record.
-			if matches(h, f) {
-				out = append(out, listing(h))
-			}
-		}
-		return nil
-	})
-	return out, err
+	sort.Strings(damaged)
+	return out, damaged, nil
 }
 
 // matches reports whether the header itself satisfies the filter.

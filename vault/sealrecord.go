@@ -24,8 +24,7 @@ import (
 // commit that makes it exist.
 type preparedRecord struct {
 	res    SealResult
-	header *record.Header
-	signed []byte
+	header *record.Header // signed at commit (putRecord)
 	public map[string]any
 	wraps  map[string][]byte
 	inline map[string][]byte // blob id → ciphertext, for the record's transaction
@@ -53,18 +52,13 @@ func (r *preparedRecord) discard(v *Vault) {
 func (a *Actor) prepareRecord(ctx context.Context, cf checkedForm, epochs map[string]*keys.Epoch, prog *progress) (*preparedRecord, error) {
 	id := record.NewID()
 	r := &preparedRecord{res: SealResult{ID: id}, public: cf.public, wraps: map[string][]byte{}, inline: map[string][]byte{}}
-	r.header = &record.Header{Format: FormatVersion, ID: id, Vault: a.v.meta.ID, SealedAt: a.v.now(), SealedBy: a.member.Name,
+	r.header = &record.Header{Format: FormatVersion, ID: id, Vault: a.v.meta.ID, SealedBy: a.member.Name,
 		SealerKey: tcrypto.FormatSigningKey(a.id.SigningPublicKey()), PolicyVersion: a.v.polVer, Public: cf.public}
 	for _, c := range cf.form.Classes {
 		if err := a.v.sealPart(ctx, r, cf.form.Source, c, epochs[c.Class], prog); err != nil {
 			r.discard(a.v)
 			return nil, err
 		}
-	}
-	var err error
-	if r.signed, err = record.SignHeader(a.id, r.header); err != nil {
-		r.discard(a.v)
-		return nil, err
 	}
 	return r, nil
 }
@@ -150,18 +144,30 @@ func (a *Actor) putRecord(t *store.Txn, r *preparedRecord) error {
 			return err
 		}
 	}
+	// The header is signed here, at the time its seal entry carries, and
+	// goes in with that entry, which names its digest: the record exists
+	// exactly when both do, and its header is bound to the log
+	// (binding.go).
+	r.header.SealedAt = a.v.now()
+	signed, err := record.SignHeader(a.id, r.header)
+	if err != nil {
+		return err
+	}
 	for _, e := range indexEntries(r.header) {
 		if err := t.PutIndex(e.field, e.value, id); err != nil {
 			return err
 		}
 	}
-	// The header goes in with the audit entry: the record exists exactly
-	// when both do.
-	if err := t.PutHeader(id, r.signed); err != nil {
+	if err := t.PutHeader(id, signed); err != nil {
 		return err
 	}
-	return a.appendEntry(t, audit.Entry{Action: "seal", Record: id, Outcome: audit.OutcomeOK,
-		Detail: fmt.Sprintf("classes %s; %d attachments", strings.Join(r.res.Classes, ","), r.res.Attachments)})
+	e, err := a.appendEntry(t, audit.Entry{Time: r.header.SealedAt, Action: "seal", Record: id, Outcome: audit.OutcomeOK,
+		Detail: fmt.Sprintf("classes %s; %d attachments", strings.Join(r.res.Classes, ","), r.res.Attachments),
+		Digest: audit.Digest(signed)})
+	if err != nil {
+		return err
+	}
+	return t.PutSealEntry(id, e.Seq)
 }
 
 // attachmentError turns a failure to read an attachment into input error

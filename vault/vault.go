@@ -18,8 +18,9 @@ import (
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
-// FormatVersion is the on-disk format this package reads and writes.
-const FormatVersion = 2
+// FormatVersion is the on-disk format this package writes. It reads
+// format 2 too, upgrading it when it opens it (upgrade.go).
+const FormatVersion = 3
 
 const (
 	markerName = "VAULT"
@@ -82,6 +83,10 @@ type meta struct {
 	Format  int       `json:"format"`
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
+	// DigestsFrom is the first audit entry from which every seal entry
+	// names its header's digest: 0 for a vault created at format 3, the
+	// log's size at the upgrade for one created before.
+	DigestsFrom int64 `json:"digests_from,omitempty"`
 }
 
 func (v *Vault) now() time.Time {
@@ -125,6 +130,10 @@ func Open(dir string, opts Options) (*Vault, error) {
 		return nil, err
 	}
 	if err := v.load(); err != nil {
+		v.Close()
+		return nil, err
+	}
+	if err := v.upgrade(); err != nil {
 		v.Close()
 		return nil, err
 	}
@@ -181,7 +190,7 @@ func (v *Vault) load() error {
 		if err := json.Unmarshal(b, &v.meta); err != nil || v.meta.ID == "" {
 			return integrityErrorf("vault metadata is unreadable")
 		}
-		if v.meta.Format != FormatVersion {
+		if v.meta.Format != FormatVersion && v.meta.Format != formatBeforeDigests {
 			return fmt.Errorf("vault format %d is not supported by this tvault (format %d)", v.meta.Format, FormatVersion)
 		}
 		v.log = audit.New("tvault/" + v.meta.ID)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -48,29 +49,40 @@ func listCommand(e *env) *cli.Command {
 				return usagef("choose one of --csv and --json")
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				// Records that fail verification are left out and named
+				// after the others are printed (exit 4).
 				recs, err := v.List(c.Context, f)
-				if err != nil {
+				var damaged *vault.DamagedRecordsError
+				if err != nil && !errors.As(err, &damaged) {
 					return err
 				}
-				pol, _ := v.Vault().Policy()
-				fields := make([]string, 0, len(pol.Public))
-				for k := range pol.Public {
-					fields = append(fields, k)
+				if perr := printList(e, c, v, recs); perr != nil {
+					return perr
 				}
-				sort.Strings(fields)
-				switch {
-				case c.Bool("json"):
-					if recs == nil {
-						recs = []vault.Listing{}
-					}
-					return jsonOut(e, recs)
-				case c.Bool("csv"):
-					return writeListCSV(e, recs, fields)
-				default:
-					return writeListTable(e, recs, fields)
-				}
+				return err
 			})
 		},
+	}
+}
+
+// printList prints recs in the format the flags ask for.
+func printList(e *env, c *cli.Context, v *vault.Actor, recs []vault.Listing) error {
+	pol, _ := v.Vault().Policy()
+	fields := make([]string, 0, len(pol.Public))
+	for k := range pol.Public {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	switch {
+	case c.Bool("json"):
+		if recs == nil {
+			recs = []vault.Listing{}
+		}
+		return jsonOut(e, recs)
+	case c.Bool("csv"):
+		return writeListCSV(e, recs, fields)
+	default:
+		return writeListTable(e, recs, fields)
 	}
 }
 

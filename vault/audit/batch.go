@@ -1,85 +1,13 @@
 package audit
 
-import (
-	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/sha512"
+import "github.com/tvault/tvault/vault/internal/sigbatch"
 
-	"filippo.io/edwards25519"
-)
-
-// batchVerify reports whether every signature in jobs is valid, checking
-// them together with one multi-scalar multiplication (Bernstein et al.,
-// "High-speed high-security signatures", §5): with random 128-bit z_i,
-//
-//	[8]( −(Σ z_i·s_i)·B + Σ z_i·R_i + Σ (z_i·k_i)·A_i ) = 0,  k_i = SHA-512(R_i‖A_i‖M_i)
-//
-// which costs a fraction of verifying each alone. It answers false if any
-// signature is invalid or malformed, and the caller then verifies one by one
-// with crypto/ed25519 to name the first bad entry, so a rejection always has
-// the standard library's meaning. An acceptance is under the cofactored
-// equation (as in ZIP 215): it agrees with crypto/ed25519 on every signature
-// an honest signer makes; only a signer deliberately adding small-order
-// components to their own signature could make the two disagree.
+// batchVerify reports whether every signature in jobs is valid (see
+// sigbatch.Verify for the equation and what an acceptance means).
 func batchVerify(jobs []sigJob) bool {
-	if len(jobs) == 0 {
-		return true
+	b := make([]sigbatch.Job, len(jobs))
+	for i, j := range jobs {
+		b[i] = sigbatch.Job{Pub: j.pub, Msg: j.msg, Sig: j.sig}
 	}
-	scalars := make([]*edwards25519.Scalar, 0, len(jobs)+4)
-	points := make([]*edwards25519.Point, 0, len(jobs)+4)
-	keyAt := map[string]int{} // a key's term, merged over all its signatures
-	bCoeff := edwards25519.NewScalar()
-	var zb [32]byte
-	digest := make([]byte, 0, sha512.Size)
-	for _, j := range jobs {
-		if len(j.sig) != ed25519.SignatureSize || len(j.pub) != ed25519.PublicKeySize {
-			return false
-		}
-		r, err := new(edwards25519.Point).SetBytes(j.sig[:32])
-		// R must be canonically encoded, as crypto/ed25519 requires (it
-		// compares encodings).
-		if err != nil || !bytes.Equal(r.Bytes(), j.sig[:32]) {
-			return false
-		}
-		s, err := edwards25519.NewScalar().SetCanonicalBytes(j.sig[32:])
-		if err != nil {
-			return false
-		}
-		h := sha512.New()
-		h.Write(j.sig[:32])
-		h.Write(j.pub)
-		h.Write(j.msg)
-		k, err := edwards25519.NewScalar().SetUniformBytes(h.Sum(digest[:0]))
-		if err != nil {
-			return false
-		}
-		if _, err := rand.Read(zb[:16]); err != nil {
-			return false
-		}
-		z, err := edwards25519.NewScalar().SetCanonicalBytes(zb[:]) // < 2^128 < L
-		if err != nil {
-			return false
-		}
-		bCoeff.Subtract(bCoeff, edwards25519.NewScalar().Multiply(z, s))
-		scalars = append(scalars, z)
-		points = append(points, r)
-		zk := edwards25519.NewScalar().Multiply(z, k)
-		if i, ok := keyAt[string(j.pub)]; ok {
-			scalars[i].Add(scalars[i], zk)
-			continue
-		}
-		a, err := new(edwards25519.Point).SetBytes(j.pub)
-		if err != nil {
-			return false
-		}
-		keyAt[string(j.pub)] = len(scalars)
-		scalars = append(scalars, zk)
-		points = append(points, a)
-	}
-	scalars = append(scalars, bCoeff)
-	points = append(points, edwards25519.NewGeneratorPoint())
-	sum := new(edwards25519.Point).VarTimeMultiScalarMult(scalars, points)
-	sum.MultByCofactor(sum)
-	return sum.Equal(edwards25519.NewIdentityPoint()) == 1
+	return sigbatch.Verify(b)
 }

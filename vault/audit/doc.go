@@ -51,6 +51,12 @@
 //	class      the class concerned, or ""
 //	outcome    "ok", "denied" or "error"
 //	detail     free text, at most 1024 bytes (never an interviewee's identity)
+//	digest     optional: "sha256:" and the lower-case hex SHA-256 of the bytes
+//	           the operation created and the entry commits to; a seal entry's
+//	           is of the record's stored, signed header, which binds the header
+//	           to the log: a header that no longer hashes to its seal entry's
+//	           digest has been rewritten. Absent (not empty) when there is none,
+//	           as in every entry written before tvault format 3.
 //	sig        the actor's Ed25519 signature over the entry's signed bytes,
 //	           standard base64 (padded) of its 64 bytes
 //
@@ -69,6 +75,8 @@
 //
 //	{"action":…,"actor":…,"actor_key":…,"class":…,"detail":…,
 //	 "format":"tvault-audit-entry v1","outcome":…,"record":…,"seq":17,"time":…}
+//
+// with "digest":… between "detail" and "format" when the entry has one.
 //
 // Strings are escaped as RFC 8785 requires: '"' and '\' with a backslash;
 // U+0008, U+0009, U+000A, U+000C, U+000D as \b \t \n \f \r; other
@@ -137,6 +145,7 @@
 // leaf to root, each hash base64; empty for a tree of one entry):
 //
 //	{"seq":17,"time":"…","actor":"…","actor_key":"…","action":"…","record":"…","class":"…","outcome":"…","detail":"…","sig":"…","hash":"…"}
+//	{"seq":18,…,"detail":"…","digest":"sha256:…","sig":"…","hash":"…"}
 //	{"seq":17,…,"hash":"…","proof":["…",…]}
 //
 // Last, the checkpoint, the signed note above as one JSON string:

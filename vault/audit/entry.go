@@ -3,7 +3,9 @@ package audit
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +54,7 @@ type Entry struct {
 	Class    string    `json:"class"`
 	Outcome  string    `json:"outcome"`
 	Detail   string    `json:"detail"`
+	Digest   string    `json:"digest,omitempty"`
 	Sig      string    `json:"sig"`
 }
 
@@ -82,6 +85,10 @@ func (e *Entry) appendCanonical(dst []byte, withSig bool) []byte {
 	dst = appendString(dst, e.Class)
 	dst = append(dst, `,"detail":`...)
 	dst = appendString(dst, e.Detail)
+	if e.Digest != "" {
+		dst = append(dst, `,"digest":`...)
+		dst = appendString(dst, e.Digest)
+	}
 	dst = append(dst, `,"format":`...)
 	dst = appendString(dst, EntryFormat)
 	dst = append(dst, `,"outcome":`...)
@@ -108,6 +115,7 @@ type leafJSON struct {
 	ActorKey string `json:"actor_key"`
 	Class    string `json:"class"`
 	Detail   string `json:"detail"`
+	Digest   string `json:"digest"`
 	Format   string `json:"format"`
 	Outcome  string `json:"outcome"`
 	Record   string `json:"record"`
@@ -132,7 +140,7 @@ func ParseLeaf(b []byte) (Entry, error) {
 		return Entry{}, err
 	}
 	e := Entry{Seq: j.Seq, Time: t, Actor: j.Actor, ActorKey: j.ActorKey, Action: j.Action,
-		Record: j.Record, Class: j.Class, Outcome: j.Outcome, Detail: j.Detail, Sig: j.Sig}
+		Record: j.Record, Class: j.Class, Outcome: j.Outcome, Detail: j.Detail, Digest: j.Digest, Sig: j.Sig}
 	if err := e.validate(true); err != nil {
 		return Entry{}, err
 	}
@@ -182,6 +190,9 @@ func (e *Entry) validate(withSig bool) error {
 	if err := checkDetail(e.Detail); err != nil {
 		return fmt.Errorf("detail: %v", err)
 	}
+	if e.Digest != "" && !validDigest(e.Digest) {
+		return errors.New(`digest is not "sha256:" and 64 lower-case hex digits`)
+	}
 	if withSig {
 		if _, err := decodeSig(e.Sig); err != nil {
 			return err
@@ -189,6 +200,50 @@ func (e *Entry) validate(withSig bool) error {
 	}
 	return nil
 }
+
+// DigestPrefix begins every digest: the SHA-256 of the bytes an entry
+// commits to, in lower-case hex.
+const DigestPrefix = "sha256:"
+
+// Digest returns the digest an entry gives of b.
+func Digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return DigestPrefix + hex.EncodeToString(sum[:])
+}
+
+func validDigest(s string) bool {
+	h, ok := strings.CutPrefix(s, DigestPrefix)
+	if !ok || len(h) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// VerifySignature checks e's signature against its actor_key. It says
+// nothing about whether that key belongs to the actor: that is the
+// caller's question.
+func (e *Entry) VerifySignature() error {
+	pub, err := parseKey(e.ActorKey)
+	if err != nil {
+		return fmt.Errorf("actor_key: %v", err)
+	}
+	sig, err := decodeSig(e.Sig)
+	if err != nil {
+		return err
+	}
+	if !ed25519.Verify(pub, e.SignedBytes(), sig) {
+		return errors.New("signature does not verify")
+	}
+	return nil
+}
+
+// SigBytes returns e's signature, decoded.
+func (e *Entry) SigBytes() ([]byte, error) { return decodeSig(e.Sig) }
 
 func decodeSig(s string) ([]byte, error) {
 	sig, err := decodeBase64(s)

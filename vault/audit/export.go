@@ -299,9 +299,13 @@ func appendEntryLine(dst []byte, e *Entry, hash tlog.Hash, proof tlog.RecordProo
 		{"class", e.Class},
 		{"outcome", e.Outcome},
 		{"detail", e.Detail},
+		{"digest", e.Digest},
 		{"sig", e.Sig},
 		{"hash", hash.String()},
 	} {
+		if f.name == "digest" && f.value == "" {
+			continue
+		}
 		dst = append(dst, ',')
 		dst = appendString(dst, f.name)
 		dst = append(dst, ':')

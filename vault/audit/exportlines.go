@@ -51,6 +51,7 @@ type entryJSON struct {
 	Class    string   `json:"class"`
 	Outcome  string   `json:"outcome"`
 	Detail   string   `json:"detail"`
+	Digest   string   `json:"digest"`
 	Sig      string   `json:"sig"`
 	Hash     string   `json:"hash"`
 	Proof    []string `json:"proof"`

@@ -115,7 +115,7 @@ func FuzzExportVerifier(f *testing.F) {
 			}
 			tm, _ := parseTime(ej.Time)
 			e := Entry{Seq: ej.Seq, Time: tm, Actor: ej.Actor, ActorKey: ej.ActorKey, Action: ej.Action,
-				Record: ej.Record, Class: ej.Class, Outcome: ej.Outcome, Detail: ej.Detail, Sig: ej.Sig}
+				Record: ej.Record, Class: ej.Class, Outcome: ej.Outcome, Detail: ej.Detail, Digest: ej.Digest, Sig: ej.Sig}
 			if !bytes.Equal(e.Leaf(), want[ej.Seq]) {
 				t.Fatalf("accepted entry %d changed: %s", ej.Seq, e.Leaf())
 			}

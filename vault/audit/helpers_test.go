@@ -55,7 +55,7 @@ func testEntry(i int) (Actor, Entry) {
 	case 3:
 		detail = "свідчення, \"цитата\"\nрядок"
 	}
-	return actor, Entry{
+	e := Entry{
 		Time:    testStart.Add(time.Duration(i) * time.Minute),
 		Action:  testActions[i%len(testActions)],
 		Record:  fmt.Sprintf("r%d", i%5),
@@ -63,6 +63,10 @@ func testEntry(i int) (Actor, Entry) {
 		Outcome: outcome,
 		Detail:  detail,
 	}
+	if e.Action == "seal" && outcome == OutcomeOK {
+		e.Digest = Digest([]byte(fmt.Sprintf("header of entry %d", i)))
+	}
+	return actor, e
 }
 
 // buildLog appends n test entries, each with its checkpoint, as the vault

@@ -66,6 +66,9 @@ func TestSignedBytesMatchSortedJSON(t *testing.T) {
 		m := map[string]any{"action": e.Action, "actor": e.Actor, "actor_key": e.ActorKey, "class": e.Class,
 			"detail": e.Detail, "format": EntryFormat, "outcome": e.Outcome, "record": e.Record, "seq": e.Seq,
 			"time": formatTime(e.Time)}
+		if e.Digest != "" {
+			m["digest"] = e.Digest
+		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
@@ -86,6 +89,14 @@ func TestParseLeafRejectsNonCanonical(t *testing.T) {
 	if _, err := ParseLeaf([]byte(leaf)); err != nil {
 		t.Fatal(err)
 	}
+	d := e
+	d.Digest = DigestPrefix + strings.Repeat("ab", 32)
+	resign(&d, a)
+	leafWithDigest := string(d.Leaf())
+	digestMember := `"digest":"` + d.Digest + `",`
+	if got, err := ParseLeaf([]byte(leafWithDigest)); err != nil || got != d {
+		t.Fatalf("ParseLeaf of an entry with a digest = %+v, %v", got, err)
+	}
 	for name, bad := range map[string]string{
 		"space":          strings.Replace(leaf, `"seq":`, `"seq": `, 1),
 		"trailing":       leaf + "\n",
@@ -101,6 +112,11 @@ func TestParseLeafRejectsNonCanonical(t *testing.T) {
 		"seq float":      strings.Replace(leaf, `"seq":0`, `"seq":0.0`, 1),
 		"outcome":        strings.Replace(leaf, `"outcome":"error"`, `"outcome":"fine"`, 1),
 		"sig":            strings.Replace(leaf, `"sig":"`, `"sig":"AA`, 1),
+		"empty digest":   strings.Replace(leaf, `"format"`, `"digest":"","format"`, 1),
+		"digest upper":   strings.Replace(leafWithDigest, `"sha256:ab`, `"sha256:AB`, 1),
+		"digest short":   strings.Replace(leafWithDigest, `"sha256:ab`, `"sha256:a`, 1),
+		"digest algo":    strings.Replace(leafWithDigest, `"sha256:`, `"sha512:`, 1),
+		"digest order":   strings.Replace(leafWithDigest, digestMember+`"format":"`+EntryFormat+`",`, `"format":"`+EntryFormat+`",`+digestMember, 1),
 	} {
 		if bad == leaf {
 			t.Fatalf("%s: replacement did not apply", name)

@@ -87,19 +87,22 @@ func DecodeHeader(id string, raw []byte) (*Header, error) {
 // listingHeader is the part of a header that a listing shows: decoding only
 // it skips the blob references, most of a header's bytes.
 type listingHeader struct {
-	ID       string         `json:"id"`
-	SealedAt time.Time      `json:"sealed_at"`
-	SealedBy string         `json:"sealed_by"`
-	Public   map[string]any `json:"public"`
-	Parts    []struct {
+	ID            string         `json:"id"`
+	Vault         string         `json:"vault"`
+	SealedAt      time.Time      `json:"sealed_at"`
+	SealedBy      string         `json:"sealed_by"`
+	SealerKey     string         `json:"sealer_key"`
+	PolicyVersion int64          `json:"policy_version"`
+	Public        map[string]any `json:"public"`
+	Parts         []struct {
 		Class string `json:"class"`
 	} `json:"classes"`
 }
 
-// ParseListing parses the listed fields of a stored header (id, time,
-// sealer, public metadata, classes) WITHOUT checking its signature: for
-// listing many records fast. Anything shown as verified must come from
-// DecodeHeader instead.
+// ParseListing parses the listed fields of a stored header (id, vault,
+// time, sealer and key, policy version, public metadata, classes) WITHOUT
+// checking its signature: for listing many records fast, where the
+// caller binds the header to its seal entry instead (vault/binding.go).
 func ParseListing(id string, raw []byte) (*Header, error) {
 	_, body, err := Split(raw)
 	if err != nil {
@@ -109,7 +112,11 @@ func ParseListing(id string, raw []byte) (*Header, error) {
 	if err := json.Unmarshal(body, &lh); err != nil {
 		return nil, fault.Integrityf("record %s: header %v", id, errUnreadable)
 	}
-	h := &Header{ID: lh.ID, SealedAt: lh.SealedAt, SealedBy: lh.SealedBy, Public: lh.Public}
+	if lh.ID != id {
+		return nil, fault.Integrityf("record %s: header belongs to record %s", id, lh.ID)
+	}
+	h := &Header{ID: lh.ID, Vault: lh.Vault, SealedAt: lh.SealedAt, SealedBy: lh.SealedBy, SealerKey: lh.SealerKey,
+		PolicyVersion: lh.PolicyVersion, Public: lh.Public}
 	for _, p := range lh.Parts {
 		h.Parts = append(h.Parts, Part{Class: p.Class})
 	}

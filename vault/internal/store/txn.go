@@ -29,6 +29,7 @@ var (
 	prefixLogE   = []byte("log/e/")
 	prefixLogH   = []byte("log/h/")
 	keyLogCkpt   = []byte("log/checkpoint")
+	prefixSealE  = []byte("log/seal/")
 )
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
@@ -292,6 +293,36 @@ func (t *Txn) Append(seq int64, leaf []byte, hashes []tlog.Hash) error {
 		}
 	}
 	return t.set(keyLogSize, u64(uint64(seq+1)))
+}
+
+// SealEntry returns the seq of the audit entry that sealed record id: the
+// entry whose digest binds the record's header to the log.
+func (t *Txn) SealEntry(id string) (int64, error) {
+	v, err := t.get(cat(prefixSealE, []byte(id)))
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("seal entry of record %s: %w", id, ErrCorrupt)
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
+}
+
+// PutSealEntry records seq as the audit entry that sealed record id.
+func (t *Txn) PutSealEntry(id string, seq int64) error {
+	return t.set(cat(prefixSealE, []byte(id)), u64(uint64(seq)))
+}
+
+// EachSealEntry calls fn with every record id that has a seal entry, in id
+// order, and the seq stored for it (-1 if the stored value is malformed).
+func (t *Txn) EachSealEntry(fn func(id string, seq int64) error) error {
+	return t.each(prefixSealE, true, func(s, v []byte) error {
+		seq := int64(-1)
+		if len(v) == 8 {
+			seq = int64(binary.BigEndian.Uint64(v))
+		}
+		return fn(string(s), seq)
+	})
 }
 
 // Checkpoint returns the latest signed checkpoint, or nil if none.

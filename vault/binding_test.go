@@ -1,0 +1,194 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/internal/testkit"
+	"github.com/tvault/tvault/vault/blobs/mem"
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// A record's header is bound to the audit entry that sealed it: a member
+// with write access to the vault folder and a key of their own who
+// rewrites a header and re-signs it — their own record or another
+// researcher's — is found by show, open, cat, list and check, each naming
+// the record. These tests forge with nothing but the store and the
+// forger's own identity.
+
+// newBindingFixture is the example team with mykola a researcher too (a
+// second member who may seal) and purposes that the interviewee's consent
+// limits.
+func newBindingFixture(t *testing.T) *fixture {
+	t.Helper()
+	team, err := testkit.NewTeam(t.TempDir(), 1)
+	if err != nil {
+		t.Fatalf("NewTeam: %v", err)
+	}
+	pol := "purposes = [\"research\", \"prosecution\", \"advocacy\"]\n" + string(team.Policy)
+	pol = strings.Replace(pol, "name = \"mykola\"\nroles = [\"analyst\"]", "name = \"mykola\"\nroles = [\"analyst\", \"researcher\"]", 1)
+	if !strings.Contains(pol, `roles = ["analyst", "researcher"]`) {
+		t.Fatal("the policy edit did not apply")
+	}
+	team.Policy = []byte(pol)
+	f := &fixture{t: t, team: team, dir: t.TempDir() + "/vault", work: t.TempDir(), blobs: mem.New()}
+	v, err := Init(f.dir, team.Get("admin-kyiv").Identity, team.Policy, f.options())
+	if err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+const consentForm = `[public]
+category = "pow"
+consent = ["research"]
+
+[testimony]
+summary = "what happened"
+files = ["t.txt"]
+
+[identity]
+interviewee = "Олена Петренко"
+`
+
+// forgeHeader rewrites record id's stored header the way a member with
+// folder access could: decode it, change it, sign it with their own
+// identity, and store it in place.
+func forgeHeader(t *testing.T, v *member, id string, forger *tcrypto.Identity, change func(h *record.Header)) {
+	t.Helper()
+	h := readHeader(t, v, id)
+	change(h)
+	signed, err := record.SignHeader(forger, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tamper(t, v, func(tx *store.Txn) error { return tx.PutHeader(id, signed) })
+}
+
+func wantBindingError(t *testing.T, what, id string, err error) {
+	t.Helper()
+	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), id) {
+		t.Errorf("%s of a forged record: err = %v, want an integrity error naming %s", what, err, id)
+	}
+}
+
+// checkForgeryFound runs every reader over the forged record id.
+func checkForgeryFound(t *testing.T, v *member, id string) {
+	t.Helper()
+	_, err := v.Show(ctx, id)
+	wantBindingError(t, "show", id, err)
+	_, err = v.OpenRecord(ctx, id, OpenRecordOptions{Dir: t.TempDir() + "/out", Purpose: "advocacy"})
+	wantBindingError(t, "open", id, err)
+	var buf bytes.Buffer
+	err = v.Cat(ctx, id, "testimony", "t.txt", &buf, CatOptions{Purpose: "advocacy"})
+	wantBindingError(t, "cat", id, err)
+	if buf.Len() != 0 {
+		t.Errorf("cat of a forged record wrote %d bytes", buf.Len())
+	}
+	ls, err := v.List(ctx, ListFilter{})
+	wantBindingError(t, "list", id, err)
+	for _, l := range ls {
+		if l.ID == id {
+			t.Errorf("list presents the forged record %s: %+v", id, l)
+		}
+	}
+	rep, err := v.Check(ctx, CheckOptions{ReadData: true})
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		found = found || f.Severity == "error" && strings.Contains(f.Subject, id)
+	}
+	if !found {
+		t.Errorf("check --read-data found nothing wrong with the forged record %s: %v", id, rep.Findings)
+	}
+}
+
+func TestForgedHeaderBySealerIsFound(t *testing.T) {
+	f := newBindingFixture(t)
+	var id string
+	f.as("olena", func(v *member) {
+		id = seal(t, v, f.customForm(consentForm, map[string][]byte{"t.txt": []byte("testimony")}))[0].ID
+	})
+	cases := map[string]func(h *record.Header){
+		// The interviewee refused advocacy; the sealer adds it afterwards.
+		"consent widened": func(h *record.Header) { h.Public["consent"] = []any{"research", "advocacy"} },
+		// Sealed, supposedly, before the vault existed.
+		"backdated": func(h *record.Header) { h.SealedAt = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC) },
+	}
+	for name, change := range cases {
+		t.Run(name, func(t *testing.T) {
+			v := f.open("iryna")
+			defer v.Close()
+			var orig []byte
+			peek(t, v, func(tx *store.Txn) (err error) { orig, err = tx.Header(id); return err })
+			forgeHeader(t, v, id, f.team.Get("olena").Identity, change)
+			checkForgeryFound(t, v, id)
+			tamper(t, v, func(tx *store.Txn) error { return tx.PutHeader(id, orig) })
+			if _, err := v.Show(ctx, id); err != nil {
+				t.Errorf("show of the restored header: %v", err)
+			}
+		})
+	}
+}
+
+func TestForgedHeaderByOtherResearcherIsFound(t *testing.T) {
+	f := newBindingFixture(t)
+	var id string
+	f.as("olena", func(v *member) {
+		id = seal(t, v, f.customForm(consentForm, map[string][]byte{"t.txt": []byte("testimony")}))[0].ID
+	})
+	mykola := f.team.Get("mykola").Identity
+	v := f.open("iryna")
+	forgeHeader(t, v, id, mykola, func(h *record.Header) {
+		h.SealedBy = "mykola"
+		h.SealerKey = tcrypto.FormatSigningKey(mykola.SigningPublicKey())
+		h.Public["consent"] = []any{"research", "advocacy"}
+	})
+	checkForgeryFound(t, v, id)
+}
+
+// A header planted by someone with folder access and no key at all (a copy
+// of a real one under a new id, its public metadata changed) is never
+// listed as if a member had sealed it.
+func TestInjectedHeaderIsNotListed(t *testing.T) {
+	f := newBindingFixture(t)
+	f.as("olena", func(v *member) {
+		seal(t, v, f.customForm(consentForm, map[string][]byte{"t.txt": []byte("testimony")}))
+	})
+	v := f.open("iryna")
+	ls, err := v.List(ctx, ListFilter{})
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("List: %v, %v", ls, err)
+	}
+	var raw []byte
+	peek(t, v, func(tx *store.Txn) (err error) { raw, err = tx.Header(ls[0].ID); return err })
+	fake := record.NewID()
+	forged := bytes.Replace(raw, []byte(ls[0].ID), []byte(fake), -1)
+	forged = bytes.Replace(forged, []byte(`"pow"`), []byte(`"civilian"`), 1)
+	tamper(t, v, func(tx *store.Txn) error {
+		if err := tx.PutIndex("category", "civilian", fake); err != nil {
+			return err
+		}
+		return tx.PutHeader(fake, forged)
+	})
+	got, err := v.List(ctx, ListFilter{Where: []Condition{{"category", "civilian"}}})
+	wantBindingError(t, "list --where", fake, err)
+	if len(got) != 0 {
+		t.Errorf("list --where category=civilian presents the injected record: %+v", got)
+	}
+	got, err = v.List(ctx, ListFilter{})
+	wantBindingError(t, "list", fake, err)
+	if len(got) != 1 || got[0].ID != ls[0].ID {
+		t.Errorf("list = %+v, want only the real record %s", got, ls[0].ID)
+	}
+}

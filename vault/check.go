@@ -176,13 +176,43 @@ func (c *checker) checkStructures(t *store.Txn) error {
 	if err := c.checkIndex(t); err != nil {
 		return err
 	}
+	return c.checkLog(t)
+}
+
+// checkLog verifies the audit log and, in the same pass, that every record
+// it says was sealed has a header, and was sealed once (the headers
+// themselves are checked against their seal entries by checkRecord).
+func (c *checker) checkLog(t *store.Txn) error {
 	keys, err := keyInfos(t)
 	if err != nil {
 		return c.finding("audit log", err)
 	}
-	sum, err := c.v.log.VerifyLog(t, keys)
+	sealed := map[string]int64{}
+	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
+		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
+			return
+		}
+		if first, ok := sealed[e.Record]; ok {
+			c.errorf("record "+e.Record, "sealed twice, in audit entries %d and %d: the second was forged", first, e.Seq)
+			return
+		}
+		sealed[e.Record] = e.Seq
+	})
 	c.rep.Entries = sum.TreeSize
-	return c.finding("audit log", err)
+	if err := c.finding("audit log", err); err != nil || sum.TreeSize == 0 {
+		return err
+	}
+	ids := make([]string, 0, len(sealed))
+	for id := range sealed {
+		if !c.present[id] {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
+	}
+	return nil
 }
 
 // findOrphans lists the blobs no record names. A blob whose record has a

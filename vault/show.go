@@ -9,9 +9,14 @@ import (
 // RecordInfo is what show tells about one record.
 type RecordInfo struct {
 	Listing
-	PolicyVersion int64      `json:"policy_version"`
-	Signature     string     `json:"signature"` // "valid": the header verified and its sealer was entitled
-	Parts         []PartInfo `json:"parts"`
+	PolicyVersion int64  `json:"policy_version"`
+	Signature     string `json:"signature"` // "valid": the header verified and its sealer was entitled
+	// SealEntry is the audit entry that sealed the record; HeaderDigest
+	// the digest of the header it names ("" for a record sealed before
+	// format 3, bound to its entry by sealer and time only).
+	SealEntry    int64      `json:"seal_entry"`
+	HeaderDigest string     `json:"header_digest,omitempty"`
+	Parts        []PartInfo `json:"parts"`
 }
 
 // PartInfo describes one part of a record without decrypting it.
@@ -24,7 +29,8 @@ type PartInfo struct {
 }
 
 // Show returns one record's public metadata after verifying its header's
-// signature and that the sealer was allowed to seal.
+// signature, that the sealer was allowed to seal, and that the header is
+// the one its seal entry names.
 func (a *Actor) Show(ctx context.Context, id string) (*RecordInfo, error) {
 	if err := a.authorize("show", ""); err != nil {
 		return nil, err
@@ -35,7 +41,11 @@ func (a *Actor) Show(ctx context.Context, id string) (*RecordInfo, error) {
 		if err != nil {
 			return err
 		}
-		info = &RecordInfo{Listing: listing(h), PolicyVersion: h.PolicyVersion, Signature: "valid"}
+		e, err := a.v.sealEntry(t, id)
+		if err != nil {
+			return err
+		}
+		info = &RecordInfo{Listing: listing(h), PolicyVersion: h.PolicyVersion, Signature: "valid", SealEntry: e.Seq, HeaderDigest: e.Digest}
 		for _, p := range h.Parts {
 			pi := PartInfo{Class: p.Class, Epoch: p.Epoch, Threshold: p.Threshold, Attachments: len(p.Blobs), Bytes: p.Manifest.Size}
 			for _, b := range p.Blobs {

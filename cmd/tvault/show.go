@@ -30,6 +30,11 @@ func showCommand(e *env) *cli.Command {
 				fmt.Fprintf(e.stdout, "record     %s\n", info.ID)
 				fmt.Fprintf(e.stdout, "sealed     %s by %s (policy version %d)\n", info.SealedAt.Format(time.RFC3339), info.SealedBy, info.PolicyVersion)
 				fmt.Fprintf(e.stdout, "signature  %s\n", info.Signature)
+				if info.HeaderDigest != "" {
+					fmt.Fprintf(e.stdout, "audit      sealed in entry %d, which names this header (%s)\n", info.SealEntry, info.HeaderDigest)
+				} else {
+					fmt.Fprintf(e.stdout, "audit      sealed in entry %d, before headers were bound to the log (format 2): bound by sealer and time only\n", info.SealEntry)
+				}
 				keys := make([]string, 0, len(info.Public))
 				for k := range info.Public {
 					keys = append(keys, k)

@@ -16,6 +16,15 @@ import (
 // of UnknownActor entries it accepts). A failure is a *TamperError naming
 // the first bad entry; errors from b are returned wrapped.
 func (l *Log) VerifyLog(b Backend, keys []KeyInfo) (Summary, error) {
+	return l.VerifyLogEach(b, keys, nil)
+}
+
+// VerifyLogEach is VerifyLog, calling visit (if not nil) with each entry
+// in seq order once it is well-formed, so that a caller can check what the
+// entries say in the same pass. Signatures are verified in batches: an
+// entry visited may still turn out to be badly signed, and then
+// VerifyLogEach fails.
+func (l *Log) VerifyLogEach(b Backend, keys []KeyInfo, visit func(*Entry)) (Summary, error) {
 	if err := checkOrigin(l.origin); err != nil {
 		return Summary{}, err
 	}
@@ -47,6 +56,9 @@ func (l *Log) VerifyLog(b Backend, keys []KeyInfo) (Summary, error) {
 		}
 		if err := c.entry(&e, 0); err != nil {
 			return Summary{}, err
+		}
+		if visit != nil {
+			visit(&e)
 		}
 		hashes, err := t.add(tlog.RecordHash(leaf))
 		if err != nil {

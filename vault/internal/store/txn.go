@@ -137,6 +137,9 @@ func (t *Txn) Header(id string) ([]byte, error) { return t.get(cat(prefixRecord,
 // PutHeader stores the signed header of a record.
 func (t *Txn) PutHeader(id string, v []byte) error { return t.set(cat(prefixRecord, []byte(id)), v) }
 
+// DeleteHeader removes record id's header.
+func (t *Txn) DeleteHeader(id string) error { return t.del(cat(prefixRecord, []byte(id))) }
+
 // HasHeader reports whether a record header exists.
 func (t *Txn) HasHeader(id string) (bool, error) {
 	_, err := t.t.Get(cat(prefixRecord, []byte(id)))

@@ -358,4 +358,20 @@ func BenchmarkListWhere10k(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
 	})
+	// Every record: what verifying each listed header costs.
+	b.Run("all", func(b *testing.B) {
+		v := fx.open(b, "", "mykola")
+		defer v.Close()
+		b.ResetTimer()
+		for range b.N {
+			ls, err := v.List(ctx, ListFilter{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(ls) != n {
+				b.Fatalf("listed %d records, want %d", len(ls), n)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+	})
 }

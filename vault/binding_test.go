@@ -150,6 +150,18 @@ func TestForgedHeaderByOtherResearcherIsFound(t *testing.T) {
 	})
 	mykola := f.team.Get("mykola").Identity
 	v := f.open("iryna")
+	// iryna has listed the record before: her list cache holds a mark of
+	// the real header, which must not vouch for the forged one.
+	if ls, err := v.List(ctx, ListFilter{}); err != nil || len(ls) != 1 {
+		t.Fatalf("List: %v, %v", ls, err)
+	}
+	c := v.Actor.listCache()
+	peek(t, v, func(tx *store.Txn) error {
+		if !c.known(tx, id, c.mark(id, mustHeader(tx, id))) {
+			t.Error("list left no mark of the header it verified")
+		}
+		return nil
+	})
 	forgeHeader(t, v, id, mykola, func(h *record.Header) {
 		h.SealedBy = "mykola"
 		h.SealerKey = tcrypto.FormatSigningKey(mykola.SigningPublicKey())
@@ -265,4 +277,12 @@ func hasFinding(rep *CheckReport, id, msg string) bool {
 		}
 	}
 	return false
+}
+
+func mustHeader(tx *store.Txn, id string) []byte {
+	raw, err := tx.Header(id)
+	if err != nil {
+		panic(err)
+	}
+	return raw
 }

@@ -58,10 +58,12 @@ func (a *Actor) List(ctx context.Context, f ListFilter) ([]Listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, damaged, err := a.v.listings(ctx, ids, f)
+	cache := a.listCache()
+	out, damaged, marks, err := a.v.listings(ctx, ids, f, cache)
 	if err != nil {
 		return nil, err
 	}
+	a.saveListMarks(cache, marks)
 	entry := audit.Entry{Action: "list", Outcome: audit.OutcomeOK, Detail: fmt.Sprintf("%d records", len(out))}
 	if len(damaged) > 0 {
 		entry.Outcome = audit.OutcomeError
@@ -78,10 +80,11 @@ func (a *Actor) List(ctx context.Context, f ListFilter) ([]Listing, error) {
 
 // listings reads, parses and verifies the headers of ids and keeps those
 // matching f, sorted by sealing time, and the sorted ids of those that
-// failed verification. Most of a large listing is reading, parsing and
+// failed verification, and the cache marks of the headers it verified
+// (listcache.go). Most of a large listing is reading, parsing and
 // verifying: it is split over the cores, each part in a read transaction
 // of its own.
-func (v *Vault) listings(ctx context.Context, ids []string, f ListFilter) ([]Listing, []string, error) {
+func (v *Vault) listings(ctx context.Context, ids []string, f ListFilter, cache *listCache) ([]Listing, []string, []listMark, error) {
 	parts := 1
 	if len(ids) >= 2000 {
 		parts = runtime.NumCPU()
@@ -91,18 +94,20 @@ func (v *Vault) listings(ctx context.Context, ids []string, f ListFilter) ([]Lis
 	var wg sync.WaitGroup
 	for p := range parts {
 		lo, hi := p*len(ids)/parts, (p+1)*len(ids)/parts
-		results[p] = &listPart{v: v, f: f, pols: map[int64]*policy.Policy{}}
+		results[p] = &listPart{v: v, f: f, pols: map[int64]*policy.Policy{}, cache: cache}
 		wg.Go(func() { errs[p] = results[p].run(ctx, ids[lo:hi]) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var out []Listing
 	var damaged []string
+	var marks []listMark
 	for _, r := range results {
 		out = append(out, r.out...)
 		damaged = append(damaged, r.damaged...)
+		marks = append(marks, r.marks...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].SealedAt.Equal(out[j].SealedAt) {
@@ -111,7 +116,7 @@ func (v *Vault) listings(ctx context.Context, ids []string, f ListFilter) ([]Lis
 		return out[i].ID < out[j].ID
 	})
 	sort.Strings(damaged)
-	return out, damaged, nil
+	return out, damaged, marks, nil
 }
 
 // matches reports whether the header itself satisfies the filter.

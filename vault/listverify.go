@@ -24,8 +24,10 @@ type listPart struct {
 	v       *Vault
 	f       ListFilter
 	pols    map[int64]*policy.Policy
+	cache   *listCache
 	out     []Listing
 	damaged []string
+	marks   []listMark // of headers verified now, for the cache
 
 	pending []pendingListing // bound, signatures not yet verified
 	jobs    []sigbatch.Job
@@ -33,6 +35,7 @@ type listPart struct {
 
 type pendingListing struct {
 	l    Listing
+	mark []byte
 	jobs int // its signatures: the last jobs appended for it
 }
 
@@ -70,6 +73,13 @@ func (p *listPart) add(t *store.Txn, id string) error {
 	if !matches(h, p.f) {
 		return nil
 	}
+	var mark []byte
+	if p.cache != nil {
+		if mark = p.cache.mark(id, raw); p.cache.known(t, id, mark) {
+			p.out = append(p.out, listing(h))
+			return nil
+		}
+	}
 	jobs, err := p.bind(t, h, raw)
 	if damaged(err) {
 		p.damaged = append(p.damaged, id)
@@ -78,7 +88,7 @@ func (p *listPart) add(t *store.Txn, id string) error {
 	if err != nil {
 		return err
 	}
-	p.pending = append(p.pending, pendingListing{l: listing(h), jobs: len(jobs)})
+	p.pending = append(p.pending, pendingListing{l: listing(h), mark: mark, jobs: len(jobs)})
 	p.jobs = append(p.jobs, jobs...)
 	if len(p.jobs) >= listBatch {
 		p.flush()
@@ -134,6 +144,9 @@ func (p *listPart) flush() {
 		j += pl.jobs
 		if ok {
 			p.out = append(p.out, pl.l)
+			if pl.mark != nil {
+				p.marks = append(p.marks, listMark{pl.l.ID, pl.mark})
+			}
 		} else {
 			p.damaged = append(p.damaged, pl.l.ID)
 		}

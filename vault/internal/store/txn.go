@@ -30,6 +30,7 @@ var (
 	prefixLogH   = []byte("log/h/")
 	keyLogCkpt   = []byte("log/checkpoint")
 	prefixSealE  = []byte("log/seal/")
+	prefixListC  = []byte("cache/list/")
 )
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
@@ -326,6 +327,17 @@ func (t *Txn) EachSealEntry(fn func(id string, seq int64) error) error {
 		}
 		return fn(string(s), seq)
 	})
+}
+
+// ListCache returns the list verification mark that the member whose
+// cache key is named member stored for record id (vault/listcache.go).
+func (t *Txn) ListCache(member, id string) ([]byte, error) {
+	return t.get(cat(prefixListC, []byte(member), []byte("/"), []byte(id)))
+}
+
+// PutListCache stores a list verification mark.
+func (t *Txn) PutListCache(member, id string, mark []byte) error {
+	return t.set(cat(prefixListC, []byte(member), []byte("/"), []byte(id)), mark)
 }
 
 // Checkpoint returns the latest signed checkpoint, or nil if none.

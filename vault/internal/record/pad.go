@@ -62,17 +62,18 @@ func knownFormat(f int) bool { return f == FormatUnpadded || f == FormatPadded }
 var MaxManifestPlaintext = PaddedSize(MaxManifestSize)
 
 // UnpadManifest returns the JSON of a decrypted class manifest. A manifest
-// records no length of its own: in a padded record its content ends where
-// the zero bytes begin (JSON never ends in a zero byte), and the whole must
-// be exactly as long as that content padded. Anything else — padding that
-// is not zeros, a padded length that is not the one PaddedSize gives — is
-// refused, so that padding can carry no hidden data.
+// records no length of its own: in a padded record its content is a JSON
+// object, which ends with its closing brace, and everything after that
+// brace must be zero bytes, exactly up to that content's padded size.
+// Anything else — padding that is not zeros (whitespace included), a
+// padded length that is not the one PaddedSize gives — is refused, so
+// that padding can carry no hidden data.
 func UnpadManifest(b []byte, recordID, class string, padded bool) ([]byte, error) {
 	if !padded {
 		return b, nil
 	}
 	content := bytes.TrimRight(b, "\x00")
-	if int64(len(b)) != PaddedSize(int64(len(content))) || len(content) > MaxManifestSize {
+	if !bytes.HasSuffix(content, []byte("}")) || int64(len(b)) != PaddedSize(int64(len(content))) || len(content) > MaxManifestSize {
 		return nil, fault.Integrityf("record %s: the manifest of class %s is not padded as its format requires", recordID, class)
 	}
 	return content, nil

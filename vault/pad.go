@@ -95,3 +95,16 @@ func (u *unpadWriter) finish() error {
 	}
 	return nil
 }
+
+// ageHeaderBound bounds the header of a blob's age file: the version line,
+// the one tvault-dek stanza naming the blob id, and the MAC line (about
+// 200 bytes for the ids tvault makes).
+const ageHeaderBound = 1 << 10
+
+// sealedSize bounds the stored size of a blob of n content bytes: its
+// padded plaintext, a 16-byte tag per 64 KiB chunk, and its age header.
+// It is what a seal checks free space against.
+func sealedSize(n int64) int64 {
+	p := record.PaddedSize(n)
+	return p + 16*(p/(64<<10)+1) + ageHeaderBound
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -126,6 +127,9 @@ func TestPaddingRoundTrip(t *testing.T) {
 		ref := blobRef(t, v, id, "testimony", i)
 		if inline := store.Inline(ref.Size); inline != (n <= 1_032_192) {
 			t.Errorf("%s: ciphertext of %d bytes stored inline: %v", name, ref.Size, inline)
+		}
+		if ref.Size > sealedSize(int64(n)) || ref.Size < record.PaddedSize(int64(n)) {
+			t.Errorf("%s: ciphertext of %d bytes, outside [padded size, sealedSize %d]", name, ref.Size, sealedSize(int64(n)))
 		}
 		for _, r := range []struct{ off, length int64 }{
 			{0, -1}, {int64(n), -1}, {max(0, int64(n)-1), -1}, {max(0, int64(n)-10), 100}, {0, int64(n) + 5000}, {int64(n) / 2, 1},
@@ -281,6 +285,51 @@ func TestTamperPadding(t *testing.T) {
 		var buf bytes.Buffer
 		if err := v.Cat(ctx, ids[0], "testimony", "big.bin", &buf, CatOptions{}); err != nil || !bytes.Equal(buf.Bytes(), files["big.bin"]) {
 			t.Errorf("an untouched attachment: %d bytes, %v", buf.Len(), err)
+		}
+	})
+}
+
+// BenchmarkPaddingWorstCase seals and cats an attachment one byte larger
+// than 256 MiB: Padmé pads it by 8 MiB - 1 (3.1 %, about the most it pads
+// anything above 64 KiB), to compare with BenchmarkSeal256MiB and
+// BenchmarkCat256MiB, which it does not pad at all.
+func BenchmarkPaddingWorstCase(b *testing.B) {
+	const size = bigSize + 1
+	fx := newBenchFixture(b)
+	dir := b.TempDir()
+	writeRandomFile(b, filepath.Join(dir, "interview.opus"), size)
+	form, err := ParseForm("big.toml", []byte(publicTOML+"[testimony]\nfiles = [\"interview.opus\"]\n"), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var id string
+	b.Run("seal", func(b *testing.B) {
+		b.SetBytes(size)
+		for range b.N {
+			b.StopTimer()
+			v := fx.open(b, "", "olena")
+			b.StartTimer()
+			res, err := v.Seal(ctx, []*Form{form})
+			if err != nil {
+				b.Fatal(err)
+			}
+			id = res[0].ID
+			b.StopTimer()
+			if err := v.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	})
+	b.Run("cat", func(b *testing.B) {
+		v := fx.open(b, "", "iryna")
+		defer v.Close()
+		b.SetBytes(size)
+		b.ResetTimer()
+		for range b.N {
+			if err := v.Cat(ctx, id, "testimony", "interview.opus", io.Discard, CatOptions{}); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

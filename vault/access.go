@@ -16,6 +16,7 @@ import (
 // and decrypted manifest, or why they cannot decrypt it.
 type partAccess struct {
 	part   record.Part
+	padded bool // the record's blobs are padded (its header's format)
 	dek    []byte
 	man    *record.Manifest
 	reason string // why the member cannot decrypt it, when dek is nil
@@ -27,7 +28,7 @@ type partAccess struct {
 // boundary into a clear reason (and denies a member whose role was
 // withdrawn but whose old wrap is still there until rotation).
 func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part record.Part) (*partAccess, error) {
-	pa := &partAccess{part: part}
+	pa := &partAccess{part: part, padded: h.Padded()}
 	if !slices.Contains(a.v.pol.Decryptable(a.member.Name), part.Class) {
 		pa.reason = fmt.Sprintf("no role of theirs may decrypt class %s", part.Class)
 		return pa, nil
@@ -68,13 +69,21 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 	return pa, nil
 }
 
-// readManifest decrypts and checks one part's manifest.
+// readManifest decrypts and checks one part's manifest, and its padding.
 func (v *Vault) readManifest(ctx context.Context, h *record.Header, part record.Part, dek []byte) (*record.Manifest, error) {
 	var buf bytes.Buffer
-	if err := v.decryptBlob(ctx, dek, part.Manifest, &buf, record.MaxManifestSize); err != nil {
+	limit := int64(record.MaxManifestSize)
+	if h.Padded() {
+		limit = record.MaxManifestPlaintext
+	}
+	if err := v.decryptBlob(ctx, dek, part.Manifest, &buf, limit); err != nil {
 		return nil, err
 	}
-	return record.DecodeManifest(buf.Bytes(), h.ID, part)
+	b, err := record.UnpadManifest(buf.Bytes(), h.ID, part.Class, h.Padded())
+	if err != nil {
+		return nil, err
+	}
+	return record.DecodeManifest(b, h.ID, part)
 }
 
 // accessAll works out access to the named classes of record id (every

@@ -265,14 +265,16 @@ func TestSecondSealEntryIsFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hasFinding(rep, id, "sealed twice") {
+	if !hasFinding(rep, "audit log", "record "+id+" was sealed twice") {
 		t.Errorf("check does not report the second seal entry of %s: %v", id, rep.Findings)
 	}
 }
 
-func hasFinding(rep *CheckReport, id, msg string) bool {
+// hasFinding reports whether rep has an error whose subject contains
+// subject and whose message contains msg.
+func hasFinding(rep *CheckReport, subject, msg string) bool {
 	for _, f := range rep.Findings {
-		if f.Severity == "error" && strings.Contains(f.Subject, id) && strings.Contains(f.Msg, msg) {
+		if f.Severity == "error" && strings.Contains(f.Subject, subject) && strings.Contains(f.Msg, msg) {
 			return true
 		}
 	}

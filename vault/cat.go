@@ -17,11 +17,12 @@ type CatOptions struct {
 	Purpose string
 }
 
-// Cat streams one attachment's plaintext (or a range of it) to w. The audit
-// entry commits before the first byte is written. A full read checks the
-// ciphertext hash at the end and reports ErrIntegrity if it differs; every
-// 64 KiB chunk is authenticated before it is written, as with age -d. A
-// range is read through age.DecryptReaderAt and touches only the chunks it
+// Cat streams one attachment's plaintext (or a range of it) to w: its
+// content, never its padding. The audit entry commits before the first
+// byte is written. A full read checks the padding and, at the end, the
+// ciphertext hash, and reports ErrIntegrity if either is wrong; every 64
+// KiB chunk is authenticated before it is written, as with age -d. A range
+// is read through age.DecryptReaderAt and touches only the chunks it
 // needs. When ctx is cancelled it stops between chunks; what reached w by
 // then is the caller's to discard.
 func (a *Actor) Cat(ctx context.Context, id, class, name string, w io.Writer, opts CatOptions) error {
@@ -60,9 +61,9 @@ func (a *Actor) Cat(ctx context.Context, id, class, name string, w io.Writer, op
 		// sealer's signature and age authenticates every chunk under the
 		// DEK, so a stream that passes both is exactly what was sealed; a
 		// third pass over the data would only cost time.
-		return a.v.decryptBlob(ctx, pa.dek, ref, w, 0)
+		return a.v.decryptContent(ctx, pa.dek, ref, att.Size, pa.padded, w)
 	}
-	return a.v.decryptRange(ctx, pa.dek, ref, att.Size, opts.Offset, opts.Length, w)
+	return a.v.decryptRange(ctx, pa.dek, ref, att.Size, pa.padded, opts.Offset, opts.Length, w)
 }
 
 // attachment finds the attachment called name in a part.

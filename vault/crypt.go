@@ -14,9 +14,9 @@ import (
 	"github.com/tvault/tvault/vault/internal/record"
 )
 
-// encryptBlob encrypts src as an age file to the DEK stanza of blobID and
-// stores it through the blob router; the returned reference pins the
-// ciphertext. An inline blob comes back as bytes for the record's
+// encryptBlob encrypts src, padded (pad.go), as an age file to the DEK
+// stanza of blobID and stores it through the blob router; the returned
+// reference pins the ciphertext. An inline blob comes back as bytes for the record's
 // transaction. On error nothing of the blob is left stored. ctx reaches
 // the blob store; a long src should observe it too (see sealFile).
 func (v *Vault) encryptBlob(ctx context.Context, dek []byte, blobID string, src io.Reader) (record.BlobRef, []byte, error) {
@@ -26,8 +26,12 @@ func (v *Vault) encryptBlob(ctx context.Context, dek []byte, blobID string, src 
 	}
 	bw := v.newBlobWriter(ctx, blobID)
 	aw, err := age.Encrypt(bw, r)
+	var n int64
 	if err == nil {
-		_, err = io.Copy(aw, src)
+		n, err = io.Copy(aw, src)
+	}
+	if err == nil {
+		err = writePadding(aw, n)
 	}
 	if err == nil {
 		err = aw.Close()
@@ -43,9 +47,9 @@ func (v *Vault) encryptBlob(ctx context.Context, dek []byte, blobID string, src 
 	return ref, inline, err
 }
 
-// decryptBlob streams a blob's plaintext into w, checking the ciphertext's
-// BLAKE3 hash against the signed reference as it goes. limit > 0 caps the
-// plaintext. When it returns an error, whatever reached w must be
+// decryptBlob streams a blob's whole plaintext, padding included, into w,
+// checking the ciphertext's BLAKE3 hash against the signed reference as it
+// goes. limit > 0 caps the plaintext. When it returns an error, whatever reached w must be
 // discarded; an error of w itself comes back unchanged.
 func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef, w io.Writer, limit int64) error {
 	ident, blob, err := v.openEncrypted(ctx, dek, ref)
@@ -77,10 +81,24 @@ func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef,
 	return nil
 }
 
-// decryptRange writes length bytes of a blob's plaintext from offset to w,
-// touching only the age chunks the range needs; size is the plaintext size
-// the manifest names.
-func (v *Vault) decryptRange(ctx context.Context, dek []byte, ref record.BlobRef, size, offset, length int64, w io.Writer) error {
+// decryptContent streams the content of an attachment of size bytes (as
+// its manifest says) to w, and checks that the rest of its plaintext is the
+// padding its record's format requires: zero bytes, exactly up to the
+// padded size. When it returns an error, whatever reached w must be
+// discarded; an error of w itself comes back unchanged.
+func (v *Vault) decryptContent(ctx context.Context, dek []byte, ref record.BlobRef, size int64, padded bool, w io.Writer) error {
+	u := newUnpadWriter(w, ref.ID, size, padded)
+	if err := v.decryptBlob(ctx, dek, ref, u, 0); err != nil {
+		return err
+	}
+	return u.finish()
+}
+
+// decryptRange writes length bytes of an attachment's content from offset
+// to w, touching only the age chunks the range needs and never returning
+// padding; size is the content size the manifest names. The padding is not
+// read: check --read-data verifies it.
+func (v *Vault) decryptRange(ctx context.Context, dek []byte, ref record.BlobRef, size int64, padded bool, offset, length int64, w io.Writer) error {
 	ident, blob, err := v.openEncrypted(ctx, dek, ref)
 	if err != nil {
 		return err
@@ -90,7 +108,7 @@ func (v *Vault) decryptRange(ctx context.Context, dek []byte, ref record.BlobRef
 	if err != nil {
 		return blobError(ref.ID, err)
 	}
-	if got != size {
+	if got != plaintextSize(size, padded) {
 		return integrityErrorf("attachment %s: size does not match its manifest", ref.ID)
 	}
 	if length <= 0 || offset+length > size {

@@ -81,6 +81,10 @@ func DecodeHeader(id string, raw []byte) (*Header, error) {
 	if h.ID != id {
 		return nil, fault.Integrityf("record %s: header belongs to record %s", id, h.ID)
 	}
+	if !knownFormat(h.Format) {
+		return nil, fault.Integrityf("record %s: header format %d is not one this tvault reads (it reads %d and %d); a newer tvault may",
+			id, h.Format, FormatUnpadded, FormatPadded)
+	}
 	return h, nil
 }
 

@@ -7,8 +7,8 @@ import (
 	"github.com/tvault/tvault/vault/internal/fault"
 )
 
-// MaxManifestSize caps a decrypted class manifest (fields plus the list of
-// attachments); forms are capped well below it.
+// MaxManifestSize caps the JSON of a class manifest (fields plus the list
+// of attachments), before padding; forms are capped well below it.
 const MaxManifestSize = 4 << 20
 
 // Manifest is a part's encrypted table of contents: its fields and, for
@@ -43,7 +43,7 @@ func DecodeManifest(b []byte, recordID string, p Part) (*Manifest, error) {
 		return nil, fault.Integrityf("record %s: the manifest of class %s belongs elsewhere", recordID, p.Class)
 	}
 	for i, a := range m.Attachments {
-		if a.Blob != p.Blobs[i].ID || !SafeName(a.Name) {
+		if a.Blob != p.Blobs[i].ID || !SafeName(a.Name) || a.Size < 0 {
 			return nil, fault.Integrityf("record %s: the manifest of class %s does not match its header", recordID, p.Class)
 		}
 	}

@@ -63,7 +63,7 @@ var badForms = []struct {
 	{"fields.json", "[testimony]\nfiles = [\"fields.json\"]\n", "not allowed"},
 	{"fields.json in a folder", "[testimony]\nfiles = [\"scans/fields.json\"]\n", "not allowed"},
 	{"hidden file", "[testimony]\nfiles = [\".notes\"]\n", "not allowed"},
-	{"root", "[testimony]\nfiles = [\"" + absPath("/") + "\"]\n", "not allowed"},
+	{"root", "[testimony]\nfiles = [\"" + absPath("/") + "\"]\n", "outside the form's folder"},
 	{"nan", "[testimony]\nx = nan\n", "nan"},
 	{"inf in a list", "[testimony]\nx = [1.0, -inf]\n", "nan"},
 }
@@ -154,7 +154,7 @@ func TestParseFormExample(t *testing.T) {
 }
 
 func TestParseFormValues(t *testing.T) {
-	form, err := ParseForm("v.toml", []byte(`
+	form, err := ParseFormWith("v.toml", []byte(`
 [testimony]
 summary = "Син потрапив у полон у квітні 2022"
 count = 3
@@ -169,7 +169,7 @@ files = ["`+absPath("/abs/Інтерв'ю.opus")+`", "sub/dir/scan.jpg"]
 
 [testimony.place]
 oblast = "Харківська"
-`), formDir)
+`), FormOptions{Dir: formDir, AllowOutsideAttachments: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,7 +140,8 @@ func parseFormClass(f *Form, class string, tbl map[string]any) (FormClass, error
 			return fc, inputErrorf(source, "[%s] field name %q %v", class, k, err)
 		}
 		if looksLikeFiles(k) {
-			return fc, inputErrorf(source, "[%s] %q looks like files but is not: write the list of attachments as files, in lower-case Latin letters", class, k)
+			return fc, inputErrorf(source, "[%s] %q looks like files but is not%s: write the list of attachments as files, in lower-case Latin letters",
+				class, k, notLatin(k))
 		}
 		j, err := fieldValue(val, k, 0)
 		if err != nil {

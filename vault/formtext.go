@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"unicode"
@@ -129,6 +130,17 @@ var lookalikes = map[rune]rune{
 	'ꓰ': 'E', 'Ꭼ': 'E', 'ⴹ': 'E', 'ℰ': 'E', 'ᴇ': 'E',
 	// s
 	'ѕ': 's', 'Ѕ': 'S', 'ꜱ': 's', 'ƽ': 's', 'ꮪ': 's', 'Ꮪ': 'S', 'Տ': 'S', 'ꓢ': 'S',
+}
+
+// notLatin points at the first character of k that is not a lower-case
+// Latin letter, for a message: " (it has U+0456 at byte 1)".
+func notLatin(k string) string {
+	for i, r := range k {
+		if r < 'a' || r > 'z' {
+			return fmt.Sprintf(" (it has %U at byte %d)", r, i)
+		}
+	}
+	return ""
 }
 
 // foldName is the form of an attachment name that two names share when a

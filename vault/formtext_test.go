@@ -2,6 +2,8 @@ package vault
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -141,4 +143,47 @@ func TestLooksLikeFiles(t *testing.T) {
 			t.Errorf("%q not refused as a look-alike of files", k)
 		}
 	}
+}
+
+// TestSealRefusesLinksOut: a link inside the form's folder that leads out
+// of it counts as outside, as does a linked subfolder; a link that stays
+// inside is an attachment like any other; AllowOutsideAttachments lets
+// both through. Nothing is stored for a refused form.
+func TestSealRefusesLinksOut(t *testing.T) {
+	f := newFixture(t, 1)
+	secret := filepath.Join(f.mkdir("elsewhere"), "identity.age")
+	if err := os.WriteFile(secret, []byte("AGE-SECRET-KEY-CANARY"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := f.mkdir("form")
+	if err := os.WriteFile(filepath.Join(dir, "real.txt"), []byte("inside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{"out.txt": secret, "outdir": filepath.Dir(secret), "in.txt": "real.txt"}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skipf("cannot make links here: %v", err)
+		}
+	}
+	parse := func(file string, allow bool) *Form {
+		src := publicTOML + "[testimony]\nfiles = [\"" + file + "\"]\n"
+		form, err := ParseFormWith(filepath.Join(dir, "form.toml"), []byte(src), FormOptions{Dir: dir, AllowOutsideAttachments: allow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return form
+	}
+	f.as("olena", func(v *member) {
+		for _, file := range []string{"out.txt", "outdir/identity.age"} {
+			_, err := v.Seal(ctx, []*Form{parse(file, false)})
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), "leads outside the form's folder") || !strings.Contains(err.Error(), "--allow-outside-attachments") {
+				t.Errorf("%s: err = %v, want it refused as outside the folder", file, err)
+			}
+		}
+		if n := listCount(t, v); n != 0 || len(blobIDs(t, v)) != 0 {
+			t.Errorf("refused forms left %d records and blobs %v", n, blobIDs(t, v))
+		}
+		seal(t, v, parse("in.txt", false), parse("out.txt", true), parse("outdir/identity.age", true))
+	})
 }

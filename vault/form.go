@@ -177,12 +177,16 @@ func parseFiles(f *Form, class string, val any) ([]FormFile, error) {
 			return nil, inputErrorf(source, "[%s] attachment %q is outside the form's folder: copy it into the folder, or seal with --allow-outside-attachments",
 				class, p)
 		}
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(f.Dir, p)
-		}
 		name := filepath.Base(p)
 		if err := checkAttachmentName(name); err != nil {
 			return nil, inputErrorf(source, "[%s] attachment name %q %v: rename the file", class, name, err)
+		}
+		// The folders on the way are not stored, but messages name them.
+		if err := text.Line(p); err != nil {
+			return nil, inputErrorf(source, "[%s] attachment path %q %v: rename the folder", class, p, err)
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(f.Dir, p)
 		}
 		if seen[foldName(name)] {
 			return nil, inputErrorf(source, "[%s] two attachments are named %q (ignoring case): rename one", class, name)

@@ -37,6 +37,7 @@ var hostileForms = []struct {
 	{"attachment name too long", "[testimony]\nfiles = [\"" + strings.Repeat("n", MaxNameBytes-3) + ".txt\"]\n", "256 bytes long, more than the limit of 255 (MaxNameBytes)"},
 	{"Fields.json", "[testimony]\nfiles = [\"Fields.JSON\"]\n", "not allowed"},
 	{"names equal but for case", "[testimony]\nfiles = [\"Scan.jpg\", \"sub/scan.JPG\"]\n", "two attachments are named"},
+	{"folder with ESC", "[testimony]\nfiles = [\"scans\\u001b[2J/a.txt\"]\n", `attachment path "scans\x1b[2J/a.txt" contains U+001B (a control character) at byte 5: rename the folder`},
 	// Look-alikes of files would store the attachment list as a field.
 	{"Files", "[testimony]\nFiles = [\"a.txt\"]\n", `"Files" looks like files but is not`},
 	{"FILES", "[testimony]\nFILES = [\"a.txt\"]\n", "looks like files"},

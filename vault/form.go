@@ -2,6 +2,7 @@ package vault
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -12,18 +13,19 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault/internal/record"
 )
-
-// MaxFormSize caps a form file. Testimony that is longer than this belongs
-// in an attachment (a transcript), which streams.
-const MaxFormSize = 1 << 20
 
 // Form is a parsed form: the record a researcher asks to seal.
 type Form struct {
 	Source  string         // the form's path, for messages
 	Public  map[string]any // as written; validated against the schema at seal time
 	Classes []FormClass    // in class-name order
+	// Dir is the form's folder: attachments resolve against it and, unless
+	// AllowOutside is set, must lie inside it.
+	Dir          string
+	AllowOutside bool
 }
 
 // FormClass is one class table of a form.
@@ -39,14 +41,36 @@ type FormFile struct {
 	Name string // the base name stored in the manifest
 }
 
+// FormOptions tunes ParseFormWith.
+type FormOptions struct {
+	// Dir is the form's folder, which relative attachment paths are
+	// resolved against.
+	Dir string
+	// AllowOutsideAttachments lets attachments lie outside Dir: an
+	// absolute path, a path that climbs out with "..", or a link inside
+	// Dir that points out of it. Without it a form is confined to its
+	// folder, so that a form someone else wrote cannot seal the
+	// researcher's key file or /proc/self/environ.
+	AllowOutsideAttachments bool
+}
+
 var classNameRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 
-// ParseForm parses a form's bytes. dir is the folder that relative
-// attachment paths are resolved against. It reads no files: checking the
-// attachments and the policy is the caller's (Seal's) job.
+// ParseForm parses a form's bytes; dir is its folder. It is ParseFormWith
+// with attachments confined to dir.
 func ParseForm(source string, data []byte, dir string) (*Form, error) {
+	return ParseFormWith(source, data, FormOptions{Dir: dir})
+}
+
+// ParseFormWith parses a form's bytes and checks it against the limits of
+// a form (MaxFormSize, MaxManifestJSON, MaxFieldDepth, MaxAttachments,
+// MaxNameBytes) and the rules for text that is data. It reads no files:
+// checking that the attachments exist, are regular files and do not lead
+// out of the folder through a link, and checking the policy, is the
+// caller's (Seal's) job. Every refusal is an *InputError naming the form.
+func ParseFormWith(source string, data []byte, opts FormOptions) (*Form, error) {
 	if len(data) > MaxFormSize {
-		return nil, inputErrorf(source, "the form is larger than %d KiB: put long text in an attachment file", MaxFormSize>>10)
+		return nil, inputErrorf(source, "the form is larger than %d KiB (MaxFormSize): put long text in an attachment file", MaxFormSize>>10)
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, inputErrorf(source, "the form is empty")
@@ -63,7 +87,7 @@ func ParseForm(source string, data []byte, dir string) (*Form, error) {
 		}
 		return nil, inputErrorf(source, "not valid TOML: %v", err)
 	}
-	f := &Form{Source: source}
+	f := &Form{Source: source, Dir: opts.Dir, AllowOutside: opts.AllowOutsideAttachments}
 	var names []string
 	for k := range raw {
 		names = append(names, k)
@@ -79,9 +103,9 @@ func ParseForm(source string, data []byte, dir string) (*Form, error) {
 			continue
 		}
 		if !classNameRe.MatchString(k) {
-			return nil, inputErrorf(source, "[%s] is not a class name", k)
+			return nil, inputErrorf(source, "[%s] is not a class name", text.Escape(k))
 		}
-		fc, err := parseFormClass(source, k, tbl, dir)
+		fc, err := parseFormClass(f, k, tbl)
 		if err != nil {
 			return nil, err
 		}
@@ -90,61 +114,135 @@ func ParseForm(source string, data []byte, dir string) (*Form, error) {
 	if f.Public == nil {
 		f.Public = map[string]any{}
 	}
+	if err := checkPublicText(source, f.Public); err != nil {
+		return nil, err
+	}
 	if len(f.Classes) == 0 {
 		return nil, inputErrorf(source, "the form has no class table (such as [testimony]): there is nothing to seal")
 	}
 	return f, nil
 }
 
-func parseFormClass(source, class string, tbl map[string]any, dir string) (FormClass, error) {
+func parseFormClass(f *Form, class string, tbl map[string]any) (FormClass, error) {
+	source := f.Source
 	fc := FormClass{Class: class, Fields: map[string]any{}}
-	seen := map[string]bool{}
-	for k, val := range tbl {
-		if k != "files" {
-			j, err := jsonValue(val)
+	for _, k := range sortedKeys(tbl) {
+		val := tbl[k]
+		if k == "files" {
+			files, err := parseFiles(f, class, val)
 			if err != nil {
-				return fc, inputErrorf(source, "[%s] %s: %v", class, k, err)
+				return fc, err
 			}
-			fc.Fields[k] = j
+			fc.Files = files
 			continue
 		}
-		list, ok := val.([]any)
-		if !ok {
-			return fc, inputErrorf(source, "[%s] files must be a list of file names", class)
+		if err := checkFieldName(k); err != nil {
+			return fc, inputErrorf(source, "[%s] field name %q %v", class, k, err)
 		}
-		for _, e := range list {
-			p, ok := e.(string)
-			if !ok || p == "" {
-				return fc, inputErrorf(source, "[%s] files must be a list of file names", class)
-			}
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(dir, p)
-			}
-			name := filepath.Base(p)
-			// The same rule open applies when writing the file back: a
-			// name it would refuse must not be sealed.
-			if !record.SafeName(name) || !utf8.ValidString(name) {
-				return fc, inputErrorf(source, "[%s] attachment name %q is not allowed: rename the file", class, name)
-			}
-			if seen[name] {
-				return fc, inputErrorf(source, "[%s] two attachments are named %q: rename one", class, name)
-			}
-			seen[name] = true
-			fc.Files = append(fc.Files, FormFile{Path: p, Name: name})
+		if looksLikeFiles(k) {
+			return fc, inputErrorf(source, "[%s] %q looks like files but is not%s: write the list of attachments as files, in lower-case Latin letters",
+				class, k, notLatin(k))
 		}
+		j, err := fieldValue(val, k, 0)
+		if err != nil {
+			return fc, inputErrorf(source, "[%s] %v", class, err)
+		}
+		fc.Fields[k] = j
+	}
+	if err := checkManifestSize(source, fc); err != nil {
+		return fc, err
 	}
 	return fc, nil
 }
 
-// jsonValue turns a decoded TOML value into one encoding/json writes and
-// reads back unchanged.
-func jsonValue(v any) (any, error) {
+// parseFiles parses a class's list of attachments.
+func parseFiles(f *Form, class string, val any) ([]FormFile, error) {
+	source := f.Source
+	list, ok := val.([]any)
+	if !ok {
+		return nil, inputErrorf(source, "[%s] files must be a list of file names", class)
+	}
+	if len(list) > MaxAttachments {
+		return nil, inputErrorf(source, "[%s] has %d attachments, more than the limit of %d (MaxAttachments): put them in fewer files, such as one archive",
+			class, len(list), MaxAttachments)
+	}
+	var files []FormFile
+	seen := map[string]bool{}
+	for _, e := range list {
+		p, ok := e.(string)
+		if !ok || p == "" {
+			return nil, inputErrorf(source, "[%s] files must be a list of file names", class)
+		}
+		if !f.AllowOutside && !filepath.IsLocal(p) {
+			return nil, inputErrorf(source, "[%s] attachment %q is outside the form's folder: copy it into the folder, or seal with --allow-outside-attachments",
+				class, p)
+		}
+		name := filepath.Base(p)
+		if err := checkAttachmentName(name); err != nil {
+			return nil, inputErrorf(source, "[%s] attachment name %q %v: rename the file", class, name, err)
+		}
+		// The folders on the way are not stored, but messages name them.
+		if err := text.Line(p); err != nil {
+			return nil, inputErrorf(source, "[%s] attachment path %q %v: rename the folder", class, p, err)
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(f.Dir, p)
+		}
+		if seen[foldName(name)] {
+			return nil, inputErrorf(source, "[%s] two attachments are named %q (ignoring case): rename one", class, name)
+		}
+		seen[foldName(name)] = true
+		files = append(files, FormFile{Path: p, Name: name})
+	}
+	return files, nil
+}
+
+// checkFieldName checks the name of a class field, or of a table inside
+// one; the error completes "field name X ...".
+func checkFieldName(k string) error {
+	if err := text.Line(k); err != nil {
+		return err
+	}
+	if len(k) > MaxNameBytes {
+		return fmt.Errorf("is %d bytes long, more than the limit of %d (MaxNameBytes)", len(k), MaxNameBytes)
+	}
+	return nil
+}
+
+// checkAttachmentName applies to an attachment's name the rule open
+// applies when it writes the file back (record.SafeName), and the rules
+// for names that are data; the error completes "attachment name X ...".
+func checkAttachmentName(name string) error {
+	if err := text.Line(name); err != nil {
+		return err
+	}
+	switch {
+	case !record.SafeName(name) || strings.EqualFold(name, "fields.json"):
+		return errors.New("is not allowed")
+	case len(name) > MaxNameBytes:
+		return fmt.Errorf("is %d bytes long, more than the limit of %d (MaxNameBytes)", len(name), MaxNameBytes)
+	}
+	return nil
+}
+
+// fieldValue turns a decoded TOML value into one encoding/json writes and
+// reads back unchanged, checking the names of nested tables and the depth
+// of nesting; path names the value in messages, depth is how many lists
+// and tables enclose it within its field.
+//
+// Text values are testimony and are kept exactly as written, control and
+// format characters included: they are encrypted, tvault never prints
+// them (open writes them JSON-escaped into fields.json), and refusing the
+// soft hyphens, direction marks and CR line ends that text pasted from a
+// word processor carries would stop real testimony from being sealed, or
+// tempt a researcher to edit it. Names are checked (checkFieldName).
+func fieldValue(v any, path string, depth int) (any, error) {
 	switch x := v.(type) {
 	case string, bool, int64:
 		return x, nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, errors.New("nan and inf are not allowed")
+			return nil, fmt.Errorf("%s: nan and inf are not allowed", path)
 		}
 		return x, nil
 	case toml.LocalDate:
@@ -155,10 +253,15 @@ func jsonValue(v any) (any, error) {
 		return x.String(), nil
 	case time.Time:
 		return x.Format(time.RFC3339Nano), nil
+	}
+	if depth+1 > MaxFieldDepth {
+		return nil, fmt.Errorf("%s nests lists and tables more than %d deep (MaxFieldDepth)", path, MaxFieldDepth)
+	}
+	switch x := v.(type) {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			j, err := jsonValue(e)
+			j, err := fieldValue(e, path, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -167,15 +270,18 @@ func jsonValue(v any) (any, error) {
 		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(x))
-		for k, e := range x {
-			j, err := jsonValue(e)
+		for _, k := range sortedKeys(x) {
+			p := path + "." + k
+			if err := checkFieldName(k); err != nil {
+				return nil, fmt.Errorf("field name %q %v", p, err)
+			}
+			j, err := fieldValue(x[k], p, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			out[k] = j
 		}
 		return out, nil
-	default:
-		return nil, errors.New("unsupported kind of value")
 	}
+	return nil, fmt.Errorf("%s: unsupported kind of value", path)
 }

@@ -3,7 +3,6 @@ package vault
 import (
 	"encoding/json"
 	"errors"
-	"github.com/tvault/tvault/vault/internal/record"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tvault/tvault/internal/text"
+	"github.com/tvault/tvault/vault/internal/record"
 )
 
 // formDir is where relative attachment paths resolve in these tests.
@@ -63,7 +65,7 @@ var badForms = []struct {
 	{"fields.json", "[testimony]\nfiles = [\"fields.json\"]\n", "not allowed"},
 	{"fields.json in a folder", "[testimony]\nfiles = [\"scans/fields.json\"]\n", "not allowed"},
 	{"hidden file", "[testimony]\nfiles = [\".notes\"]\n", "not allowed"},
-	{"root", "[testimony]\nfiles = [\"" + absPath("/") + "\"]\n", "not allowed"},
+	{"root", "[testimony]\nfiles = [\"" + absPath("/") + "\"]\n", "outside the form's folder"},
 	{"nan", "[testimony]\nx = nan\n", "nan"},
 	{"inf in a list", "[testimony]\nx = [1.0, -inf]\n", "nan"},
 }
@@ -154,7 +156,7 @@ func TestParseFormExample(t *testing.T) {
 }
 
 func TestParseFormValues(t *testing.T) {
-	form, err := ParseForm("v.toml", []byte(`
+	form, err := ParseFormWith("v.toml", []byte(`
 [testimony]
 summary = "Син потрапив у полон у квітні 2022"
 count = 3
@@ -169,7 +171,7 @@ files = ["`+absPath("/abs/Інтерв'ю.opus")+`", "sub/dir/scan.jpg"]
 
 [testimony.place]
 oblast = "Харківська"
-`), formDir)
+`), FormOptions{Dir: formDir, AllowOutsideAttachments: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,6 +238,9 @@ func FuzzParseForm(f *testing.F) {
 	for _, c := range badForms {
 		f.Add([]byte(c.form))
 	}
+	for _, c := range hostileForms {
+		f.Add([]byte(c.form))
+	}
 	f.Add([]byte("[testimony]\nfiles = [\"" + absPath("/abs/Інтерв'ю.opus") + "\", \"sub/../x.jpg\", \"./y\", \"a/\"]\n[testimony.place]\nx = 1979-05-27\n"))
 	f.Add([]byte("[public]\ntopics = [\"a\"]\n[a]\nfiles = [\"..\", \".\", \"x/..\"]\n"))
 
@@ -263,6 +268,17 @@ func FuzzParseForm(f *testing.F) {
 			if _, ok := c.Fields["files"]; ok {
 				t.Fatalf("files of %s kept as a field", c.Class)
 			}
+			for k := range c.Fields {
+				if looksLikeFiles(k) || text.Line(k) != nil || len(k) > MaxNameBytes {
+					t.Fatalf("field name %q of %s accepted", k, c.Class)
+				}
+			}
+			if n, err := manifestBound(c); err != nil || n > MaxManifestJSON {
+				t.Fatalf("class %s accepted with a manifest of %d bytes (%v)", c.Class, n, err)
+			}
+			if len(c.Files) > MaxAttachments {
+				t.Fatalf("class %s accepted with %d attachments", c.Class, len(c.Files))
+			}
 			names := map[string]bool{}
 			for _, ff := range c.Files {
 				n := ff.Name
@@ -273,10 +289,16 @@ func FuzzParseForm(f *testing.F) {
 				if filepath.Base(ff.Path) != n || !filepath.IsAbs(ff.Path) {
 					t.Fatalf("attachment %q has path %q", n, ff.Path)
 				}
-				if names[n] {
+				if rel, err := filepath.Rel(formDir, ff.Path); err != nil || !filepath.IsLocal(rel) {
+					t.Fatalf("attachment %q outside the form's folder accepted", ff.Path)
+				}
+				if text.Line(n) != nil || len(n) > MaxNameBytes || strings.EqualFold(n, "fields.json") {
+					t.Fatalf("attachment name %q accepted", n)
+				}
+				if names[foldName(n)] {
 					t.Fatalf("two attachments named %q", n)
 				}
-				names[n] = true
+				names[foldName(n)] = true
 			}
 		}
 		if !slices.IsSortedFunc(form.Classes, func(a, b FormClass) int { return strings.Compare(a.Class, b.Class) }) {

@@ -3,9 +3,12 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/keys"
@@ -146,7 +149,7 @@ func (v *Vault) checkForm(f *Form) (checkedForm, error) {
 			return cf, inputErrorf(f.Source, "[%s] is not a class of the vault's policy (classes: %s)", c.Class, joinComma(v.pol.ClassNames()))
 		}
 		for _, ff := range c.Files {
-			size, err := checkAttachment(f.Source, c.Class, ff.Path)
+			size, err := checkAttachment(f, c.Class, ff)
 			if err != nil {
 				return cf, err
 			}
@@ -156,10 +159,12 @@ func (v *Vault) checkForm(f *Form) (checkedForm, error) {
 	return cf, nil
 }
 
-// checkAttachment checks that an attachment is a readable regular file and
-// returns its size.
-func checkAttachment(source, class, path string) (int64, error) {
-	fi, err := os.Stat(path)
+// checkAttachment checks that an attachment is a readable regular file
+// inside the form's folder (unless the form allows outside attachments)
+// and returns its size.
+func checkAttachment(f *Form, class string, ff FormFile) (int64, error) {
+	source, path := f.Source, text.Escape(ff.Path)
+	fi, err := os.Stat(ff.Path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return 0, inputErrorf(source, "[%s] attachment %s does not exist", class, path)
@@ -170,12 +175,39 @@ func checkAttachment(source, class, path string) (int64, error) {
 	case !fi.Mode().IsRegular():
 		return 0, inputErrorf(source, "[%s] attachment %s is not a regular file", class, path)
 	}
-	fh, err := os.Open(path)
+	if !f.AllowOutside {
+		if err := checkInside(f.Dir, ff.Path); err != nil {
+			return 0, inputErrorf(source, "[%s] attachment %s %v: copy the file into the folder, or seal with --allow-outside-attachments", class, path, err)
+		}
+	}
+	fh, err := os.Open(ff.Path)
 	if err != nil {
 		return 0, inputErrorf(source, "[%s] attachment %s cannot be read: %v", class, path, errors.Unwrap(err))
 	}
 	fh.Close()
 	return fi.Size(), nil
+}
+
+// checkInside checks that path, with every link in it followed, lies
+// inside dir (also with its links followed): a link in the form's folder
+// to a file elsewhere counts as elsewhere. The error completes
+// "attachment X ...".
+func checkInside(dir, path string) error {
+	if dir == "" {
+		dir = "."
+	}
+	rdir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return fmt.Errorf("cannot be checked against the form's folder (%v)", errors.Unwrap(err))
+	}
+	rpath, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("cannot be checked against the form's folder (%v)", errors.Unwrap(err))
+	}
+	if rel, err := filepath.Rel(rdir, rpath); err != nil || !filepath.IsLocal(rel) {
+		return errors.New("leads outside the form's folder")
+	}
+	return nil
 }
 
 func joinComma(s []string) string { return strings.Join(s, ", ") }

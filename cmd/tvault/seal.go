@@ -18,8 +18,18 @@ func sealCommand(e *env) *cli.Command {
 		Name:      "seal",
 		Usage:     "seal the records described by one or more forms",
 		ArgsUsage: "FORM...",
+		Description: "Each FORM is a TOML file (see examples/form.toml): a [public] table of fields the policy's schema\n" +
+			"allows, and one table per class with its fields and `files`, the attachments, relative to the form's folder.\n" +
+			"Attachments must lie inside the form's folder (a link that leads out of it counts as outside) unless\n" +
+			"--allow-outside-attachments is given: a form someone else wrote could otherwise seal any file you can read.\n" +
+			"Names (of fields and attachments) and public values must be one line of visible text: control, bidi and\n" +
+			"invisible format characters are refused. A form is refused (exit 2), before anything is written, past\n" +
+			fmt.Sprintf("any limit of a form: %d KiB of TOML, %d MiB per class once stored as JSON, %d attachments per class,\n",
+				vault.MaxFormSize>>10, vault.MaxManifestJSON>>20, vault.MaxAttachments) +
+			fmt.Sprintf("names of %d bytes, lists and tables nested %d deep inside a field.", vault.MaxNameBytes, vault.MaxFieldDepth),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-progress", Usage: "never show a progress bar"},
+			&cli.BoolFlag{Name: "allow-outside-attachments", Usage: "let a form's attachments lie outside its folder (absolute paths, .., links out)"},
 		},
 		Action: func(c *cli.Context) error {
 			tuneSealScheduler()
@@ -33,7 +43,7 @@ func sealCommand(e *env) *cli.Command {
 					return err
 				}
 				dir, _ := filepath.Abs(filepath.Dir(p))
-				f, err := vault.ParseForm(p, b, dir)
+				f, err := vault.ParseFormWith(p, b, vault.FormOptions{Dir: dir, AllowOutsideAttachments: c.Bool("allow-outside-attachments")})
 				if err != nil {
 					return err
 				}

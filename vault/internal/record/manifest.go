@@ -1,15 +1,12 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
 	"github.com/tvault/tvault/vault/internal/fault"
 )
-
-// MaxManifestSize caps the JSON of a class manifest (fields plus the list
-// of attachments), before padding; forms are capped well below it.
-const MaxManifestSize = 4 << 20
 
 // Manifest is a part's encrypted table of contents: its fields and, for
 // each attachment, the name, media type, size and plaintext hash.
@@ -33,10 +30,19 @@ type Attachment struct {
 // signed header's part: the same record and class, one attachment per blob
 // in the same order, and names that are safe as file names. The manifest
 // is authenticated by the DEK that decrypted it, not signed: these checks
-// bind it to the header, which is.
+// bind it to the header, which is. Trailing spaces (padding) are ignored;
+// the JSON before them may be at most MaxManifestJSON bytes. Numbers in
+// the fields are kept as written (json.Number), so an integer too large
+// for a float64 comes back exactly as it was sealed.
 func DecodeManifest(b []byte, recordID string, p Part) (*Manifest, error) {
+	b = bytes.TrimRight(b, " ")
+	if len(b) > MaxManifestJSON {
+		return nil, fault.Integrityf("record %s: the manifest of class %s is larger than %d bytes", recordID, p.Class, MaxManifestJSON)
+	}
 	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil || d.InputOffset() != int64(len(b)) && !onlySpace(b[d.InputOffset():]) {
 		return nil, fault.Integrityf("record %s: the manifest of class %s is unreadable", recordID, p.Class)
 	}
 	if m.Record != recordID || m.Class != p.Class || len(m.Attachments) != len(p.Blobs) {
@@ -49,6 +55,10 @@ func DecodeManifest(b []byte, recordID string, p Part) (*Manifest, error) {
 	}
 	return &m, nil
 }
+
+// onlySpace reports whether b is JSON whitespace, as json.Unmarshal
+// allows after a value.
+func onlySpace(b []byte) bool { return len(bytes.TrimLeft(b, " \t\r\n")) == 0 }
 
 // SafeName reports whether an attachment name can be used as a file name
 // inside an output folder: not empty, not hidden, no separator, not the

@@ -32,7 +32,8 @@ const (
 type checkedForm struct {
 	form   *Form
 	public map[string]any
-	bytes  int64
+	bytes  int64 // attachment content, for progress
+	sealed int64 // a bound on what its attachments take stored (sealedSize)
 }
 
 // Seal seals every form, in order, and returns the new records. All forms
@@ -47,7 +48,7 @@ func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
 		return nil, err
 	}
 	checked := make([]checkedForm, len(forms))
-	var total int64
+	var total, need int64
 	for i, f := range forms {
 		cf, err := a.v.checkForm(f)
 		if err != nil {
@@ -55,9 +56,12 @@ func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
 		}
 		checked[i] = cf
 		total += cf.bytes
+		need += cf.sealed
 	}
-	// Ciphertext is plaintext plus 16 bytes per 64 KiB, plus headers.
-	if err := a.v.st.CheckFreeSpace(total + total/4096 + int64(len(forms))*64<<10); err != nil {
+	// Ciphertext is the padded content plus 16 bytes per 64 KiB and an age
+	// header per blob (sealedSize), and each record's manifests, header
+	// and wraps.
+	if err := a.v.st.CheckFreeSpace(need + int64(len(forms))*64<<10); err != nil {
 		return nil, err
 	}
 	var epochs map[string]*keys.Epoch
@@ -154,6 +158,7 @@ func (v *Vault) checkForm(f *Form) (checkedForm, error) {
 				return cf, err
 			}
 			cf.bytes += size
+			cf.sealed += sealedSize(size)
 		}
 	}
 	return cf, nil

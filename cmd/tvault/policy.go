@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault"
 )
@@ -79,11 +80,13 @@ func (e *env) checkPolicy(path string) error {
 	return nil
 }
 
-// problemLine formats a problem after "FILE:": "LINE: NAME: MESSAGE".
+// problemLine formats a problem after "FILE:": "LINE: NAME: MESSAGE",
+// escaped for the terminal (policy quotes the text it cites, but a syntax
+// error's message comes from the TOML parser).
 func problemLine(p policy.Problem) string {
-	msg := p.Msg
+	msg := text.Escape(p.Msg)
 	if p.Name != "" {
-		msg = p.Name + ": " + msg
+		msg = text.Escape(p.Name) + ": " + msg
 	}
 	if p.Line > 0 {
 		return fmt.Sprintf("%d: %s", p.Line, msg)

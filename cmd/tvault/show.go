@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault"
 )
 
@@ -27,23 +30,31 @@ func showCommand(e *env) *cli.Command {
 				if c.Bool("json") {
 					return jsonOut(e, info)
 				}
-				fmt.Fprintf(e.stdout, "record     %s\n", info.ID)
-				fmt.Fprintf(e.stdout, "sealed     %s by %s (policy version %d)\n", info.SealedAt.Format(time.RFC3339), info.SealedBy, info.PolicyVersion)
-				fmt.Fprintf(e.stdout, "signature  %s\n", info.Signature)
-				keys := make([]string, 0, len(info.Public))
-				for k := range info.Public {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, k := range keys {
-					fmt.Fprintf(e.stdout, "public     %s = %s\n", k, publicString(info.Public[k]))
-				}
-				for _, p := range info.Parts {
-					fmt.Fprintf(e.stdout, "class      %s: %d attachments, %d bytes encrypted, epoch %d, threshold %d\n",
-						p.Class, p.Attachments, p.Bytes, p.Epoch, p.Threshold)
-				}
-				return nil
+				return writeShow(e.stdout, info)
 			})
 		},
 	}
+}
+
+// writeShow prints one record for people. Everything from the record is
+// escaped (text.Escape): an old or forged record may hold a terminal
+// escape or a bidi override, which must show, not act.
+func writeShow(out io.Writer, info *vault.RecordInfo) error {
+	w := bufio.NewWriter(out)
+	fmt.Fprintf(w, "record     %s\n", text.Escape(info.ID))
+	fmt.Fprintf(w, "sealed     %s by %s (policy version %d)\n", info.SealedAt.Format(time.RFC3339), text.Escape(info.SealedBy), info.PolicyVersion)
+	fmt.Fprintf(w, "signature  %s\n", text.Escape(info.Signature))
+	keys := make([]string, 0, len(info.Public))
+	for k := range info.Public {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "public     %s = %s\n", text.Escape(k), text.Escape(publicString(info.Public[k])))
+	}
+	for _, p := range info.Parts {
+		fmt.Fprintf(w, "class      %s: %d attachments, %d bytes encrypted, epoch %d, threshold %d\n",
+			text.Escape(p.Class), p.Attachments, p.Bytes, p.Epoch, p.Threshold)
+	}
+	return w.Flush()
 }

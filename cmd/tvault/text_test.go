@@ -111,3 +111,15 @@ func TestErrorsEscaped(t *testing.T) {
 		t.Errorf("a message of two lines should stay two lines:\n%s", out)
 	}
 }
+
+func TestEscapePolicy(t *testing.T) {
+	plain := "name = \"x\"\r\n\tdescription = \"Документи\" # note\n"
+	if got := escapePolicy(plain); got != plain {
+		t.Errorf("escapePolicy changed plain text: %q", got)
+	}
+	old := "# \u202e hidden\r\npurposes = [\"a\u200f\"]\n"
+	want := "# \\u202e hidden\r\npurposes = [\"a\\u200f\"]\n"
+	if got := escapePolicy(old); got != want {
+		t.Errorf("escapePolicy(%q) = %q, want %q", old, got, want)
+	}
+}

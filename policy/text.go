@@ -35,6 +35,20 @@ func (c *checker) plainText(path []string, subj, what, s string, paragraph bool)
 	return false
 }
 
+// optionalText returns t[key] if it is a string that plainText accepts,
+// else "" (reporting why); an absent key is "".
+func (c *checker) optionalText(t map[string]any, path []string, subj, key string, paragraph bool) string {
+	v, ok := t[key]
+	if !ok {
+		return ""
+	}
+	kpath := at(path, key)
+	if s, ok := c.str(v, kpath, subj, key); ok && c.plainText(kpath, subj, key, s, paragraph) {
+		return s
+	}
+	return ""
+}
+
 func (c *checker) markText(line int) {
 	if c.textLines == nil {
 		c.textLines = make(map[int]bool)

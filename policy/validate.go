@@ -117,12 +117,7 @@ func (c *checker) classes(p *Policy, doc map[string]any) {
 			continue
 		}
 		c.unknownKeys(t, path, subj, "a class has description and threshold", "description", "threshold")
-		if v, ok := t["description"]; ok {
-			dpath := at(path, "description")
-			if s, ok := c.str(v, dpath, subj, "description"); ok && c.plainText(dpath, subj, "description", s, true) {
-				cl.Description = s
-			}
-		}
+		cl.Description = c.optionalText(t, path, subj, "description", true)
 		if v, ok := t["threshold"]; ok {
 			tpath := at(path, "threshold")
 			n, isInt := v.(int64)
@@ -275,12 +270,7 @@ func (c *checker) members(p *Policy, doc map[string]any) {
 			}
 		}
 
-		if v, ok := t["card_sig"]; ok {
-			cpath := at(path, "card_sig")
-			if s, ok := c.str(v, cpath, subj, "card_sig"); ok && c.plainText(cpath, subj, "card_sig", s, false) {
-				m.CardSig = s
-			}
-		}
+		m.CardSig = c.optionalText(t, path, subj, "card_sig", false)
 		p.Members = append(p.Members, m)
 	}
 }

@@ -163,7 +163,29 @@ func (ps Problems) sort() {
 // Problems) listing every problem found, each with its line; a TOML syntax
 // error is the one exception, reported alone since nothing else can be
 // checked. Parse keeps its own copy of data.
+//
+// Text in a policy is data, never control: Parse refuses a control
+// character (other than the tab and line ends), a bidi override or isolate,
+// or another invisible format character anywhere in the file — in the
+// policy's name, a class's description, a purpose, an enum value, a
+// card_sig, and in comments too, since `tvault policy show` prints the file
+// as it is (see package internal/text for the exact rule).
 func Parse(data []byte) (*Policy, error) {
+	return parse(data, true)
+}
+
+// ParseStored is Parse for a policy version a vault already holds, signed
+// when it was applied. It checks everything Parse checks except the text
+// rule above, which is newer than some vaults: an older tvault accepted,
+// say, a bidi mark in a class's description, and refusing it now would
+// lock a team out of its own vault. Only the older rule holds here (no
+// control character in the name or a purpose). Whatever prints text from
+// such a policy escapes it.
+func ParseStored(data []byte) (*Policy, error) {
+	return parse(data, false)
+}
+
+func parse(data []byte, strictText bool) (*Policy, error) {
 	if len(data) > maxSize {
 		return nil, Problems{{Msg: fmt.Sprintf("the policy is larger than %d bytes", maxSize)}}
 	}
@@ -172,8 +194,11 @@ func Parse(data []byte) (*Policy, error) {
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		return nil, Problems{syntaxProblem(err)}
 	}
-	c := &checker{lines: newLineIndex(data)}
+	c := &checker{lines: newLineIndex(data), strictText: strictText}
 	p := c.policy(doc)
+	if strictText {
+		c.rawText(data)
+	}
 	if len(c.problems) > 0 {
 		c.problems.sort()
 		return nil, c.problems

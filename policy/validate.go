@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"filippo.io/age"
@@ -27,9 +26,13 @@ const (
 )
 
 // checker collects every problem of one document, located by its lineIndex.
+// strictText applies the text rule of Parse; without it (ParseStored) only
+// the older rule holds.
 type checker struct {
-	lines    *lineIndex
-	problems Problems
+	lines      *lineIndex
+	problems   Problems
+	strictText bool
+	textLines  map[int]bool // lines with a text problem already reported
 }
 
 func (c *checker) add(path []string, name, format string, args ...any) {
@@ -84,8 +87,7 @@ func (c *checker) name(p *Policy, doc map[string]any) {
 		c.add([]string{"name"}, "name", "must not be empty")
 	case len(s) > maxPolicyName:
 		c.add([]string{"name"}, "name", "is longer than %d bytes", maxPolicyName)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		c.add([]string{"name"}, "name", "must not contain control characters")
+	case !c.plainText([]string{"name"}, "name", "the name", s, false):
 	default:
 		p.Name = s
 	}
@@ -115,9 +117,7 @@ func (c *checker) classes(p *Policy, doc map[string]any) {
 			continue
 		}
 		c.unknownKeys(t, path, subj, "a class has description and threshold", "description", "threshold")
-		if v, ok := t["description"]; ok {
-			cl.Description, _ = c.str(v, at(path, "description"), subj, "description")
-		}
+		cl.Description = c.optionalText(t, path, subj, "description", true)
 		if v, ok := t["threshold"]; ok {
 			tpath := at(path, "threshold")
 			n, isInt := v.(int64)
@@ -270,9 +270,7 @@ func (c *checker) members(p *Policy, doc map[string]any) {
 			}
 		}
 
-		if v, ok := t["card_sig"]; ok {
-			m.CardSig, _ = c.str(v, at(path, "card_sig"), subj, "card_sig")
-		}
+		m.CardSig = c.optionalText(t, path, subj, "card_sig", false)
 		p.Members = append(p.Members, m)
 	}
 }
@@ -287,8 +285,7 @@ func (c *checker) purposes(p *Policy, doc map[string]any) {
 			c.add(it.path, "purposes", "a purpose must not be empty")
 		case len(it.s) > maxText:
 			c.add(it.path, "purposes", "purpose %s is longer than %d bytes", quote(it.s), maxText)
-		case strings.IndexFunc(it.s, unicode.IsControl) >= 0:
-			c.add(it.path, "purposes", "purpose %s contains control characters", quote(it.s))
+		case !c.plainText(it.path, "purposes", "purpose "+quote(it.s), it.s, false):
 		case slices.Contains(p.Purposes, it.s):
 			c.add(it.path, "purposes", "purpose %s is listed twice", quote(it.s))
 		default:
@@ -348,6 +345,7 @@ func (c *checker) public(p *Policy, doc map[string]any) {
 					c.add(it.path, subj, "an enum value must not be empty")
 				case len(it.s) > maxText:
 					c.add(it.path, subj, "value %s is longer than %d bytes", quote(it.s), maxText)
+				case !c.plainText(it.path, subj, "value "+quote(it.s), it.s, false):
 				case slices.Contains(f.Values, it.s):
 					c.add(it.path, subj, "value %s is listed twice", quote(it.s))
 				default:

@@ -5,14 +5,28 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault/internal/record"
 )
+
+// maxPurpose is the longest purpose an opening may give, in bytes: the
+// audit entry's detail ("purpose: P", and for cat "; range N+N") holds at
+// most 1024.
+const maxPurpose = 960
 
 // checkPurpose applies consent: where the policy lists purposes, an opening
 // must name one (else *InputError, exit 2), and it must be among those the
 // interviewee consented to in the record's public consent field (else a
-// recorded denial).
+// recorded denial). A purpose is one line of plain text, whether or not
+// the policy lists purposes: it goes into the audit log, and a newline or
+// a terminal escape there would forge or paint what an auditor reads.
 func (a *Actor) checkPurpose(op string, h *record.Header, class, purpose string) error {
+	if err := text.Line(purpose); err != nil {
+		return &InputError{Msg: fmt.Sprintf("the purpose %v: give it as one line of plain text", err)}
+	}
+	if len(purpose) > maxPurpose {
+		return &InputError{Msg: fmt.Sprintf("the purpose is %d bytes long, more than the %d allowed", len(purpose), maxPurpose)}
+	}
 	purposes := a.v.pol.Purposes
 	if len(purposes) == 0 {
 		return nil

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/tvault/tvault/internal/text"
 )
 
 // reorderArgs puts every flag before the positional arguments, so that
@@ -12,7 +14,8 @@ import (
 // which would silently turn that --class into a second record id. Global
 // flags may appear anywhere and are moved before the command name. After
 // "--" everything is positional. Unknown flags stay where they are, for
-// urfave/cli to reject as a usage error.
+// urfave/cli to reject as a usage error. On the way it checks the value of
+// every flag with checkFlagText.
 func reorderArgs(app *cli.App, args []string) ([]string, error) {
 	if len(args) == 0 {
 		return args, nil
@@ -40,6 +43,9 @@ func reorderArgs(app *cli.App, args []string) ([]string, error) {
 					local = append(local, rest[i+1])
 					i++
 				}
+				if err := checkFlagText(f, local[len(local)-1], hasValue); err != nil {
+					return nil, err
+				}
 				continue
 			}
 			if f := findFlag(app.Flags, name); f != nil {
@@ -47,6 +53,9 @@ func reorderArgs(app *cli.App, args []string) ([]string, error) {
 				if !hasValue && takesValue(f) && i+1 < len(rest) {
 					global = append(global, rest[i+1])
 					i++
+				}
+				if err := checkFlagText(f, global[len(global)-1], hasValue); err != nil {
+					return nil, err
 				}
 				continue
 			}
@@ -104,4 +113,45 @@ func findFlag(flags []cli.Flag, name string) cli.Flag {
 func takesValue(f cli.Flag) bool {
 	_, isBool := f.(*cli.BoolFlag)
 	return !isBool
+}
+
+// maxFlagText is the longest text a flag may carry, in bytes. A --purpose
+// goes into an audit entry's detail as "purpose: TEXT", with "; range N+N"
+// after it for cat, and a detail holds at most 1024 bytes: 960 leaves room
+// for both, so that a long purpose is a usage error here rather than an
+// invalid audit entry (exit 1) after the record was read.
+const maxFlagText = 960
+
+// pathFlags are the flags whose value names a file or folder. Their values
+// are left as the file system has them (a path may hold any byte but NUL);
+// messages that quote a path escape it on printing (see env.fail).
+var pathFlags = map[string]bool{
+	"vault": true, "identity": true, "passphrase-file": true,
+	"output": true, "policy": true, "against": true,
+}
+
+// checkFlagText refuses a flag value that is not one line of plain text:
+// every flag that is not a path carries text that is data — a purpose or
+// reason for the audit log, a member's name, a FIELD=VALUE, a class, a
+// record id — and control characters (ESC, BEL, newline), bidi overrides
+// and invisible format characters in it could forge a row or paint escapes
+// on the terminal of whoever reads the log or a message that quotes it.
+// arg is the value as given: the word after the flag, or "--flag=value"
+// when inline is true. Boolean flags carry no text.
+func checkFlagText(f cli.Flag, arg string, inline bool) error {
+	if !takesValue(f) || pathFlags[f.Names()[0]] {
+		return nil
+	}
+	name := "--" + f.Names()[0]
+	v := arg
+	if inline {
+		_, v, _ = strings.Cut(arg, "=")
+	}
+	if err := text.Line(v); err != nil {
+		return usagef("%s %v: a flag's value must be one line of plain text", name, err)
+	}
+	if len(v) > maxFlagText {
+		return usagef("%s is %d bytes long, more than the %d allowed", name, len(v), maxFlagText)
+	}
+	return nil
 }

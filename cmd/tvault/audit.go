@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tvault/tvault/internal/csvsafe"
 	"github.com/tvault/tvault/vault"
 	"github.com/tvault/tvault/vault/audit"
 )
@@ -27,7 +28,8 @@ func auditExportCommand(e *env) *cli.Command {
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (default: standard output)"},
-			&cli.BoolFlag{Name: "csv", Usage: "write CSV (for reading; it carries no proofs)"},
+			&cli.BoolFlag{Name: "csv", Usage: "write CSV (for reading; it carries no proofs): a cell a spreadsheet would run as a formula (or that begins with ') gets one leading '"},
+			&cli.BoolFlag{Name: "bom", Usage: "with --csv: start with a UTF-8 byte order mark, which Excel on Windows needs to read Cyrillic or Arabic"},
 			&cli.StringFlag{Name: "record", Usage: "only entries about record `ID` (with inclusion proofs)"},
 			&cli.StringFlag{Name: "actor", Usage: "only entries by member `NAME`"},
 			&cli.StringFlag{Name: "since", Usage: "only entries on or after `DATE`"},
@@ -45,12 +47,18 @@ func auditExportCommand(e *env) *cli.Command {
 			if opts.Until, err = parseDate(c.String("until"), true); err != nil {
 				return usagef("--until: %v", err)
 			}
+			if c.Bool("bom") && !c.Bool("csv") {
+				return usagef("--bom is for CSV: add --csv")
+			}
 			opts.Record, opts.Actor = c.String("record"), c.String("actor")
 			if opts.Record != "" && !vault.ValidID(opts.Record) {
 				return usagef("--record %q is not a record id", opts.Record)
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				return e.writeOutput(c.String("output"), func(w io.Writer) error {
+					if c.Bool("bom") {
+						w = csvsafe.BOM(w)
+					}
 					n, err := v.ExportAudit(c.Context, w, vault.ExportOptions{ExportOptions: opts, CSV: c.Bool("csv")})
 					if err == nil {
 						e.note("exported %d entries", n)

@@ -2,16 +2,20 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
+	"github.com/tvault/tvault/internal/csvsafe"
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault"
 )
 
@@ -24,7 +28,8 @@ func listCommand(e *env) *cli.Command {
 			&cli.StringSliceFlag{Name: "where", Usage: "only records whose public `FIELD=VALUE` (repeatable)"},
 			&cli.StringFlag{Name: "since", Usage: "only records sealed on or after `DATE` (YYYY-MM-DD or RFC 3339)"},
 			&cli.StringFlag{Name: "until", Usage: "only records sealed on or before `DATE`"},
-			&cli.BoolFlag{Name: "csv", Usage: "print CSV"},
+			&cli.BoolFlag{Name: "csv", Usage: "print CSV: a cell a spreadsheet would run as a formula (or that begins with ') gets one leading ', a list is a JSON array"},
+			&cli.BoolFlag{Name: "bom", Usage: "with --csv: start with a UTF-8 byte order mark, which Excel on Windows needs to read Cyrillic or Arabic"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -47,6 +52,9 @@ func listCommand(e *env) *cli.Command {
 			}
 			if c.Bool("csv") && c.Bool("json") {
 				return usagef("choose one of --csv and --json")
+			}
+			if c.Bool("bom") && !c.Bool("csv") {
+				return usagef("--bom is for CSV: add --csv")
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				// Records that fail verification are left out and named
@@ -80,50 +88,72 @@ func printList(e *env, c *cli.Context, v *vault.Actor, recs []vault.Listing) err
 		}
 		return jsonOut(e, recs)
 	case c.Bool("csv"):
-		return writeListCSV(e, recs, fields)
+		w := e.stdout
+		if c.Bool("bom") {
+			w = csvsafe.BOM(w)
+		}
+		return writeListCSV(w, recs, fields, e.stdoutIsTerminal())
 	default:
 		return writeListTable(e, recs, fields)
 	}
 }
 
+// publicString renders a public value as one cell of text: a string as it
+// is, a list as a JSON array of strings (csvsafe.List), so that the items
+// "a;b" and "c" never read like three. It is the raw text: escape it for a
+// terminal (text.Escape) and for a spreadsheet (csvsafe).
 func publicString(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
 		return x
+	case []string:
+		return csvsafe.List(x)
 	case []any:
-		parts := make([]string, len(x))
+		items := make([]string, len(x))
 		for i, p := range x {
-			parts[i] = fmt.Sprint(p)
+			items[i] = fmt.Sprint(p)
 		}
-		return strings.Join(parts, ";")
+		return csvsafe.List(items)
 	default:
 		return fmt.Sprint(x)
 	}
 }
 
-func writeListCSV(e *env, recs []vault.Listing, fields []string) error {
-	w := csv.NewWriter(e.stdout)
+// writeListCSV writes the listing as CSV through csvsafe, the rule every
+// CSV of tvault follows (see its package documentation and 'tvault list
+// --help'). On a terminal, where CSV is read rather than imported, each
+// cell is also escaped by text.Escape: an old or forged vault's ESC or
+// bidi override is shown, not obeyed.
+func writeListCSV(out io.Writer, recs []vault.Listing, fields []string, terminal bool) error {
+	w := csvsafe.NewWriter(out)
+	cell := func(s string) string { return s }
+	if terminal {
+		cell = text.Escape
+	}
 	head := append([]string{"id", "sealed_at", "sealed_by"}, fields...)
 	head = append(head, "classes")
 	if err := w.Write(head); err != nil {
 		return err
 	}
 	for _, r := range recs {
-		row := []string{r.ID, r.SealedAt.Format(time.RFC3339), r.SealedBy}
+		row := []string{cell(r.ID), r.SealedAt.Format(time.RFC3339), cell(r.SealedBy)}
 		for _, f := range fields {
-			row = append(row, publicString(r.Public[f]))
+			row = append(row, cell(publicString(r.Public[f])))
 		}
-		row = append(row, strings.Join(r.Classes, ";"))
+		row = append(row, cell(csvsafe.List(r.Classes)))
 		if err := w.Write(row); err != nil {
 			return err
 		}
 	}
-	w.Flush()
-	return w.Error()
+	return w.Flush()
 }
 
+// writeListTable prints the listing for people. Every cell that came from
+// the vault is escaped (text.Escape): a record sealed by an older tvault,
+// or forged, could hold a terminal escape or a bidi override that would
+// otherwise repaint the screen or make a row read "sealed by iryna".
 func writeListTable(e *env, recs []vault.Listing, fields []string) error {
 	if len(recs) == 0 {
 		e.note("no records match")
@@ -133,20 +163,26 @@ func writeListTable(e *env, recs []vault.Listing, fields []string) error {
 	// thousands of small writes to the terminal or pipe.
 	bw := bufio.NewWriterSize(e.stdout, 64<<10)
 	tw := tabwriter.NewWriter(bw, 2, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "ID\tSEALED\tBY\t%s\tCLASSES\n", strings.ToUpper(strings.Join(fields, "\t")))
+	fmt.Fprintf(tw, "ID\tSEALED\tBY\t%s\tCLASSES\n", text.Escape(strings.ToUpper(strings.Join(fields, "\t"))))
 	for _, r := range recs {
 		vals := make([]string, len(fields))
 		for i, f := range fields {
-			vals[i] = publicString(r.Public[f])
+			vals[i] = text.Escape(publicString(r.Public[f]))
 			if vals[i] == "" {
 				vals[i] = "-"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.SealedAt.Format("2006-01-02 15:04"), r.SealedBy,
-			strings.Join(vals, "\t"), strings.Join(r.Classes, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", text.Escape(r.ID), r.SealedAt.Format("2006-01-02 15:04"), text.Escape(r.SealedBy),
+			strings.Join(vals, "\t"), text.Escape(strings.Join(r.Classes, ",")))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+// stdoutIsTerminal reports whether standard output is a terminal.
+func (e *env) stdoutIsTerminal() bool {
+	f, ok := e.stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tvault/tvault/internal/safefile"
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault"
 )
 
@@ -45,7 +46,8 @@ func openCommand(e *env) *cli.Command {
 					}
 					for _, o := range rep.Opened {
 						for _, f := range o.Files {
-							fmt.Fprintln(e.stdout, f)
+							// An attachment's name comes from the record.
+							fmt.Fprintln(e.stdout, text.Escape(f))
 						}
 					}
 				}

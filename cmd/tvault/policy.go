@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault"
 )
@@ -31,7 +33,7 @@ func policyCommand(e *env) *cli.Command {
 						if c.Bool("json") {
 							return jsonOut(e, map[string]any{"version": ver, "policy": string(text)})
 						}
-						fmt.Fprintf(e.stdout, "# policy version %d\n%s", ver, text)
+						fmt.Fprintf(e.stdout, "# policy version %d\n%s", ver, escapePolicy(string(text)))
 						return nil
 					})
 				},
@@ -79,11 +81,13 @@ func (e *env) checkPolicy(path string) error {
 	return nil
 }
 
-// problemLine formats a problem after "FILE:": "LINE: NAME: MESSAGE".
+// problemLine formats a problem after "FILE:": "LINE: NAME: MESSAGE",
+// escaped for the terminal (policy quotes the text it cites, but a syntax
+// error's message comes from the TOML parser).
 func problemLine(p policy.Problem) string {
-	msg := p.Msg
+	msg := text.Escape(p.Msg)
 	if p.Name != "" {
-		msg = p.Name + ": " + msg
+		msg = text.Escape(p.Name) + ": " + msg
 	}
 	if p.Line > 0 {
 		return fmt.Sprintf("%d: %s", p.Line, msg)
@@ -96,4 +100,21 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// escapePolicy escapes a stored policy for the terminal, line by line,
+// keeping its line ends and tabs: a version an older tvault accepted (see
+// policy.ParseStored) may hold a bidi override in a comment or a string.
+// A policy Parse accepts today comes out unchanged.
+func escapePolicy(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		body := strings.TrimRight(l, "\r\n")
+		cells := strings.Split(body, "\t")
+		for j, c := range cells {
+			cells[j] = text.Escape(c)
+		}
+		lines[i] = strings.Join(cells, "\t") + l[len(body):]
+	}
+	return strings.Join(lines, "")
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault"
 )
 
@@ -27,28 +30,36 @@ func showCommand(e *env) *cli.Command {
 				if c.Bool("json") {
 					return jsonOut(e, info)
 				}
-				fmt.Fprintf(e.stdout, "record     %s\n", info.ID)
-				fmt.Fprintf(e.stdout, "sealed     %s by %s (policy version %d)\n", info.SealedAt.Format(time.RFC3339), info.SealedBy, info.PolicyVersion)
-				fmt.Fprintf(e.stdout, "signature  %s\n", info.Signature)
-				if info.HeaderDigest != "" {
-					fmt.Fprintf(e.stdout, "audit      sealed in entry %d, which names this header (%s)\n", info.SealEntry, info.HeaderDigest)
-				} else {
-					fmt.Fprintf(e.stdout, "audit      sealed in entry %d, before headers were bound to the log (format 2): bound by sealer and time only\n", info.SealEntry)
-				}
-				keys := make([]string, 0, len(info.Public))
-				for k := range info.Public {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, k := range keys {
-					fmt.Fprintf(e.stdout, "public     %s = %s\n", k, publicString(info.Public[k]))
-				}
-				for _, p := range info.Parts {
-					fmt.Fprintf(e.stdout, "class      %s: %d attachments, %d bytes encrypted, epoch %d, threshold %d\n",
-						p.Class, p.Attachments, p.Bytes, p.Epoch, p.Threshold)
-				}
-				return nil
+				return writeShow(e.stdout, info)
 			})
 		},
 	}
+}
+
+// writeShow prints one record for people. Everything from the record is
+// escaped (text.Escape): an old or forged record may hold a terminal
+// escape or a bidi override, which must show, not act.
+func writeShow(out io.Writer, info *vault.RecordInfo) error {
+	w := bufio.NewWriter(out)
+	fmt.Fprintf(w, "record     %s\n", text.Escape(info.ID))
+	fmt.Fprintf(w, "sealed     %s by %s (policy version %d)\n", info.SealedAt.Format(time.RFC3339), text.Escape(info.SealedBy), info.PolicyVersion)
+	fmt.Fprintf(w, "signature  %s\n", text.Escape(info.Signature))
+	if info.HeaderDigest != "" {
+		fmt.Fprintf(w, "audit      sealed in entry %d, which names this header (%s)\n", info.SealEntry, text.Escape(info.HeaderDigest))
+	} else {
+		fmt.Fprintf(w, "audit      sealed in entry %d, before headers were bound to the log (format 2): bound by sealer and time only\n", info.SealEntry)
+	}
+	keys := make([]string, 0, len(info.Public))
+	for k := range info.Public {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "public     %s = %s\n", text.Escape(k), text.Escape(publicString(info.Public[k])))
+	}
+	for _, p := range info.Parts {
+		fmt.Fprintf(w, "class      %s: %d attachments, %d bytes encrypted, epoch %d, threshold %d\n",
+			text.Escape(p.Class), p.Attachments, p.Bytes, p.Epoch, p.Threshold)
+	}
+	return w.Flush()
 }

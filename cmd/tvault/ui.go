@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault"
 )
@@ -137,10 +138,10 @@ func exitCode(err error) int {
 func (e *env) fail(err error) int {
 	msg := err.Error()
 	msg = strings.TrimSuffix(msg, ".")
-	fmt.Fprintf(e.stderr, "tvault: error: %s\n", msg)
+	fmt.Fprintf(e.stderr, "tvault: error: %s\n", escapeLines(msg))
 	var h hinted
 	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(e.stderr, "tvault: hint: %s\n", h.hint)
+		fmt.Fprintf(e.stderr, "tvault: hint: %s\n", escapeLines(h.hint))
 	} else if hint := defaultHint(err); hint != "" {
 		fmt.Fprintf(e.stderr, "tvault: hint: %s\n", hint)
 	}
@@ -174,5 +175,18 @@ func defaultHint(err error) string {
 
 // note prints an informational line on stderr.
 func (e *env) note(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "tvault: "+format+"\n", args...)
+	fmt.Fprintf(e.stderr, "tvault: %s\n", escapeLines(fmt.Sprintf(format, args...)))
+}
+
+// escapeLines is text.Escape for a message of one or more lines: a message
+// may quote a name, an id, a path or a field from a vault, a policy or a
+// flag, and whatever of it is not plain text is shown as an escape
+// (\x1b, \u202e) rather than sent to the terminal. The lines themselves
+// stay lines.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = text.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -26,7 +26,8 @@
 //
 // It must not import vault, the vault's store (vault/internal/store),
 // Badger or any other storage engine, nor any other tvault package but
-// vault/internal/fault, whose ErrIntegrity its ErrTampered is: storage reaches it only through Backend, which its
+// vault/internal/fault, whose ErrIntegrity its ErrTampered is, and
+// internal/csvsafe, the one rule for every CSV tvault writes: storage reaches it only through Backend, which its
 // caller implements, and the caller decides who may act and writes the
 // entry in its own transaction. VerifyExport needs nothing but the
 // export. Like every tvault library it never prints, prompts, exits or
@@ -34,7 +35,7 @@
 // entry given without a time. It never sees plaintext: an entry carries
 // record ids, member names and keys, never an interviewee's identity.
 // TestImports keeps its imports to the standard library, x/mod's tlog and
-// note, filippo.io/edwards25519 and vault/internal/fault.
+// note, filippo.io/edwards25519, vault/internal/fault and internal/csvsafe.
 //
 // # Entries
 //

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/tvault/tvault/internal/csvsafe"
 )
 
 // ExportFormat is the version in an export's header line.
@@ -180,11 +181,13 @@ func completeKeys(b Backend, size int64, keys []KeyInfo) ([]KeyInfo, error) {
 // time, actor, actor_key, action, record, class, outcome, detail, hash, then
 // one row per entry. It returns the number of rows written after the
 // header. CSV carries no signatures or proofs: it is for reading, and
-// VerifyExport does not accept it.
+// VerifyExport does not accept it; the JSON Lines of Export are the
+// evidence.
 //
-// Cells are written verbatim. A spreadsheet may treat a detail beginning
-// with '=', '+', '-' or '@' as a formula; CSV consumers must not evaluate
-// cells.
+// Every cell is written by csvsafe: one that a spreadsheet would run as a
+// formula (a detail such as "=HYPERLINK(…)", "@SUM(…)" or "-2+3") or that
+// begins with an apostrophe gets one ' in front, so that it opens as text.
+// To recover a cell exactly, remove that one leading ' (csvsafe.Unescape).
 func (l *Log) ExportCSV(w io.Writer, b Backend, opts ExportOptions) (int, error) {
 	if err := opts.check(); err != nil {
 		return 0, err
@@ -193,7 +196,7 @@ func (l *Log) ExportCSV(w io.Writer, b Backend, opts ExportOptions) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return 0, err
 	}
@@ -217,8 +220,7 @@ func (l *Log) ExportCSV(w io.Writer, b Backend, opts ExportOptions) (int, error)
 		}
 		count++
 	}
-	cw.Flush()
-	return count, cw.Error()
+	return count, cw.Flush()
 }
 
 var csvHeader = []string{"seq", "time", "actor", "actor_key", "action", "record", "class", "outcome", "detail", "hash"}

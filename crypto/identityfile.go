@@ -25,6 +25,12 @@ import (
 // identity file is about 2 KB, armored and encrypted about 3 KB.
 const maxIdentityFileSize = 64 << 10
 
+// DefaultScryptWorkFactor is age's scrypt work factor (log2 N) for a
+// passphrase, what [WriteIdentityFile] uses when [FileOptions] leaves it 0:
+// about a second to try one passphrase. Each step below halves what a
+// guess costs an attacker who has the file.
+const DefaultScryptWorkFactor = 18
+
 // maxScryptWorkFactor is the highest scrypt work factor (log2 N) accepted in
 // an encrypted identity file and written to one: age's own default limit, so
 // that the age CLI can always read what tvault writes.
@@ -59,8 +65,14 @@ func notIdentity(format string, a ...any) error {
 // any permission; on Windows, one whose owner or access list lets anyone
 // but the current user, SYSTEM and the Administrators group read or change
 // it.
+//
+// [ReadPassphraseFile] returns it too, for a passphrase file, with File
+// set.
 type PermissionError struct {
 	Path string
+	// File names what the file is, "passphrase file"; empty means an
+	// identity file.
+	File string
 	// Mode is the file's mode: what is wrong on Unix.
 	Mode fs.FileMode
 	// Owner names, on Windows, the file's owner if that is another account
@@ -73,14 +85,19 @@ type PermissionError struct {
 
 func (e *PermissionError) Error() string {
 	detail := (&private.ExposedError{Mode: e.Mode, Owner: e.Owner, Others: e.Others}).Detail()
-	return fmt.Sprintf("identity file %s is accessible by others (%s)", e.Path, detail)
+	what := e.File
+	if what == "" {
+		what = "identity file"
+	}
+	return fmt.Sprintf("%s %s is accessible by others (%s)", what, e.Path, detail)
 }
 
 // FileOptions configures [WriteIdentityFile]. The zero value uses age's
 // defaults.
 type FileOptions struct {
 	// WorkFactor is the scrypt work factor, log2(N), used when writing a
-	// passphrase-protected file; 0 means age's default (18, about one second).
+	// passphrase-protected file; 0 means age's default,
+	// [DefaultScryptWorkFactor] (about one second).
 	// At most 22, the highest the age CLI accepts by default. Tests set a low
 	// value (such as 10) so that they run fast.
 	WorkFactor int

@@ -24,7 +24,7 @@ expect() {
 tvault() { "$TVAULT" "$@"; }
 
 export TVAULT_VAULT="$DEMO/vault"
-printf 'demo passphrase — use a real one\n' > pass
+(umask 077; printf 'demo passphrase — use a real one\n' > pass)  # tvault refuses a passphrase file others can read
 export TVAULT_PASSPHRASE_FILE="$DEMO/pass"
 
 step "Each member makes an identity (post-quantum by default; mykola's laptop uses a classic key)"

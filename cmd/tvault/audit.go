@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -39,6 +40,9 @@ func auditExportCommand(e *env) *cli.Command {
 			if c.NArg() > 0 {
 				return usagef("audit export takes no arguments (got %q)", c.Args().First())
 			}
+			if c.Bool("csv") && c.Bool("json") {
+				return usagef("choose one of --csv and --json")
+			}
 			var opts audit.ExportOptions
 			var err error
 			if opts.Since, err = parseDate(c.String("since"), false); err != nil {
@@ -72,9 +76,10 @@ func auditExportCommand(e *env) *cli.Command {
 
 func auditVerifyCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "verify",
-		Usage:     "verify an export offline, or the vault's own log",
-		ArgsUsage: "[FILE]",
+		Name:        "verify",
+		Usage:       "verify an export offline, or the vault's own log",
+		ArgsUsage:   "[FILE]",
+		Description: "Prints one line, \"ok: N entries, tree size N, root …, checkpoint signed by NAME (KEY)\"; a failure exits 4.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "also prove the vault's log extends the checkpoint in `FILE`"},
 		},
@@ -86,7 +91,7 @@ func auditVerifyCommand(e *env) *cli.Command {
 				if c.IsSet("against") {
 					return usagef("--against checks the vault's own log: run it without FILE")
 				}
-				return e.verifyExportFile(c.Args().First())
+				return e.verifyExportFile(c, c.Args().First())
 			}
 			var against []byte
 			if p := c.String("against"); p != "" {
@@ -101,8 +106,7 @@ func auditVerifyCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(e.stdout, sum.String())
-				return nil
+				return e.printSummary(c, sum)
 			})
 		},
 	}
@@ -113,6 +117,8 @@ func auditCheckpointCommand(e *env) *cli.Command {
 		Name:      "checkpoint",
 		Usage:     "print the current signed tree head, to keep off this machine",
 		ArgsUsage: " ",
+		Description: "Prints the signed note that 'tvault audit verify --against FILE' reads; 'tvault audit verify --json'\n" +
+			"prints its tree size, root and signer as JSON.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE`"},
 		},
@@ -134,7 +140,7 @@ func auditCheckpointCommand(e *env) *cli.Command {
 	}
 }
 
-func (e *env) verifyExportFile(p string) error {
+func (e *env) verifyExportFile(c *cli.Context, p string) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return usagef("cannot read %s: %v", p, unwrapPathError(err))
@@ -144,6 +150,29 @@ func (e *env) verifyExportFile(p string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
-	fmt.Fprintln(e.stdout, sum.String())
-	return nil
+	return e.printSummary(c, sum)
+}
+
+// printSummary prints what audit verify found, as text or (--json) as
+// the object its --help describes.
+func (e *env) printSummary(c *cli.Context, sum audit.Summary) error {
+	if !c.Bool("json") {
+		_, err := fmt.Fprintln(e.stdout, sum.String())
+		return err
+	}
+	var first, last *time.Time
+	if sum.Entries > 0 {
+		first, last = &sum.First, &sum.Last
+	}
+	return jsonOut(e, struct {
+		OK        bool       `json:"ok"`
+		Entries   int64      `json:"entries"`
+		Filtered  bool       `json:"filtered"`
+		TreeSize  int64      `json:"tree_size"`
+		Root      string     `json:"root"`
+		Signer    string     `json:"signer"`
+		SignerKey string     `json:"signer_key,omitempty"`
+		First     *time.Time `json:"first,omitempty"`
+		Last      *time.Time `json:"last,omitempty"`
+	}{true, sum.Entries, sum.Filtered, sum.TreeSize, sum.Root.String(), sum.Signer, sum.SignerKey, first, last})
 }

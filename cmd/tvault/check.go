@@ -10,9 +10,10 @@ import (
 
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "check",
-		Usage:     "verify every signature, blob, index entry and the audit tree",
-		ArgsUsage: " ",
+		Name:        "check",
+		Usage:       "verify every signature, blob, index entry and the audit tree",
+		ArgsUsage:   " ",
+		Description: "Prints each finding, then a summary line; exits 4 if it found a problem.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "read-data", Usage: "also read every blob and check it against the signed hashes"},
 			&cli.BoolFlag{Name: "repair", Usage: "remove blobs orphaned by an interrupted seal and rebuild the index"},
@@ -29,6 +30,12 @@ func checkCommand(e *env) *cli.Command {
 				if c.Bool("json") {
 					if rep.Findings == nil {
 						rep.Findings = []vault.Finding{}
+					}
+					if rep.Orphans == nil {
+						rep.Orphans = []string{}
+					}
+					if rep.Partial == nil {
+						rep.Partial = []string{}
 					}
 					if err := jsonOut(e, rep); err != nil {
 						return err

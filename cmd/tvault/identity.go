@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,36 +44,16 @@ func (e *env) vaultPath(c *cli.Context) string {
 	return filepath.Join(e.home(), ".local", "share", "tvault")
 }
 
-// maxPassphraseFile caps a passphrase file; a passphrase is one line.
-const maxPassphraseFile = 4096
-
 // passphraseSource returns a function giving the passphrase: from
 // --passphrase-file (its first line) or else asked on the terminal. A
 // passphrase never comes from an argument.
 func (e *env) passphraseSource(c *cli.Context) func() (string, error) {
 	return func() (string, error) {
 		if p := c.String("passphrase-file"); p != "" {
-			return readPassphraseFile(p)
+			return tcrypto.ReadPassphraseFile(p)
 		}
 		return e.promptPassphrase(c.Context, "Enter passphrase for the identity: ")
 	}
-}
-
-func readPassphraseFile(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", fmt.Errorf("cannot read the passphrase file: %w", err)
-	}
-	defer f.Close()
-	b, err := bufio.NewReaderSize(f, maxPassphraseFile).ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		return "", errors.New("the passphrase file's first line is longer than 4096 bytes; it should hold the passphrase alone")
-	}
-	b = bytes.TrimRight(b, "\r\n")
-	if len(b) == 0 {
-		return "", errors.New("the passphrase file is empty")
-	}
-	return string(b), nil
 }
 
 var errNoTerminal = errors.New("no terminal to ask for the passphrase on")
@@ -144,7 +122,9 @@ func (e *env) loadIdentity(c *cli.Context) (*tcrypto.Identity, error) {
 	}
 	var pe *tcrypto.PermissionError
 	if errors.As(err, &pe) {
-		return nil, err
+		// The identity file's or the passphrase file's: that file's
+		// sentence, without what was being done when it was found.
+		return nil, pe
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot use identity file %s: %w", p, err)

@@ -10,9 +10,10 @@ import (
 
 func initCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "init",
-		Usage:     "create a vault with a policy",
-		ArgsUsage: " ",
+		Name:        "init",
+		Usage:       "create a vault with a policy",
+		ArgsUsage:   " ",
+		Description: "Prints the new vault's id, its policy and each class's holders.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "policy", Usage: "the policy `FILE` (TOML)", Required: true},
 		},
@@ -34,6 +35,7 @@ func initCommand(e *env) *cli.Command {
 				return err
 			}
 			defer v.Close()
+			e.committed("the vault was created in %s all the same", dir)
 			pol, _ := v.Policy()
 			m, _ := v.As(id).Member()
 			if c.Bool("json") {

@@ -16,9 +16,10 @@ import (
 
 func keygenCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "keygen",
-		Usage:     "create a new identity file and print its card",
-		ArgsUsage: " ",
+		Name:        "keygen",
+		Usage:       "create a new identity file and print its card",
+		ArgsUsage:   " ",
+		Description: "Prints the card as the lines recipient = \"…\", signing_key = \"…\" and card_sig = \"…\", ready for the policy.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the identity to `FILE` (default: the -i default)"},
 			&cli.BoolFlag{Name: "classic", Usage: "make an X25519 key instead of a post-quantum hybrid one"},
@@ -64,21 +65,34 @@ func keygenCommand(e *env) *cli.Command {
 			if c.Bool("classic") {
 				kind = "classic X25519"
 			}
-			prot := "protected by a passphrase"
-			if passphrase == "" {
-				prot = "NOT protected by a passphrase"
-			}
-			e.note("wrote a %s identity to %s, %s", kind, out, prot)
+			e.note("wrote a %s identity to %s, %s", kind, out, protection(passphrase, opts.WorkFactor))
+			e.committed("the identity was written to %s all the same: run 'tvault card -i %s' to print its card", out, out)
 			return e.printCard(c, id.Card())
 		},
 	}
+}
+
+// protection says how well a new identity file is protected. Below age's
+// work factor a guess at the passphrase costs less than age's second;
+// each step down halves it (at 10, a laptop tries thousands a second), so
+// the file is called weakly protected, with the factor.
+func protection(passphrase string, workFactor int) string {
+	switch {
+	case passphrase == "":
+		return "NOT protected by a passphrase"
+	case workFactor != 0 && workFactor < tcrypto.DefaultScryptWorkFactor:
+		return fmt.Sprintf("only WEAKLY protected by a passphrase (scrypt work factor %d, below age's %d: "+
+			"a passphrase is %d times quicker to guess; for tests only)",
+			workFactor, tcrypto.DefaultScryptWorkFactor, 1<<(tcrypto.DefaultScryptWorkFactor-workFactor))
+	}
+	return "protected by a passphrase"
 }
 
 // newPassphrase reads a new passphrase from --passphrase-file, or asks for
 // it twice on the terminal.
 func (e *env) newPassphrase(c *cli.Context) (string, error) {
 	if p := c.String("passphrase-file"); p != "" {
-		return readPassphraseFile(p)
+		return tcrypto.ReadPassphraseFile(p)
 	}
 	p1, err := e.promptPassphrase(c.Context, "Enter a passphrase for the new identity: ")
 	if err != nil {
@@ -102,15 +116,16 @@ func (e *env) printCard(c *cli.Context, card tcrypto.Card) error {
 		return json.NewEncoder(e.stdout).Encode(map[string]string{
 			"recipient": card.Recipient, "signing_key": card.SigningKey, "card_sig": card.Signature})
 	}
-	fmt.Fprintf(e.stdout, "recipient = %q\nsigning_key = %q\ncard_sig = %q\n", card.Recipient, card.SigningKey, card.Signature)
-	return nil
+	_, err := fmt.Fprintf(e.stdout, "recipient = %q\nsigning_key = %q\ncard_sig = %q\n", card.Recipient, card.SigningKey, card.Signature)
+	return err
 }
 
 func cardCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "card",
-		Usage:     "print the card (public half) of the identity given by -i",
-		ArgsUsage: " ",
+		Name:        "card",
+		Usage:       "print the card (public half) of the identity given by -i",
+		ArgsUsage:   " ",
+		Description: "Prints the card as keygen does.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("card takes no arguments; name the identity with -i FILE")

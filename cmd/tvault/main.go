@@ -35,6 +35,10 @@ func main() {
 	// once the cleanup is done. Only SIGKILL (on Windows, TerminateProcess)
 	// cuts it short, which the crash tests cover.
 	ctx, _ := signal.NotifyContext(context.Background(), interruptSignals...)
+	// Without this, a write to a closed pipe ("tvault list | head -1")
+	// would kill the process on the spot, before the vault is closed; with
+	// it the write fails with EPIPE, which run reports (see outputError).
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(profiled(func() int {
 		return run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	}))
@@ -43,15 +47,21 @@ func main() {
 // env holds the process's surroundings, so that tests can run the CLI in
 // process and nothing below reads os.Stdin or the environment directly.
 type env struct {
-	stdin          io.Reader
+	stdin io.Reader
+	// stdout is out: every command's result goes through it, checked.
 	stdout, stderr io.Writer
+	out            *stdoutWriter
 	getenv         func(string) string
+	// done is what the command did that stands although its output may
+	// be lost (see committed).
+	done string
 }
 
 // run executes one tvault command and returns its exit code. It never
 // panics: a bug is reported as an error without a stack trace.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	out := &stdoutWriter{w: stdout}
+	e := &env{stdin: stdin, stdout: out, out: out, stderr: stderr, getenv: os.Getenv}
 	defer func() {
 		if r := recover(); r != nil {
 			if e.getenv("TVAULT_DEBUG") != "" {
@@ -67,7 +77,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return e.fail(err)
 	}
-	if err := app.RunContext(ctx, argv); err != nil {
+	// checkOutput: a result that did not reach standard output is an
+	// error, whether or not the command noticed.
+	if err := e.checkOutput(app.RunContext(ctx, argv)); err != nil {
 		return e.fail(interrupted(ctx, err))
 	}
 	// A command that finished although a signal came is a success: its
@@ -109,6 +121,7 @@ func newApp(e *env) *cli.App {
 	}
 	for _, c := range app.Commands {
 		setUsageErrors(c)
+		setJSONForm(c, "")
 	}
 	return app
 }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/tvault/tvault/internal/safefile"
 	"github.com/tvault/tvault/internal/text"
@@ -18,9 +16,10 @@ import (
 
 func openCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:      "open",
-		Usage:     "decrypt the classes of a record that your role allows into a folder",
-		ArgsUsage: "ID",
+		Name:        "open",
+		Usage:       "decrypt the classes of a record that your role allows into a folder",
+		ArgsUsage:   "ID",
+		Description: "Prints the path of each file written, one a line.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write into `DIR` (default: a new folder named after the record)"},
 			&cli.StringSliceFlag{Name: "class", Usage: "only `CLASS` (repeatable); one you cannot decrypt is a denial"},
@@ -37,24 +36,61 @@ func openCommand(e *env) *cli.Command {
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				rep, err := v.OpenRecord(c.Context, id, vault.OpenRecordOptions{Dir: dir, Classes: c.StringSlice("class"), Purpose: c.String("purpose")})
-				if rep != nil {
-					if rep.Leftovers > 0 {
-						e.note("removed %d hidden folder(s) of plaintext that an interrupted open had left in %s", rep.Leftovers, dir)
+				if rep == nil {
+					return err
+				}
+				if rep.Leftovers > 0 {
+					e.note("removed %d hidden folder(s) of plaintext that an interrupted open had left in %s", rep.Leftovers, dir)
+				}
+				for _, s := range rep.Skipped {
+					e.note("skipped class %s: %s", s.Class, s.Reason)
+				}
+				if err == nil && len(rep.Opened) > 0 {
+					e.committed("the record was opened into %s all the same", dir)
+				}
+				if c.Bool("json") {
+					if err != nil {
+						return err
 					}
-					for _, s := range rep.Skipped {
-						e.note("skipped class %s: %s", s.Class, s.Reason)
-					}
-					for _, o := range rep.Opened {
-						for _, f := range o.Files {
-							// An attachment's name comes from the record.
-							fmt.Fprintln(e.stdout, text.Escape(f))
-						}
+					return jsonOut(e, openJSON(id, dir, rep))
+				}
+				for _, o := range rep.Opened {
+					for _, f := range o.Files {
+						// An attachment's name comes from the record.
+						fmt.Fprintln(e.stdout, text.Escape(f))
 					}
 				}
 				return err
 			})
 		},
 	}
+}
+
+// openJSON is what open --json prints: never null for a list.
+func openJSON(id, dir string, rep *vault.OpenReport) any {
+	type opened struct {
+		Class string   `json:"class"`
+		Files []string `json:"files"`
+	}
+	type skipped struct {
+		Class  string `json:"class"`
+		Reason string `json:"reason"`
+	}
+	out := struct {
+		ID        string    `json:"id"`
+		Dir       string    `json:"dir"`
+		Opened    []opened  `json:"opened"`
+		Skipped   []skipped `json:"skipped"`
+		Leftovers int       `json:"leftovers_removed"`
+	}{ID: id, Dir: dir, Opened: []opened{}, Skipped: []skipped{}, Leftovers: rep.Leftovers}
+	for _, o := range rep.Opened {
+		files := append([]string{}, o.Files...)
+		out.Opened = append(out.Opened, opened{Class: o.Class, Files: files})
+	}
+	for _, s := range rep.Skipped {
+		out.Skipped = append(out.Skipped, skipped{Class: s.Class, Reason: s.Reason})
+	}
+	return out
 }
 
 func catCommand(e *env) *cli.Command {
@@ -95,7 +131,7 @@ func catCommand(e *env) *cli.Command {
 					return catToFile(c.Context, v, id, class, name, out, opts)
 				})
 			}
-			if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !c.Bool("force") {
+			if e.out.isTerminal() && !c.Bool("force") {
 				return withHint(usagef("refusing to write an attachment to the terminal"), "redirect to a file (> FILE), write it with -o FILE, or pass --force")
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {

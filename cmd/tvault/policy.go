@@ -42,11 +42,13 @@ func policyCommand(e *env) *cli.Command {
 				Name:      "check",
 				Usage:     "validate a policy file without touching a vault",
 				ArgsUsage: "FILE",
+				Description: "Lists every problem on standard error as FILE:LINE: message and exits 2; warnings follow as\n" +
+					"FILE:LINE: message (warning). A valid policy prints one summary line.",
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return usagef("policy check needs exactly one FILE")
 					}
-					return e.checkPolicy(c.Args().First())
+					return e.checkPolicy(c.Args().First(), c.Bool("json"))
 				},
 			},
 		},
@@ -54,8 +56,9 @@ func policyCommand(e *env) *cli.Command {
 }
 
 // checkPolicy lists every problem of a policy file, one a line as
-// FILE:LINE: message, and warnings after them.
-func (e *env) checkPolicy(path string) error {
+// FILE:LINE: message, and warnings after them; or, asJSON, prints them all
+// as the one object policy check --help describes.
+func (e *env) checkPolicy(path string, asJSON bool) error {
 	b, err := readInputFile(path, "policy")
 	if err != nil {
 		return err
@@ -64,21 +67,69 @@ func (e *env) checkPolicy(path string) error {
 	// language's, and that each card_sig binds its member's keys.
 	p, err := vault.CheckPolicy(b)
 	var ps policy.Problems
-	if errors.As(err, &ps) {
-		for _, pr := range ps {
-			fmt.Fprintf(e.stderr, "%s:%s\n", path, problemLine(pr))
-		}
-		return withHint(usageError{fmt.Sprintf("%s has %d problem%s", path, len(ps), plural(len(ps)))},
-			"fix each line above, then run 'tvault policy check' again")
-	}
-	if err != nil {
+	if err != nil && !errors.As(err, &ps) {
 		return usagef("%s: %v", path, err)
+	}
+	if ps != nil {
+		if !asJSON {
+			for _, pr := range ps {
+				fmt.Fprintf(e.stderr, "%s:%s\n", path, problemLine(pr))
+			}
+		}
+		hint := "fix each line above, then run 'tvault policy check' again"
+		if asJSON {
+			if err := jsonOut(e, policyCheckJSON(path, nil, ps)); err != nil {
+				return err
+			}
+			hint = "fix each problem listed in the JSON, then run 'tvault policy check' again"
+		}
+		return withHint(usageError{fmt.Sprintf("%s has %d problem%s", path, len(ps), plural(len(ps)))}, "%s", hint)
+	}
+	if asJSON {
+		return jsonOut(e, policyCheckJSON(path, p, nil))
 	}
 	for _, w := range p.Warnings() {
 		fmt.Fprintf(e.stderr, "%s:%s (warning)\n", path, problemLine(w))
 	}
 	fmt.Fprintf(e.stdout, "%s: ok: policy %q, %d classes, %d roles, %d members\n", path, p.Name, len(p.Classes), len(p.Roles), len(p.Members))
 	return nil
+}
+
+// jsonProblem is a policy problem or warning in policy check --json.
+type jsonProblem struct {
+	Line int    `json:"line"`
+	Name string `json:"name,omitempty"`
+	Msg  string `json:"message"`
+}
+
+func jsonProblems(ps []policy.Problem) []jsonProblem {
+	out := make([]jsonProblem, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, jsonProblem{Line: p.Line, Name: p.Name, Msg: p.Msg})
+	}
+	return out
+}
+
+// policyCheckJSON is what policy check --json prints: p is the valid
+// policy, or nil with its problems ps.
+func policyCheckJSON(path string, p *policy.Policy, ps policy.Problems) any {
+	type summary struct {
+		File     string        `json:"file"`
+		OK       bool          `json:"ok"`
+		Policy   string        `json:"policy,omitempty"`
+		Classes  *int          `json:"classes,omitempty"`
+		Roles    *int          `json:"roles,omitempty"`
+		Members  *int          `json:"members,omitempty"`
+		Problems []jsonProblem `json:"problems"`
+		Warnings []jsonProblem `json:"warnings"`
+	}
+	out := summary{File: path, Problems: jsonProblems(ps), Warnings: []jsonProblem{}}
+	if p != nil {
+		nc, nr, nm := len(p.Classes), len(p.Roles), len(p.Members)
+		out.OK, out.Policy, out.Classes, out.Roles, out.Members = true, p.Name, &nc, &nr, &nm
+		out.Warnings = jsonProblems(p.Warnings())
+	}
+	return out
 }
 
 // problemLine formats a problem after "FILE:": "LINE: NAME: MESSAGE",

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
@@ -54,7 +55,12 @@ func sealCommand(e *env) *cli.Command {
 				opts.Progress = e.progressBar()
 			}
 			return e.withVault(c, opts, func(v *vault.Actor) error {
+				start := time.Now().UTC().Truncate(time.Second)
 				res, err := v.Seal(c.Context, forms)
+				if len(res) > 0 {
+					e.committed("%s sealed all the same: run 'tvault list --since %s' to find %s",
+						recordsWere(len(res)), start.Format(time.RFC3339), them(len(res)))
+				}
 				for _, r := range res {
 					if c.Bool("json") {
 						b, _ := json.Marshal(r)
@@ -67,6 +73,20 @@ func sealCommand(e *env) *cli.Command {
 			})
 		},
 	}
+}
+
+func recordsWere(n int) string {
+	if n == 1 {
+		return "the record was"
+	}
+	return fmt.Sprintf("the %d records were", n)
+}
+
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // progressBarMin is the attachment volume below which no bar is shown.

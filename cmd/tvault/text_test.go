@@ -59,14 +59,14 @@ func TestListTableEscapes(t *testing.T) {
 
 func TestShowEscapes(t *testing.T) {
 	var out bytes.Buffer
-	info := &vault.RecordInfo{Listing: hostile, Signature: "valid\x1b[1A", PolicyVersion: 1,
-		Parts: []vault.PartInfo{{Class: "identity\u2066", Epoch: 1, Threshold: 1}}}
+	info := &vault.RecordInfo{Listing: hostile, Signature: "valid\x1b[1A", PolicyVersion: 1, SealEntry: 3,
+		HeaderDigest: "sha256:00\x1b[2J", Parts: []vault.PartInfo{{Class: "identity\u2066", Epoch: 1, Threshold: 1}}}
 	if err := writeShow(&out, info); err != nil {
 		t.Fatal(err)
 	}
 	terminalSafe(t, "show", out.String())
-	if n := strings.Count(out.String(), "\n"); n != 6 {
-		t.Errorf("show printed %d lines, want 6:\n%s", n, out.String())
+	if n := strings.Count(out.String(), "\n"); n != 7 {
+		t.Errorf("show printed %d lines, want 7:\n%s", n, out.String())
 	}
 }
 

@@ -112,7 +112,10 @@ func exitCode(err error) int {
 	var ie *vault.InputError
 	var ps policy.Problems
 	var intr *interruptedError
+	var oe *outputError
 	switch {
+	case errors.As(err, &oe) && oe.brokenPipe():
+		return exitSignal + int(sigpipe)
 	case errors.As(err, &intr):
 		if intr.sig == 0 {
 			return exitSignal + int(syscall.SIGINT)
@@ -136,6 +139,16 @@ func exitCode(err error) int {
 // code. Errors are one sentence; Go type names and stack traces never reach
 // the user.
 func (e *env) fail(err error) int {
+	var oe *outputError
+	if errors.As(err, &oe) && oe.brokenPipe() {
+		// Whoever read the output stopped reading ("tvault list | head
+		// -1"): their choice, not an error to report, unless the command
+		// had changed something they may not have seen.
+		if oe.done != "" {
+			fmt.Fprintf(e.stderr, "tvault: standard output was closed before tvault finished; %s\n", oe.done)
+		}
+		return exitCode(err)
+	}
 	msg := err.Error()
 	msg = strings.TrimSuffix(msg, ".")
 	fmt.Fprintf(e.stderr, "tvault: error: %s\n", escapeLines(msg))
@@ -152,7 +165,13 @@ func defaultHint(err error) string {
 	var ue usageError
 	var pe *tcrypto.PermissionError
 	var intr *interruptedError
+	var oe *outputError
 	switch {
+	case errors.As(err, &oe):
+		if oe.done != "" {
+			return "" // the message says what was done and how to find it: running the command again would do it twice
+		}
+		return "check where standard output was sent (a full disk, a closed terminal), then run the command again"
 	case errors.As(err, &intr):
 		return "what it had half written was removed; run the command again to finish"
 	case errors.As(err, &ue):

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/internal/private"
 )
 
 // Passphrase protects every test identity file.
@@ -108,7 +109,17 @@ func NewTeam(dir string, identityThreshold int) (*Team, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(t.PassFile, []byte(Passphrase+"\n"), 0o600); err != nil {
+	// Private on every platform, as tvault requires of a passphrase file
+	// (on Windows the mode means nothing; private sets an access list).
+	pf, err := private.Create(t.PassFile)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pf.WriteString(Passphrase + "\n"); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	if err := pf.Close(); err != nil {
 		return nil, err
 	}
 	var b strings.Builder

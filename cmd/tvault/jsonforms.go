@@ -1,0 +1,86 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// jsonForms lists the commands that print JSON with --json, and what each
+// prints: one JSON value, or JSON Lines for a stream. setJSONForm puts the
+// text in the command's --help. Every other command refuses the flag with
+// exit 2, so that none ignores it silently: a new command has no JSON form
+// until it is added here, and TestJSONFlag runs every command with --json.
+var jsonForms = map[string]string{
+	"keygen":      `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
+	"card":        `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
+	"init":        `one object: {"vault":"DIR","id":"…","policy":"NAME","policy_version":1,"classes":["…"]}`,
+	"policy show": `one object: {"version":N,"policy":"<the policy file's text>"}`,
+	"policy check": `one object on standard output, whether or not the policy is valid (the exit code is the same):
+{"file":"FILE","ok":true,"policy":"NAME","classes":N,"roles":N,"members":N,
+ "problems":[{"line":N,"name":"…","message":"…"}],"warnings":[…]}
+(line 0: no line applies; policy, classes, roles and members only when ok)`,
+	"seal": `JSON Lines: one {"id":"…","classes":["…"],"attachments":N,"bytes":N} per record, in the order of the forms`,
+	"list": `one array: [{"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"]}]`,
+	"show": `one object: {"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"],
+ "policy_version":N,"signature":"valid","parts":[{"class":"…","epoch":N,"threshold":N,"attachments":N,"ciphertext_bytes":N}]}`,
+	"open": `one object: {"id":"…","dir":"DIR","opened":[{"class":"…","files":["DIR/…"]}],
+ "skipped":[{"class":"…","reason":"…"}],"leftovers_removed":N}
+(skipped: the classes your role cannot decrypt; leftovers_removed: hidden folders of an interrupted open, removed)`,
+	"audit export": `JSON Lines, what it writes without --json: one signed entry a line, with the proofs that
+'tvault audit verify FILE' checks (--csv is the other form; the two cannot be combined)`,
+	"audit verify": `one object: {"ok":true,"entries":N,"filtered":false,"tree_size":N,"root":"<base64>",
+ "signer":"NAME","signer_key":"ed25519:…","first":"<RFC 3339>","last":"<RFC 3339>"}
+(filtered: the export holds selected entries, each with its inclusion proof; first and last: the times
+of the first and last entries checked, absent if none). A failure prints nothing on standard output`,
+	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
+ "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
+(orphans and partial: blobs an interrupted seal left, which --repair removes)`,
+}
+
+// noJSON says why a command has no JSON form, where a reason helps, and
+// what to do instead.
+var noJSON = map[string][2]string{
+	"cat": {"cat writes the attachment's own bytes, which have no JSON form",
+		"run it without --json"},
+	"audit checkpoint": {"audit checkpoint writes a signed note that 'audit verify --against' reads exactly as written, so it has no JSON form",
+		"run it without --json; 'tvault audit verify --json' prints the tree size and root"},
+}
+
+// setJSONForm walks the commands under c (named path): one with a JSON
+// form gets it described in its --help; any other gets a Before that
+// refuses --json.
+func setJSONForm(c *cli.Command, path string) {
+	name := strings.TrimSpace(path + " " + c.Name)
+	if len(c.Subcommands) > 0 {
+		for _, s := range c.Subcommands {
+			setJSONForm(s, name)
+		}
+		return
+	}
+	if form, ok := jsonForms[name]; ok {
+		if c.Description != "" {
+			c.Description += "\n\n"
+		}
+		c.Description += "With --json, prints " + form + "."
+		return
+	}
+	before := c.Before
+	c.Before = func(ctx *cli.Context) error {
+		if ctx.Bool("json") {
+			why, ok := noJSON[name]
+			if !ok {
+				why = [2]string{name + " has no JSON form", "run it without --json"}
+			}
+			return withHint(usagef("--json: %s", why[0]), "%s", why[1])
+		}
+		if before != nil {
+			return before(ctx)
+		}
+		return nil
+	}
+	if c.Description != "" {
+		c.Description += "\n\n"
+	}
+	c.Description += "It has no JSON form: --json is refused (exit 2)."
+}

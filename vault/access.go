@@ -72,7 +72,7 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 // readManifest decrypts and checks one part's manifest, and its padding.
 func (v *Vault) readManifest(ctx context.Context, h *record.Header, part record.Part, dek []byte) (*record.Manifest, error) {
 	var buf bytes.Buffer
-	limit := int64(record.MaxManifestSize)
+	limit := int64(record.MaxManifestJSON)
 	if h.Padded() {
 		limit = record.MaxManifestPlaintext
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tvault/tvault/internal/testkit"
 	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault/internal/record"
 )
@@ -305,4 +306,48 @@ func FuzzParseForm(f *testing.F) {
 			t.Fatalf("classes not in name order")
 		}
 	})
+}
+
+// An attachment swapped for a link out of the form's folder after the
+// folder check, while an earlier form of the same seal is being read, is
+// refused when it is opened: nothing outside the folder is sealed.
+func TestAttachmentSwappedForLinkDuringSeal(t *testing.T) {
+	f := newFixture(t, 1)
+	secret := filepath.Join(f.mkdir("outside"), "secret.txt")
+	if err := os.WriteFile(secret, []byte("SECRET-OUTSIDE-THE-FORM"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first := f.customForm(publicTOML+"[testimony]\nfiles = [\"a.bin\"]\n", map[string][]byte{"a.bin": pseudoRandom(256<<10, 1)})
+	second := f.customForm(publicTOML+"[testimony]\nfiles = [\"b.txt\"]\n", map[string][]byte{"b.txt": []byte("inside")})
+	target := second.Classes[0].Files[0].Path
+	swapped, linked := false, true
+	opts := f.options()
+	opts.Progress = func(done, total int64) {
+		if done > 0 && !swapped {
+			swapped = true
+			if err := os.Remove(target); err != nil {
+				t.Error(err)
+			}
+			linked = testkit.Symlink(t, secret, target)
+		}
+	}
+	v, err := Open(f.dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	m := as(v, f.team.Get("olena").Identity)
+	res, err := m.Seal(ctx, []*Form{first, second})
+	if !linked {
+		t.Skip("no symbolic links here")
+	}
+	var ie *InputError
+	if !swapped || !errors.As(err, &ie) || !strings.Contains(err.Error(), "outside the form's folder") {
+		t.Fatalf("Seal with the second attachment swapped for a link out: %v, %v; want an input error", res, err)
+	}
+	// Only what committed before the failure exists (the first form's
+	// batch is discarded with it), and the outside file is in none.
+	if n := listCount(t, m); n != len(res) {
+		t.Errorf("%d records listed, %d returned", n, len(res))
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/keys"
 	"github.com/tvault/tvault/vault/internal/record"
@@ -55,7 +56,7 @@ func (a *Actor) prepareRecord(ctx context.Context, cf checkedForm, epochs map[st
 	r.header = &record.Header{Format: record.FormatCurrent, ID: id, Vault: a.v.meta.ID, SealedBy: a.member.Name,
 		SealerKey: tcrypto.FormatSigningKey(a.id.SigningPublicKey()), PolicyVersion: a.v.polVer, Public: cf.public}
 	for _, c := range cf.form.Classes {
-		if err := a.v.sealPart(ctx, r, cf.form.Source, c, epochs[c.Class], prog); err != nil {
+		if err := a.v.sealPart(ctx, r, cf.form, c, epochs[c.Class], prog); err != nil {
 			r.discard(a.v)
 			return nil, err
 		}
@@ -65,7 +66,7 @@ func (a *Actor) prepareRecord(ctx context.Context, cf checkedForm, epochs map[st
 
 // sealPart encrypts one class of a form under a new DEK: its attachments,
 // then its manifest; and wraps the DEK to the class's current epoch.
-func (v *Vault) sealPart(ctx context.Context, r *preparedRecord, source string, c FormClass, e *keys.Epoch, prog *progress) error {
+func (v *Vault) sealPart(ctx context.Context, r *preparedRecord, form *Form, c FormClass, e *keys.Epoch, prog *progress) error {
 	id := r.res.ID
 	dek, err := tcrypto.GenerateDEK()
 	if err != nil {
@@ -82,9 +83,9 @@ func (v *Vault) sealPart(ctx context.Context, r *preparedRecord, source string, 
 		}
 	}
 	for i, ff := range c.Files {
-		att, ref, inline, err := v.sealFile(ctx, dek, fmt.Sprintf("%s-%s-%d", id, c.Class, i+1), ff, prog)
+		att, ref, inline, err := v.sealFile(ctx, dek, fmt.Sprintf("%s-%s-%d", id, c.Class, i+1), form, ff, prog)
 		if err != nil {
-			return attachmentError(source, c.Class, ff, err)
+			return attachmentError(form.Source, c.Class, ff, err)
 		}
 		keep(ref, inline)
 		part.Blobs = append(part.Blobs, ref)
@@ -175,16 +176,42 @@ func (a *Actor) putRecord(t *store.Txn, r *preparedRecord) error {
 func attachmentError(source, class string, ff FormFile, err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return inputErrorf(source, "[%s] attachment %s cannot be read: %v", class, ff.Path, pe.Err)
+		return inputErrorf(source, "[%s] attachment %s cannot be read: %v", class, text.Escape(ff.Path), pe.Err)
 	}
 	return err
 }
 
+// openAttachment opens an attachment for sealing. Unless the form allows
+// attachments outside its folder, it opens it through an os.Root of the
+// folder, which refuses a path or link that leads outside it at the moment
+// of opening: the folder check at parse time alone would leave the time
+// between check and open to someone who can change the folder.
+func openAttachment(form *Form, ff FormFile) (*os.File, error) {
+	if form.AllowOutside || form.Dir == "" {
+		return os.Open(ff.Path)
+	}
+	rel, err := filepath.Rel(form.Dir, ff.Path)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: ff.Path, Err: err}
+	}
+	root, err := os.OpenRoot(form.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fh, err := root.Open(rel)
+	// os.Root's refusal has no exported sentinel; its message is fixed.
+	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
+		return nil, &os.PathError{Op: "open", Path: ff.Path, Err: errors.New("it now leads outside the form's folder (was it changed during the seal?)")}
+	}
+	return fh, err
+}
+
 // sealFile streams one attachment into an age file under the DEK stanza,
 // hashing the plaintext on the way, in constant memory.
-func (v *Vault) sealFile(ctx context.Context, dek []byte, blobID string, ff FormFile, prog *progress) (record.Attachment, record.BlobRef, []byte, error) {
+func (v *Vault) sealFile(ctx context.Context, dek []byte, blobID string, form *Form, ff FormFile, prog *progress) (record.Attachment, record.BlobRef, []byte, error) {
 	att := record.Attachment{Name: ff.Name, Blob: blobID}
-	f, err := os.Open(ff.Path)
+	f, err := openAttachment(form, ff)
 	if err != nil {
 		return att, record.BlobRef{}, nil, err
 	}

@@ -23,7 +23,3 @@ const (
 	// ManifestFieldDepth + d.
 	ManifestFieldDepth = 2
 )
-
-// MaxManifestSize is MaxManifestJSON under the name readers used before
-// padding: the unpadded cap.
-const MaxManifestSize = MaxManifestJSON

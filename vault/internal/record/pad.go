@@ -59,7 +59,7 @@ func knownFormat(f int) bool { return f == FormatUnpadded || f == FormatPadded }
 
 // MaxManifestPlaintext caps the decrypted plaintext of a class manifest:
 // the largest accepted manifest, padded.
-var MaxManifestPlaintext = PaddedSize(MaxManifestSize)
+var MaxManifestPlaintext = PaddedSize(MaxManifestJSON)
 
 // UnpadManifest returns the JSON of a decrypted class manifest. A manifest
 // records no length of its own: in a padded record its content is a JSON
@@ -73,7 +73,7 @@ func UnpadManifest(b []byte, recordID, class string, padded bool) ([]byte, error
 		return b, nil
 	}
 	content := bytes.TrimRight(b, "\x00")
-	if !bytes.HasSuffix(content, []byte("}")) || int64(len(b)) != PaddedSize(int64(len(content))) || len(content) > MaxManifestSize {
+	if !bytes.HasSuffix(content, []byte("}")) || int64(len(b)) != PaddedSize(int64(len(content))) || len(content) > MaxManifestJSON {
 		return nil, fault.Integrityf("record %s: the manifest of class %s is not padded as its format requires", recordID, class)
 	}
 	return content, nil

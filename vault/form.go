@@ -222,6 +222,28 @@ func checkAttachmentName(name string) error {
 	case len(name) > MaxNameBytes:
 		return fmt.Errorf("is %d bytes long, more than the limit of %d (MaxNameBytes)", len(name), MaxNameBytes)
 	}
+	return portableName(name)
+}
+
+// portableName refuses a name that open could not write on Windows (a
+// member on any platform may open the record): the characters Windows
+// reserves, a trailing dot or space, which it strips, and the device names
+// CON, PRN, AUX, NUL, COM0–9 and LPT0–9, with or without an extension.
+func portableName(name string) error {
+	if i := strings.IndexAny(name, `<>:"|?*`); i >= 0 {
+		return fmt.Errorf("contains %q, which Windows does not allow in a file name: rename the file", name[i])
+	}
+	if strings.HasSuffix(name, ".") || strings.HasSuffix(name, " ") {
+		return errors.New("ends in a dot or a space, which Windows drops from a file name: rename the file")
+	}
+	base, _, _ := strings.Cut(name, ".")
+	base = strings.ToUpper(strings.TrimRight(base, " "))
+	switch {
+	case base == "CON" || base == "PRN" || base == "AUX" || base == "NUL",
+		len([]rune(base)) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) &&
+			strings.ContainsRune("0123456789¹²³", []rune(base)[3]):
+		return fmt.Errorf("is a device name on Windows (%s), which no file can have there: rename the file", base)
+	}
 	return nil
 }
 

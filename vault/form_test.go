@@ -351,3 +351,19 @@ func TestAttachmentSwappedForLinkDuringSeal(t *testing.T) {
 		t.Errorf("%d records listed, %d returned", n, len(res))
 	}
 }
+
+// Attachment names that no file can have on Windows are refused at seal:
+// a member on Windows could not open the record.
+func TestAttachmentNamesArePortable(t *testing.T) {
+	for _, name := range []string{"a:b.txt", "what?.txt", "q\"uote.txt", "pipe|.txt", "star*.txt", "lt<.txt",
+		"trailing.", "trailing ", "CON", "con.txt", "Nul.tar.gz", "COM1.log", "lpt9", "COM¹.txt", "aux .txt"} {
+		if err := checkAttachmentName(name); err == nil {
+			t.Errorf("attachment name %q accepted", name)
+		}
+	}
+	for _, name := range []string{"interview.opus", "CONSENT.pdf", "com10.txt", "console.log", "nullable.txt", "Свідчення.txt", "a b.txt", "lpt.txt"} {
+		if err := checkAttachmentName(name); err != nil {
+			t.Errorf("attachment name %q refused: %v", name, err)
+		}
+	}
+}

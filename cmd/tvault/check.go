@@ -15,7 +15,7 @@ func checkCommand(e *env) *cli.Command {
 		ArgsUsage:   " ",
 		Description: "Prints each finding, then a summary line; exits 4 if it found a problem.",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "read-data", Usage: "also read every blob and check it against the signed hashes"},
+			&cli.BoolFlag{Name: "read-data", Usage: "also read every blob and check it against the signed hashes, and decrypt the classes you can decrypt to check their padding and plaintext hashes (nothing is written)"},
 			&cli.BoolFlag{Name: "repair", Usage: "remove blobs orphaned by an interrupted seal and rebuild the index"},
 		},
 		Action: func(c *cli.Context) error {

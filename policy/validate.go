@@ -192,9 +192,7 @@ func (c *checker) members(p *Policy, doc map[string]any) {
 		c.add(path, "members", "must be a list of [[members]] tables, not %s", typeName(v))
 		return
 	}
-	names := make(map[string]int)      // name → index of the first member with it
-	recipients := make(map[string]int) // canonical recipient → index
-	keys := make(map[string]int)       // signing key bytes → index
+	seen := memberSeen{names: map[string]int{}, recipients: map[string]int{}, keys: map[string]int{}}
 	for i, v := range list {
 		path := at(path, strconv.Itoa(i))
 		t, ok := v.(map[string]any)
@@ -202,77 +200,95 @@ func (c *checker) members(p *Policy, doc map[string]any) {
 			c.add(path, fmt.Sprintf("member #%d", i+1), "must be a table, not %s", typeName(v))
 			continue
 		}
-		m := Member{}
-		subj := fmt.Sprintf("member #%d", i+1)
-		if nv, ok := t["name"]; ok {
-			if s, ok := nv.(string); ok {
-				m.Name = s
-				subj = "member " + quote(s)
-			}
-		}
-		c.unknownKeys(t, path, subj, "a member has name, roles, recipient, signing_key and card_sig",
-			"name", "roles", "recipient", "signing_key", "card_sig")
-
-		if s, ok := c.required(t, path, subj, "name"); ok {
-			npath := at(path, "name")
-			c.checkName(npath, subj, "member", s)
-			if s == "unknown" {
-				// The audit log names non-members "unknown".
-				c.add(npath, subj, `"unknown" is reserved for identities that are not members: choose another name`)
-			}
-			if j, dup := names[s]; dup {
-				c.add(npath, subj, "defined twice (first at line %d)", c.lines.line("members", strconv.Itoa(j), "name"))
-			} else {
-				names[s] = i
-			}
-		}
-
-		if _, ok := t["roles"]; !ok {
-			c.add(path, subj, "missing roles: every member needs at least one role")
-		} else if items, ok := c.strListOK(t, path, subj, "roles"); ok && len(items) == 0 {
-			c.add(at(path, "roles"), subj, "no roles: every member needs at least one role")
-		} else {
-			for _, it := range items {
-				switch _, known := p.Roles[it.s]; {
-				case !known:
-					c.add(it.path, subj, "unknown role %s%s", quote(it.s), suggest(it.s, sortedKeys(p.Roles)))
-				case slices.Contains(m.Roles, it.s):
-					c.add(it.path, subj, "role %s is listed twice", quote(it.s))
-				default:
-					m.Roles = append(m.Roles, it.s)
-				}
-			}
-		}
-
-		if s, ok := c.required(t, path, subj, "recipient"); ok {
-			rpath := at(path, "recipient")
-			canonical, pq, err := parseRecipient(s)
-			if err != nil {
-				c.add(rpath, subj, "%v", err)
-			} else if j, dup := recipients[canonical]; dup {
-				c.add(rpath, subj, "same recipient as member %s: every member needs a key of their own", quote(p.Members[j].Name))
-			} else {
-				recipients[canonical] = len(p.Members)
-				m.Recipient, m.PostQuantum = canonical, pq
-			}
-		}
-
-		if s, ok := c.required(t, path, subj, "signing_key"); ok {
-			kpath := at(path, "signing_key")
-			pub, err := parseSigningKey(s)
-			if err != nil {
-				c.add(kpath, subj, "%v", err)
-			} else if j, dup := keys[string(pub)]; dup {
-				c.add(kpath, subj, "same signing key as member %s: every member needs a key of their own", quote(p.Members[j].Name))
-			} else {
-				keys[string(pub)] = len(p.Members)
-				m.SigningKey, m.SigningPublicKey = s, pub
-			}
-		}
-
-		m.CardSig = c.optionalText(t, path, subj, "card_sig", false)
-		p.Members = append(p.Members, m)
+		p.Members = append(p.Members, c.member(p, t, path, i, seen))
 	}
+}
+
+// memberSeen is what members has seen so far, to find duplicates.
+type memberSeen struct {
+	names      map[string]int // name → index of the first member with it
+	recipients map[string]int // canonical recipient → index
+	keys       map[string]int // signing key bytes → index
+}
+
+// member checks member table t, the i'th of the list, and returns it.
+func (c *checker) member(p *Policy, t map[string]any, path []string, i int, seen memberSeen) Member {
+	m := Member{}
+	subj := fmt.Sprintf("member #%d", i+1)
+	if nv, ok := t["name"]; ok {
+		if s, ok := nv.(string); ok {
+			m.Name = s
+			subj = "member " + quote(s)
+		}
+	}
+	c.unknownKeys(t, path, subj, "a member has name, roles, recipient, signing_key and card_sig",
+		"name", "roles", "recipient", "signing_key", "card_sig")
+
+	if s, ok := c.required(t, path, subj, "name"); ok {
+		npath := at(path, "name")
+		c.checkName(npath, subj, "member", s)
+		if s == "unknown" {
+			// The audit log names non-members "unknown".
+			c.add(npath, subj, `"unknown" is reserved for identities that are not members: choose another name`)
+		}
+		if j, dup := seen.names[s]; dup {
+			c.add(npath, subj, "defined twice (first at line %d)", c.lines.line("members", strconv.Itoa(j), "name"))
+		} else {
+			seen.names[s] = i
+		}
+	}
+	m.Roles = c.memberRoles(p, t, path, subj)
+
+	if s, ok := c.required(t, path, subj, "recipient"); ok {
+		rpath := at(path, "recipient")
+		canonical, pq, err := parseRecipient(s)
+		if err != nil {
+			c.add(rpath, subj, "%v", err)
+		} else if j, dup := seen.recipients[canonical]; dup {
+			c.add(rpath, subj, "same recipient as member %s: every member needs a key of their own", quote(p.Members[j].Name))
+		} else {
+			seen.recipients[canonical] = len(p.Members)
+			m.Recipient, m.PostQuantum = canonical, pq
+		}
+	}
+
+	if s, ok := c.required(t, path, subj, "signing_key"); ok {
+		kpath := at(path, "signing_key")
+		pub, err := parseSigningKey(s)
+		if err != nil {
+			c.add(kpath, subj, "%v", err)
+		} else if j, dup := seen.keys[string(pub)]; dup {
+			c.add(kpath, subj, "same signing key as member %s: every member needs a key of their own", quote(p.Members[j].Name))
+		} else {
+			seen.keys[string(pub)] = len(p.Members)
+			m.SigningKey, m.SigningPublicKey = s, pub
+		}
+	}
+
+	m.CardSig = c.optionalText(t, path, subj, "card_sig", false)
+	return m
+}
+
+// memberRoles checks a member's roles: at least one, each known, none twice.
+func (c *checker) memberRoles(p *Policy, t map[string]any, path []string, subj string) []string {
+	var roles []string
+	if _, ok := t["roles"]; !ok {
+		c.add(path, subj, "missing roles: every member needs at least one role")
+	} else if items, ok := c.strListOK(t, path, subj, "roles"); ok && len(items) == 0 {
+		c.add(at(path, "roles"), subj, "no roles: every member needs at least one role")
+	} else {
+		for _, it := range items {
+			switch _, known := p.Roles[it.s]; {
+			case !known:
+				c.add(it.path, subj, "unknown role %s%s", quote(it.s), suggest(it.s, sortedKeys(p.Roles)))
+			case slices.Contains(roles, it.s):
+				c.add(it.path, subj, "role %s is listed twice", quote(it.s))
+			default:
+				roles = append(roles, it.s)
+			}
+		}
+	}
+	return roles
 }
 
 func (c *checker) purposes(p *Policy, doc map[string]any) {

@@ -358,6 +358,34 @@ func BenchmarkListWhere10k(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
 	})
+	// One record shown, and the whole vault checked (no --read-data):
+	// what binding a header to its seal entry costs them.
+	b.Run("show", func(b *testing.B) {
+		v := fx.open(b, "", "mykola")
+		defer v.Close()
+		ls, err := v.List(ctx, ListFilter{Where: []Condition{{Field: "category", Value: "pow"}}})
+		if err != nil || len(ls) == 0 {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			if _, err := v.Show(ctx, ls[i%len(ls)].ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/op")
+	})
+	b.Run("check", func(b *testing.B) {
+		v := fx.open(b, "", "mykola")
+		defer v.Close()
+		b.ResetTimer()
+		for range b.N {
+			if _, err := v.Check(ctx, CheckOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+	})
 	// Every record: what verifying each listed header costs.
 	b.Run("all", func(b *testing.B) {
 		v := fx.open(b, "", "mykola")

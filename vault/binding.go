@@ -64,8 +64,11 @@ func (v *Vault) checkBinding(h *record.Header, raw []byte, e *audit.Entry) error
 	if e.Actor != h.SealedBy || e.ActorKey != h.SealerKey {
 		return integrityErrorf("record %s: its header names %q as sealer, but %q sealed it (audit entry %d): the header was rewritten", h.ID, h.SealedBy, e.Actor, e.Seq)
 	}
+	if !v.origin.created.IsZero() && h.SealedAt.Before(v.origin.created) {
+		return integrityErrorf("record %s says it was sealed at %s, before the vault was created (%s)", h.ID, formatTime(h.SealedAt), formatTime(v.origin.created))
+	}
 	if e.Digest == "" {
-		if e.Seq >= v.meta.DigestsFrom {
+		if e.Seq >= v.origin.digestsFrom {
 			return integrityErrorf("record %s: its seal entry %d does not name its header", h.ID, e.Seq)
 		}
 		if lag := e.Time.Sub(h.SealedAt); lag < 0 || lag > legacySealWindow {

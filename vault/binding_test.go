@@ -2,7 +2,9 @@ package vault
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/tvault/tvault/internal/testkit"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/blobs/mem"
+	"github.com/tvault/tvault/vault/internal/keys"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -287,4 +290,148 @@ func mustHeader(tx *store.Txn, id string) []byte {
 		panic(err)
 	}
 	return raw
+}
+
+// sealWithoutDigest is what a modified tvault run by a member who may seal
+// writes: a record exactly as seal writes it, whose seal entry (signed by
+// the sealer, appended through the log as usual) names no digest, so that
+// its header could be rewritten later.
+func sealWithoutDigest(t *testing.T, v *member, form *Form) string {
+	t.Helper()
+	cf, err := v.v.checkForm(form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var epochs map[string]*keys.Epoch
+	peek(t, v, func(tx *store.Txn) (err error) { epochs, err = v.v.currentEpochs(tx); return err })
+	r, err := v.Actor.prepareRecord(ctx, cf, epochs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tamper(t, v, func(tx *store.Txn) error {
+		for id, b := range r.inline {
+			if err := tx.PutBlob(id, b); err != nil {
+				return err
+			}
+		}
+		for class, w := range r.wraps {
+			if err := tx.PutDEK(r.res.ID, class, w); err != nil {
+				return err
+			}
+		}
+		r.header.SealedAt = v.v.now()
+		signed, err := record.SignHeader(v.Actor.id, r.header)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutHeader(r.res.ID, signed); err != nil {
+			return err
+		}
+		e, err := v.Actor.appendEntry(tx, audit.Entry{Time: r.header.SealedAt, Action: "seal", Record: r.res.ID,
+			Outcome: audit.OutcomeOK, Detail: "classes identity,testimony; 1 attachments"})
+		if err != nil {
+			return err
+		}
+		return tx.PutSealEntry(r.res.ID, e.Seq)
+	})
+	return r.res.ID
+}
+
+// setMeta rewrites a member of the unsigned vault metadata, as anyone with
+// the folder can.
+func setMeta(t *testing.T, v *member, key string, val any) {
+	t.Helper()
+	tamper(t, v, func(tx *store.Txn) error {
+		b, err := tx.Meta()
+		if err != nil {
+			return err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			return err
+		}
+		m[key] = val
+		nb, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		return tx.SetMeta(nb)
+	})
+}
+
+// A sealer who raises the unsigned cut-off below which seal entries may
+// lack a digest, then seals with a modified tvault and widens the
+// record's consent later, is refused: a vault created at format 3 takes
+// its cut-off from its signed init entry (0), and check names the entry.
+func TestSealEntryWithoutDigestIsRefused(t *testing.T) {
+	for _, raise := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cut-off raised %v", raise), func(t *testing.T) {
+			f := newBindingFixture(t)
+			var id string
+			f.as("olena", func(v *member) {
+				if raise {
+					setMeta(t, v, "digests_from", 1<<40)
+				}
+			})
+			f.as("olena", func(v *member) {
+				id = sealWithoutDigest(t, v, f.customForm(consentForm, map[string][]byte{"t.txt": []byte("testimony")}))
+				forgeHeader(t, v, id, f.team.Get("olena").Identity, func(h *record.Header) {
+					h.Public["consent"] = []any{"research", "advocacy"}
+				})
+			})
+			v := f.open("iryna")
+			checkForgeryFound(t, v, id)
+			rep, err := v.Check(ctx, CheckOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hasFinding(rep, "audit log", "seals record "+id+" without naming its header") {
+				t.Errorf("check does not name the seal entry without a digest: %v", rep.Findings)
+			}
+		})
+	}
+}
+
+// The metadata rolled back to format 2 by someone with the folder does not
+// re-run the upgrade of a vault its signed init entry shows was created at
+// format 3: Open refuses, saying the metadata was altered.
+func TestFormatRollbackIsRefused(t *testing.T) {
+	f := newBindingFixture(t)
+	f.as("olena", func(v *member) {
+		seal(t, v, f.customForm(consentForm, map[string][]byte{"t.txt": []byte("x")}))
+		setMeta(t, v, "format", 2)
+	})
+	v, err := Open(f.dir, f.options())
+	if err == nil {
+		v.Close()
+	}
+	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "metadata was altered") {
+		t.Errorf("Open after the format was rolled back: %v, want an integrity error saying the metadata was altered", err)
+	}
+}
+
+// A record cannot be sealed before the vault existed: seal refuses while
+// the computer's clock is behind the vault's creation, and a header and
+// seal entry that say so (a modified tvault) are refused when read.
+func TestSealBeforeTheVaultExisted(t *testing.T) {
+	f := newBindingFixture(t)
+	opts := f.options()
+	opts.Now = func() time.Time { return time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC) }
+	v, err := Open(f.dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	olena := as(v, f.team.Get("olena").Identity)
+	form := f.customForm(consentForm, map[string][]byte{"t.txt": []byte("x")})
+	if _, err := olena.Seal(ctx, []*Form{form}); err == nil || !strings.Contains(err.Error(), "clock") {
+		t.Errorf("Seal with the clock behind the vault's creation: %v, want a refusal about the clock", err)
+	}
+	v.origin.created = time.Time{} // as a tvault without the check would
+	id := seal(t, olena, form)[0].ID
+	v.Close()
+	m := f.open("iryna")
+	_, err = m.Show(ctx, id)
+	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "before the vault was created") {
+		t.Errorf("Show of a record sealed in 2019 in a vault created today: %v", err)
+	}
 }

@@ -193,9 +193,18 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return c.finding("audit log", err)
 	}
 	sealed := map[string]int64{}
+	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
 		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
 			return
+		}
+		switch {
+		case e.Digest != "" && firstDigest < 0:
+			firstDigest = e.Seq
+		case e.Digest == "" && (firstDigest >= 0 || e.Seq >= c.v.origin.digestsFrom):
+			// A tvault that names digests never writes a seal entry without
+			// one again: this one was made to leave its header rewritable.
+			c.errorf("audit log", "entry %d seals record %s without naming its header, after seal entries began to: it was forged", e.Seq, e.Record)
 		}
 		if first, ok := sealed[e.Record]; ok {
 			// Reported on the log: the header is bound to the second entry,

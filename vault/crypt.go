@@ -111,7 +111,9 @@ func (v *Vault) decryptRange(ctx context.Context, dek []byte, ref record.BlobRef
 	if got != plaintextSize(size, padded) {
 		return integrityErrorf("attachment %s: size does not match its manifest", ref.ID)
 	}
-	if length <= 0 || offset+length > size {
+	// length > size-offset, not offset+length > size: the sum overflows
+	// for a huge length, which would read into the padding.
+	if length <= 0 || length > size-offset {
 		length = size - offset
 	}
 	_, err = io.CopyBuffer(destWriter{w}, contextReader{ctx, io.NewSectionReader(ra, offset, length)}, make([]byte, 64<<10))

@@ -182,8 +182,13 @@ func initIn(dir string, id *tcrypto.Identity, m policy.Member, pol *policy.Polic
 				return err
 			}
 		}
-		_, err := a.appendEntry(t, audit.Entry{Action: "init", Outcome: audit.OutcomeOK,
-			Detail: fmt.Sprintf("policy %q version 1, %d classes, %d members", pol.Name, len(pol.Classes), len(pol.Members))})
+		// The init entry names the signed first policy's digest: it marks
+		// a vault created at format 3 (origin.go), and binds the log to
+		// the policy the vault id is a hash of.
+		e, err := a.appendEntry(t, audit.Entry{Action: "init", Outcome: audit.OutcomeOK,
+			Detail: fmt.Sprintf("policy %q version 1, %d classes, %d members", pol.Name, len(pol.Classes), len(pol.Members)),
+			Digest: audit.Digest(sp)})
+		v.origin = origin{created: e.Time}
 		return err
 	})
 	if err != nil {

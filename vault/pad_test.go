@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -357,6 +358,26 @@ func BenchmarkPaddingWorstCase(b *testing.B) {
 			if err := v.Cat(ctx, id, "testimony", "interview.opus", io.Discard, CatOptions{}); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// A range whose offset plus length overflows int64 still ends at the
+// attachment's end, never in its padding.
+func TestCatRangeOverflowStopsAtTheEnd(t *testing.T) {
+	f := newFixture(t, 1)
+	content := []byte("0123456789") // padded to 4096
+	var id string
+	f.as("olena", func(v *member) {
+		id = seal(t, v, f.customForm(publicTOML+"[testimony]\nfiles = [\"t.txt\"]\n", map[string][]byte{"t.txt": content}))[0].ID
+	})
+	f.as("iryna", func(v *member) {
+		var buf bytes.Buffer
+		if err := v.Cat(ctx, id, "testimony", "t.txt", &buf, CatOptions{Offset: 1, Length: math.MaxInt64}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), content[1:]) {
+			t.Errorf("cat --offset 1 --length MaxInt64 = %d bytes, want the %d after the first", buf.Len(), len(content)-1)
 		}
 	})
 }

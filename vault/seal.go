@@ -47,6 +47,10 @@ func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
 	if err := a.authorize("seal", policy.ActionSeal); err != nil {
 		return nil, err
 	}
+	// A record sealed "before" the vault existed would read as forged.
+	if now := a.v.now(); now.Before(a.v.origin.created) {
+		return nil, fmt.Errorf("this computer's clock (%s) is behind the time this vault was created (%s): set the clock right, then seal again", formatTime(now), formatTime(a.v.origin.created))
+	}
 	checked := make([]checkedForm, len(forms))
 	var total, need int64
 	for i, f := range forms {

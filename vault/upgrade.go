@@ -23,6 +23,9 @@ func (v *Vault) upgrade() error {
 	if v.meta.Format == FormatVersion {
 		return nil
 	}
+	if !v.origin.legacy {
+		return integrityErrorf("the vault's metadata says format %d, but its signed init entry shows a vault created at format %d or later: the metadata was altered; restore the vault folder from a backup", v.meta.Format, FormatVersion)
+	}
 	return v.update(func(t *store.Txn) error {
 		n, err := t.Size()
 		if err != nil {
@@ -41,7 +44,7 @@ func (v *Vault) upgrade() error {
 				continue
 			}
 			if _, err := t.SealEntry(e.Record); err == nil {
-				return integrityErrorf("cannot upgrade the vault: record %s has two seal entries", e.Record)
+				return integrityErrorf("the vault's metadata says format 2, but it already has format 3 records (record %s): the metadata was altered; restore the vault folder from a backup", e.Record)
 			}
 			if err := t.PutSealEntry(e.Record, seq); err != nil {
 				return err
@@ -52,7 +55,7 @@ func (v *Vault) upgrade() error {
 		if err := t.SetMeta(mustJSON(m)); err != nil {
 			return fmt.Errorf("cannot upgrade the vault: %w", err)
 		}
-		v.meta = m
+		v.meta, v.origin.digestsFrom = m, n
 		return nil
 	})
 }

@@ -70,6 +70,8 @@ type Vault struct {
 		name string
 		key  ed25519.PublicKey
 	}
+	// origin is what the signed init entry says (origin.go).
+	origin origin
 	// writes serializes the transactions that append to the audit log:
 	// each appends at the size it read, and Badger is opened without
 	// conflict detection.
@@ -208,7 +210,7 @@ func (v *Vault) load() error {
 		v.creator.name = first.SignedBy
 		v.creator.key = record.SignerKey(first.SignerKey)
 		v.pol, v.polVer = cur.Parsed, cur.Version
-		return nil
+		return v.loadOrigin(t)
 	})
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tvault/tvault/internal/text"
+
 	"github.com/tvault/tvault/vault/blobs"
 	"github.com/tvault/tvault/vault/internal/fault"
 	"github.com/tvault/tvault/vault/internal/store"
@@ -59,7 +61,9 @@ func (e *InputError) Error() string {
 	if e.Source == "" {
 		return e.Msg
 	}
-	return e.Source + ": " + e.Msg
+	// The source is a path: a folder named with a newline must not add a
+	// line of its own to the message.
+	return text.Escape(e.Source) + ": " + e.Msg
 }
 
 func inputErrorf(source, format string, args ...any) error {

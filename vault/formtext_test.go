@@ -188,3 +188,12 @@ func TestSealRefusesLinksOut(t *testing.T) {
 		seal(t, v, parse("in.txt", false), parse("out.txt", true), parse("outdir/identity.age", true))
 	})
 }
+
+// A form whose path holds a newline (a folder named so) cannot add a line
+// of its own to an error message.
+func TestInputErrorEscapesSource(t *testing.T) {
+	err := inputErrorf("/forms/case\ntvault: sealed 3 records/form.toml", "the form is empty")
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q spans lines", err.Error())
+	}
+}

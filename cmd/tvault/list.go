@@ -163,7 +163,11 @@ func writeListTable(e *env, recs []vault.Listing, fields []string) error {
 	// thousands of small writes to the terminal or pipe.
 	bw := bufio.NewWriterSize(e.stdout, 64<<10)
 	tw := tabwriter.NewWriter(bw, 2, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "ID\tSEALED\tBY\t%s\tCLASSES\n", text.Escape(strings.ToUpper(strings.Join(fields, "\t"))))
+	head := make([]string, len(fields))
+	for i, f := range fields {
+		head[i] = text.Escape(strings.ToUpper(f)) // each name apart: the tabs are the table's
+	}
+	fmt.Fprintf(tw, "ID\tSEALED\tBY\t%s\tCLASSES\n", strings.Join(head, "\t"))
 	for _, r := range recs {
 		vals := make([]string, len(fields))
 		for i, f := range fields {

@@ -50,6 +50,9 @@ func TestListTableEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	terminalSafe(t, "list", out.String())
+	if head, _, _ := strings.Cut(out.String(), "\n"); strings.Contains(head, `\t`) || !strings.Contains(head, "REGION") || !strings.Contains(head, "TOPICS") {
+		t.Errorf("list's header row is %q, want the columns REGION and TOPICS apart", head)
+	}
 	for _, want := range []string{`olena\x1b[2K\rsealed by iryna`, `Kyiv\u202e oblast`, `["a;b","c\nd"]`, `rec\x1b]0;owned\a`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("list does not show %s:\n%s", want, out.String())

@@ -1,7 +1,7 @@
 package csvsafe
 
 import (
-	"encoding/csv"
+	"bufio"
 	"encoding/json"
 	"io"
 	"strings"
@@ -51,34 +51,58 @@ func List(items []string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// Writer writes CSV rows whose every cell has passed through Cell. It is
-// encoding/csv's Writer ("," separator, "\n" line ends) with that one rule
-// added, so that every CSV tvault writes follows it.
+// Writer writes CSV rows ("," separator, "\n" line ends, RFC 4180
+// quoting) whose every cell has passed through Cell. A cell is quoted when
+// it holds a quote, a comma, a line break or a tab, begins with a space —
+// and also when it holds a semicolon: Excel in the many locales whose list
+// separator is ";" (uk-UA, ru-RU, de-DE, fr-FR…) splits an unquoted cell
+// there, and what follows the ";" would be read as a cell of its own, a
+// formula included. encoding/csv cannot be told to quote more, hence this
+// writer.
 type Writer struct {
-	w   *csv.Writer
-	row []string
+	w   *bufio.Writer
+	err error
 }
 
 // NewWriter returns a Writer to w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: csv.NewWriter(w)}
+	return &Writer{w: bufio.NewWriter(w)}
 }
 
-// Write writes one row, each cell escaped by Cell. Like csv.Writer it
-// buffers: call Flush at the end.
+// Write writes one row, each cell escaped by Cell. It buffers: call Flush
+// at the end.
 func (w *Writer) Write(row []string) error {
-	w.row = w.row[:0]
-	for _, c := range row {
-		w.row = append(w.row, Cell(c))
+	if w.err != nil {
+		return w.err
 	}
-	return w.w.Write(w.row)
+	for i, c := range row {
+		if i > 0 {
+			w.w.WriteByte(',')
+		}
+		c = Cell(c)
+		if !mustQuote(c) {
+			w.w.WriteString(c)
+			continue
+		}
+		w.w.WriteByte('"')
+		w.w.WriteString(strings.ReplaceAll(c, `"`, `""`))
+		w.w.WriteByte('"')
+	}
+	_, w.err = w.w.WriteString("\n")
+	return w.err
+}
+
+func mustQuote(c string) bool {
+	return strings.ContainsAny(c, "\",;\r\n\t") || strings.HasPrefix(c, " ")
 }
 
 // Flush writes any buffered data and returns the first error that a Write
 // or this Flush met.
 func (w *Writer) Flush() error {
-	w.w.Flush()
-	return w.w.Error()
+	if err := w.w.Flush(); w.err == nil {
+		w.err = err
+	}
+	return w.err
 }
 
 // ByteOrderMark is the UTF-8 encoding of U+FEFF, which tells Excel that a

@@ -86,19 +86,24 @@ func (v *Vault) checkBinding(h *record.Header, raw []byte, e *audit.Entry) error
 }
 
 // verifyBinding checks that header h, stored as raw, is the one its seal
-// entry names, and the entry's signature.
-func (v *Vault) verifyBinding(t *store.Txn, h *record.Header, raw []byte) error {
+// entry names, and returns the entry. With entrySig it also verifies the
+// entry's signature; check leaves that to its pass over the whole log,
+// which verifies every entry's.
+func (v *Vault) verifyBinding(t *store.Txn, h *record.Header, raw []byte, entrySig bool) (audit.Entry, error) {
 	e, err := v.sealEntry(t, h.ID)
 	if err != nil {
-		return err
+		return e, err
 	}
 	if err := v.checkBinding(h, raw, &e); err != nil {
-		return err
+		return e, err
+	}
+	if !entrySig {
+		return e, nil
 	}
 	if err := e.VerifySignature(); err != nil {
-		return integrityErrorf("record %s: its seal entry %d: %v", h.ID, e.Seq, err)
+		return e, integrityErrorf("record %s: its seal entry %d: %v", h.ID, e.Seq, err)
 	}
-	return nil
+	return e, nil
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

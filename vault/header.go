@@ -5,37 +5,45 @@ import (
 	"fmt"
 
 	"github.com/tvault/tvault/policy"
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // header reads and verifies record id's header: its shape, signature,
-// vault, and that its sealer was entitled.
+// vault, that its sealer was entitled, and that it is the header its seal
+// entry names.
 func (v *Vault) header(t *store.Txn, id string) (*record.Header, error) {
+	h, _, err := v.sealedHeader(t, id)
+	return h, err
+}
+
+// sealedHeader is header, also returning the seal entry.
+func (v *Vault) sealedHeader(t *store.Txn, id string) (*record.Header, audit.Entry, error) {
 	if !record.ValidID(id) {
-		return nil, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}
+		return nil, audit.Entry{}, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}
 	}
 	raw, err := t.Header(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("record %s: %w", id, ErrNotFound)
+		return nil, audit.Entry{}, fmt.Errorf("record %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, audit.Entry{}, err
 	}
-	return v.verifyHeader(t, id, raw)
+	return v.verifyHeader(t, id, raw, true)
 }
 
 // verifyHeader decodes a stored header and checks everything that makes
 // it a record of this vault: its signature, its vault, that its sealer was
 // entitled, and that it is exactly the header its seal entry names
-// (binding.go).
-func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte) (*record.Header, error) {
+// (binding.go; entrySig as there).
+func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte, entrySig bool) (*record.Header, audit.Entry, error) {
 	h, err := record.DecodeHeader(id, raw)
 	if err != nil {
-		return nil, err
+		return nil, audit.Entry{}, err
 	}
 	if h.Vault != v.meta.ID {
-		return nil, integrityErrorf("record %s belongs to another vault", id)
+		return nil, audit.Entry{}, integrityErrorf("record %s belongs to another vault", id)
 	}
 	// The signature only proves the header is whole; that its signer was a
 	// member allowed to seal is what makes it a record. Slot recipients are
@@ -43,12 +51,13 @@ func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte) (*record.Heade
 	// could forge one; and without the binding, any member who may seal
 	// could rewrite one.
 	if err := v.entitled(t, h, map[int64]*policy.Policy{}); err != nil {
-		return nil, err
+		return nil, audit.Entry{}, err
 	}
-	if err := v.verifyBinding(t, h, raw); err != nil {
-		return nil, err
+	e, err := v.verifyBinding(t, h, raw, entrySig)
+	if err != nil {
+		return nil, audit.Entry{}, err
 	}
-	return h, nil
+	return h, e, nil
 }
 
 // partOf returns the record's part of class, or ErrNotFound naming the

@@ -37,11 +37,7 @@ func (a *Actor) Show(ctx context.Context, id string) (*RecordInfo, error) {
 	}
 	var info *RecordInfo
 	err := a.v.view(func(t *store.Txn) error {
-		h, err := a.v.header(t, id)
-		if err != nil {
-			return err
-		}
-		e, err := a.v.sealEntry(t, id)
+		h, e, err := a.v.sealedHeader(t, id)
 		if err != nil {
 			return err
 		}

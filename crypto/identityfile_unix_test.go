@@ -4,6 +4,7 @@ package crypto_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,11 +33,26 @@ func TestReadIdentityFilePermissions(t *testing.T) {
 	if err := tcrypto.WriteIdentityFile(path, id, "", testOptions); err != nil {
 		t.Fatal(err)
 	}
+	checkPrivateModes(t, path, "identity file", func() error {
+		_, err := tcrypto.ReadIdentityFile(path, noPassphrase(t))
+		return err
+	})
+	if _, err := tcrypto.ReadIdentityFile(filepath.Join(t.TempDir(), "missing"), noPassphrase(t)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: got %v, want fs.ErrNotExist", err)
+	}
+}
+
+// checkPrivateModes sets path to each mode that lets group or others read
+// or write it and expects read to fail with a *PermissionError naming the
+// kind of file and the mode; then to each private mode, where read must
+// succeed.
+func checkPrivateModes(t *testing.T, path, kind string, read func() error) {
+	t.Helper()
 	for _, mode := range []fs.FileMode{0o644, 0o640, 0o604, 0o620, 0o602, 0o666, 0o601} {
 		if err := os.Chmod(path, mode); err != nil {
 			t.Fatal(err)
 		}
-		_, err := tcrypto.ReadIdentityFile(path, noPassphrase(t))
+		err := read()
 		var perr *tcrypto.PermissionError
 		if !errors.As(err, &perr) {
 			t.Errorf("mode %v: got %v, want *PermissionError", mode, err)
@@ -45,22 +61,17 @@ func TestReadIdentityFilePermissions(t *testing.T) {
 		if perr.Path != path || perr.Mode.Perm() != mode || len(perr.Others) != 0 {
 			t.Errorf("mode %v: PermissionError = %+v", mode, perr)
 		}
-		if mode == 0o644 {
-			want := "identity file " + path + " is accessible by others (mode 0644)"
-			if err.Error() != want {
-				t.Errorf("error = %q, want %q", err, want)
-			}
+		want := kind + " " + path + " is accessible by others (mode " + fmt.Sprintf("%04o", uint32(mode)) + ")"
+		if err.Error() != want {
+			t.Errorf("error = %q, want %q", err, want)
 		}
 	}
 	for _, mode := range []fs.FileMode{0o600, 0o400} {
 		if err := os.Chmod(path, mode); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tcrypto.ReadIdentityFile(path, noPassphrase(t)); err != nil {
+		if err := read(); err != nil {
 			t.Errorf("mode %v: %v", mode, err)
 		}
-	}
-	if _, err := tcrypto.ReadIdentityFile(filepath.Join(t.TempDir(), "missing"), noPassphrase(t)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing file: got %v, want fs.ErrNotExist", err)
 	}
 }

@@ -64,6 +64,9 @@ func (v *Vault) checkBinding(h *record.Header, raw []byte, e *audit.Entry) error
 	if e.Actor != h.SealedBy || e.ActorKey != h.SealerKey {
 		return integrityErrorf("record %s: its header names %q as sealer, but %q sealed it (audit entry %d): the header was rewritten", h.ID, h.SealedBy, e.Actor, e.Seq)
 	}
+	if err := v.entitledAt(h, e.Seq); err != nil {
+		return err
+	}
 	if !v.origin.created.IsZero() && h.SealedAt.Before(v.origin.created) {
 		return integrityErrorf("record %s says it was sealed at %s, before the vault was created (%s)", h.ID, formatTime(h.SealedAt), formatTime(v.origin.created))
 	}
@@ -118,7 +121,7 @@ func (v *Vault) entitled(t *store.Txn, h *record.Header, pols map[int64]*policy.
 			return integrityErrorf("record %s names policy version %d, which does not exist", h.ID, h.PolicyVersion)
 		}
 		var err error
-		if pol, err = v.policyAt(t, h.PolicyVersion); err != nil {
+		if pol, err = v.policyAt(h.PolicyVersion); err != nil {
 			return err
 		}
 		pols[h.PolicyVersion] = pol
@@ -126,6 +129,30 @@ func (v *Vault) entitled(t *store.Txn, h *record.Header, pols map[int64]*policy.
 	m, ok := pol.Member(h.SealedBy)
 	if !ok || !record.SignerKey(h.SealerKey).Equal(m.SigningPublicKey) || !pol.May(m.Name, policy.ActionSeal) {
 		return integrityErrorf("record %s was signed by %q, who was not allowed to seal under policy version %d", h.ID, h.SealedBy, h.PolicyVersion)
+	}
+	return nil
+}
+
+// entitledAt checks the sealer of h against the policy version in force
+// when its seal entry seq was appended (policy apply changes it): a header
+// that names an older version, under which its signer could still seal, is
+// refused once a later version has removed that right; one that names a
+// version not yet in force is refused too.
+func (v *Vault) entitledAt(h *record.Header, seq int64) error {
+	ver := v.versionInForce(seq)
+	if h.PolicyVersion > ver {
+		return integrityErrorf("record %s names policy version %d, which was not in force when it was sealed (audit entry %d, version %d)", h.ID, h.PolicyVersion, seq, ver)
+	}
+	if ver == h.PolicyVersion {
+		return nil // entitled checked it
+	}
+	pol, err := v.policyAt(ver)
+	if err != nil {
+		return err
+	}
+	m, ok := pol.Member(h.SealedBy)
+	if !ok || !record.SignerKey(h.SealerKey).Equal(m.SigningPublicKey) || !pol.May(m.Name, policy.ActionSeal) {
+		return integrityErrorf("record %s was sealed by %q in audit entry %d, when policy version %d did not allow them to seal", h.ID, h.SealedBy, seq, ver)
 	}
 	return nil
 }

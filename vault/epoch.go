@@ -16,7 +16,7 @@ func (v *Vault) epochAnchor(t *store.Txn, class string, number int) (keys.Anchor
 	if number != 1 {
 		return keys.Anchor{}, integrityErrorf("keys of class %q epoch %d: key rotation is not supported by this tvault version", class, number)
 	}
-	pol, err := v.policyAt(t, 1)
+	pol, err := v.policyAt(1)
 	if err != nil {
 		return keys.Anchor{}, err
 	}

@@ -156,6 +156,11 @@ func initIn(dir string, id *tcrypto.Identity, m policy.Member, pol *policy.Polic
 	if err != nil {
 		return v, err
 	}
+	first, err := record.DecodePolicyVersion(sp)
+	if err != nil {
+		return v, err
+	}
+	v.pols = []policyVersion{{PolicyVersion: first}}
 	v.meta = meta{Format: FormatVersion, ID: record.VaultID(sp), Created: v.now()}
 	v.log = audit.New("tvault/" + v.meta.ID)
 	v.creator.name, v.creator.key = m.Name, id.SigningPublicKey()

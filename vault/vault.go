@@ -64,6 +64,9 @@ type Vault struct {
 	pol   *policy.Policy
 	// polVer is the version of pol, the newest.
 	polVer int64
+	// pols is every policy version, verified at Open (pols[i] is version
+	// i+1); policy apply appends to it.
+	pols []policyVersion
 	// creator signed policy version 1 and the first keys; the vault id
 	// commits to that signed version.
 	creator struct {
@@ -209,7 +212,7 @@ func (v *Vault) load() error {
 		first, cur := pvs[0], pvs[len(pvs)-1]
 		v.creator.name = first.SignedBy
 		v.creator.key = record.SignerKey(first.SignerKey)
-		v.pol, v.polVer = cur.Parsed, cur.Version
+		v.pol, v.polVer, v.pols = cur.Parsed, cur.Version, pvs
 		return v.loadOrigin(t)
 	})
 }

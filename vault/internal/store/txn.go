@@ -30,6 +30,7 @@ var (
 	prefixLogH   = []byte("log/h/")
 	keyLogCkpt   = []byte("log/checkpoint")
 	prefixSealE  = []byte("log/seal/")
+	prefixPolE   = []byte("log/policy/")
 	prefixListC  = []byte("cache/list/")
 )
 
@@ -315,6 +316,26 @@ func (t *Txn) SealEntry(id string) (int64, error) {
 // PutSealEntry records seq as the audit entry that sealed record id.
 func (t *Txn) PutSealEntry(id string, seq int64) error {
 	return t.set(cat(prefixSealE, []byte(id)), u64(uint64(seq)))
+}
+
+// PolicyEntry returns the seq of the audit entry that applied policy
+// version (after 1): the entry whose digest binds the signed version to the
+// log. Like SealEntry it is only a pointer; the caller checks the entry.
+func (t *Txn) PolicyEntry(version int64) (int64, error) {
+	v, err := t.get(cat(prefixPolE, u64(uint64(version))))
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("policy entry of version %d: %w", version, ErrCorrupt)
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
+}
+
+// PutPolicyEntry records seq as the audit entry that applied policy
+// version.
+func (t *Txn) PutPolicyEntry(version, seq int64) error {
+	return t.set(cat(prefixPolE, u64(uint64(version))), u64(uint64(seq)))
 }
 
 // EachSealEntry calls fn with every record id that has a seal entry, in id

@@ -12,10 +12,18 @@ import (
 // exit 2, so that none ignores it silently: a new command has no JSON form
 // until it is added here, and TestJSONFlag runs every command with --json.
 var jsonForms = map[string]string{
-	"keygen":      `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
-	"card":        `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
-	"init":        `one object: {"vault":"DIR","id":"…","policy":"NAME","policy_version":1,"classes":["…"]}`,
-	"policy show": `one object: {"version":N,"policy":"<the policy file's text>"}`,
+	"keygen": `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
+	"card":   `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
+	"init":   `one object: {"vault":"DIR","id":"…","policy":"NAME","policy_version":1,"classes":["…"]}`,
+	"policy show": `one object: {"version":N,"policy":"<the policy file's text>"}; with --version N also
+ "signed_by":"NAME","signed_at":"<RFC 3339>","current":BOOL`,
+	"policy apply": `one object: {"version":N,"previous":N,"changes":[{"kind":"…","subject":"…","class":"…","text":"…"}],
+ "next_steps":[{"class":"…","why":"…","members":["…"],"commands":["tvault keys sync"]}]}
+(kind: member-added, member-removed, member-keys, member-roles, role-added, role-removed, role-changed,
+ holder-added, holder-removed, purpose-added, purpose-removed, field-added, field-removed, field-changed, name;
+ class only for holder-added and holder-removed)`,
+	"keys status": `one object: {"policy_version":N,"classes":[{"class":"…","current_epoch":N,
+ "epochs":[{"epoch":N,"records":N}],"stale":["NAME"],"lacking":["NAME"],"unreadable":N}]}`,
 	"policy check": `one object on standard output, whether or not the policy is valid (the exit code is the same):
 {"file":"FILE","ok":true,"policy":"NAME","classes":N,"roles":N,"members":N,
  "problems":[{"line":N,"name":"…","message":"…"}],"warnings":[…]}

@@ -68,6 +68,7 @@ func TestScripts(t *testing.T) {
 			"slice":      cmdSlice,
 			"code":       cmdCode,
 			"mkbig":      cmdMkbig,
+			"editpolicy": cmdEditpolicy,
 		},
 	})
 }

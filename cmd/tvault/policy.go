@@ -19,11 +19,15 @@ func policyCommand(e *env) *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "show",
-				Usage:     "print the vault's current policy",
+				Usage:     "print the vault's current policy, or a past version",
 				ArgsUsage: " ",
+				Flags:     []cli.Flag{&cli.Int64Flag{Name: "version", Usage: "print policy version `N` (1 is the first)"}},
 				Action: func(c *cli.Context) error {
 					if c.NArg() > 0 {
 						return usagef("policy show takes no arguments")
+					}
+					if c.IsSet("version") {
+						return e.showPolicyVersion(c, c.Int64("version"))
 					}
 					return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 						text, ver, err := v.ShowPolicy()
@@ -36,6 +40,24 @@ func policyCommand(e *env) *cli.Command {
 						fmt.Fprintf(e.stdout, "# policy version %d\n%s", ver, escapePolicy(string(text)))
 						return nil
 					})
+				},
+			},
+			{
+				Name:      "apply",
+				Usage:     "sign and put in force a new version of the vault's policy",
+				ArgsUsage: "FILE",
+				Description: "Needs the policy action. Checks FILE with every rule of 'tvault policy check', prints what changes\n" +
+					"from the version in force (members, roles, class holders, purposes, public fields), signs it as the\n" +
+					"next version, recorded in the audit log, and prints what must follow: 'tvault keys sync' for a\n" +
+					"class with new holders, 'tvault keys rotate --class C' and 'tvault keys rewrap --class C' for a class\n" +
+					"a holder left (until then they can still open it). Refused (exit 2): a policy that leaves a class\n" +
+					"with fewer holders than its threshold, one that takes the policy action from the member applying\n" +
+					"it, one that adds or removes a class or changes a threshold.",
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return usagef("policy apply needs exactly one FILE")
+					}
+					return e.applyPolicy(c, c.Args().First())
 				},
 			},
 			{

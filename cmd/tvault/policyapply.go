@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tvault/tvault/internal/text"
+	"github.com/tvault/tvault/policy"
+	"github.com/tvault/tvault/vault"
+)
+
+// nextStep is one thing that must follow a policy apply, for one class.
+type nextStep struct {
+	Class    string   `json:"class"`
+	Why      string   `json:"why"`
+	Members  []string `json:"members"`
+	Commands []string `json:"commands"`
+}
+
+// nextSteps says, per class, what a policy change leaves to do: new
+// holders need keys sync; a holder who left keeps the old slot keys until
+// the class is rotated and its records rewrapped.
+func nextSteps(ch *vault.PolicyChange) []nextStep {
+	members := func(kind, class string) []string {
+		var out []string
+		for _, c := range ch.Changes {
+			if c.Kind == kind && c.Class == class {
+				out = append(out, c.Subject)
+			}
+		}
+		return out
+	}
+	out := []nextStep{}
+	for _, class := range ch.Sync {
+		out = append(out, nextStep{Class: class, Why: "new holders cannot open it until a holder of the class gives them its keys",
+			Members: members("holder-added", class), Commands: []string{"tvault keys sync"}})
+	}
+	for _, class := range ch.Rotate {
+		out = append(out, nextStep{Class: class, Why: "holders who left still hold its keys and can open its records until its keys are rotated and its records rewrapped",
+			Members:  members("holder-removed", class),
+			Commands: []string{"tvault keys rotate --class " + class, "tvault keys rewrap --class " + class}})
+	}
+	return out
+}
+
+func (e *env) applyPolicy(c *cli.Context, path string) error {
+	b, err := readInputFile(path, "policy")
+	if err != nil {
+		return err
+	}
+	return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+		ch, err := v.ApplyPolicy(b)
+		if err != nil {
+			return err
+		}
+		e.committed("policy version %d is in force all the same", ch.To)
+		steps := nextSteps(ch)
+		if c.Bool("json") {
+			changes := ch.Changes
+			if changes == nil {
+				changes = []policy.Change{}
+			}
+			return jsonOut(e, map[string]any{"version": ch.To, "previous": ch.From, "changes": changes, "next_steps": steps})
+		}
+		fmt.Fprintf(e.stdout, "policy version %d is in force (it follows version %d)\n", ch.To, ch.From)
+		if len(ch.Changes) == 0 {
+			fmt.Fprintln(e.stdout, "no change in members, roles, classes, purposes or public fields")
+		} else {
+			fmt.Fprintln(e.stdout, "changes:")
+		}
+		for _, c := range ch.Changes {
+			fmt.Fprintf(e.stdout, "  %s\n", text.Escape(c.Text))
+		}
+		if len(steps) == 0 {
+			fmt.Fprintln(e.stdout, "nothing else to do: no class gained or lost a holder")
+			return nil
+		}
+		fmt.Fprintln(e.stdout, "next steps:")
+		for _, s := range steps {
+			fmt.Fprintf(e.stdout, "  class %s: %s (%s): run %s\n", s.Class, s.Why, joinQuoted(s.Members), joinCommands(s.Commands))
+		}
+		return nil
+	})
+}
+
+func (e *env) showPolicyVersion(c *cli.Context, n int64) error {
+	return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+		pv, err := v.ShowPolicyVersion(n)
+		if err != nil {
+			return err
+		}
+		if c.Bool("json") {
+			return jsonOut(e, map[string]any{"version": pv.Version, "policy": string(pv.Policy),
+				"signed_by": pv.SignedBy, "signed_at": pv.SignedAt.UTC().Format(time.RFC3339Nano), "current": pv.Current})
+		}
+		state := "no longer in force"
+		if pv.Current {
+			state = "in force"
+		}
+		fmt.Fprintf(e.stdout, "# policy version %d, signed by %s at %s, %s\n%s", pv.Version, text.Escape(pv.SignedBy),
+			pv.SignedAt.UTC().Format(time.RFC3339), state, escapePolicy(string(pv.Policy)))
+		return nil
+	})
+}
+
+func joinQuoted(list []string) string {
+	out := ""
+	for i, s := range list {
+		if i > 0 {
+			out += ", "
+		}
+		out += text.Escape(s)
+	}
+	return out
+}
+
+func joinCommands(cmds []string) string {
+	out := ""
+	for i, s := range cmds {
+		if i > 0 {
+			out += ", then "
+		}
+		out += "'" + s + "'"
+	}
+	return out
+}

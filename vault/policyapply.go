@@ -33,6 +33,11 @@ type PolicyChange struct {
 // enough holders, one that takes the policy action from the member who
 // applies it, and one that changes the classes or their thresholds (that
 // needs new class keys, which this version cannot make).
+//
+// The new version is in force for this Vault at once (its policy, and the
+// actor's membership); it must not run while other operations run on the
+// same Vault, which read the policy without a lock (the CLI runs one
+// command per process).
 func (a *Actor) ApplyPolicy(toml []byte) (*PolicyChange, error) {
 	if err := a.authorize("policy-apply", policy.ActionPolicy); err != nil {
 		return nil, err

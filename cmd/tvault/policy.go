@@ -15,7 +15,7 @@ import (
 func policyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "policy",
-		Usage: "show or check a policy",
+		Usage: "show, check or apply a policy",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "show",
@@ -27,6 +27,9 @@ func policyCommand(e *env) *cli.Command {
 						return usagef("policy show takes no arguments")
 					}
 					if c.IsSet("version") {
+						if c.Int64("version") < 1 {
+							return usagef("--version: policy versions start at 1")
+						}
 						return e.showPolicyVersion(c, c.Int64("version"))
 					}
 					return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {

@@ -23,6 +23,8 @@ type PolicyChange struct {
 	// wrapped to them until 'tvault keys rotate --class C' and
 	// 'tvault keys rewrap --class C'.
 	Rotate []string
+	// Warnings are the new policy's, as policy check lists them.
+	Warnings []policy.Problem
 }
 
 // ApplyPolicy signs toml as the next policy version and puts it in force,
@@ -50,7 +52,7 @@ func (a *Actor) ApplyPolicy(toml []byte) (*PolicyChange, error) {
 	if bytes.Equal(cur.Bytes(), next.Bytes()) {
 		return nil, &InputError{Msg: fmt.Sprintf("the policy is the same as version %d, the one in force: nothing to apply", from)}
 	}
-	ch := &PolicyChange{From: from, To: from + 1, Changes: policy.Diff(cur, next)}
+	ch := &PolicyChange{From: from, To: from + 1, Changes: policy.Diff(cur, next), Warnings: next.Warnings()}
 	if err := a.refuseChange(cur, next, ch.Changes); err != nil {
 		return nil, err
 	}

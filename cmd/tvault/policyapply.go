@@ -56,6 +56,9 @@ func (e *env) applyPolicy(c *cli.Context, path string) error {
 			return err
 		}
 		e.committed("policy version %d is in force all the same", ch.To)
+		for _, w := range ch.Warnings {
+			fmt.Fprintf(e.stderr, "%s:%s (warning)\n", path, problemLine(w))
+		}
 		steps := nextSteps(ch)
 		if c.Bool("json") {
 			changes := ch.Changes

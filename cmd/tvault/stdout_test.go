@@ -67,6 +67,22 @@ func (f *cliFixture) cliCases() []cliCase {
 		}},
 		{cmd: "policy show", args: fixed("policy", "show", "-i", f.key("iryna"))},
 		{cmd: "policy check", args: fixed("policy", "check", filepath.Join(f.dir, "policy.toml"))},
+		{cmd: "policy apply", done: "is in force all the same", args: func(n string) []string {
+			// The team's policy with a comment of its own: a new version
+			// each time, which changes nothing else.
+			path := filepath.Join(f.dir, "policy-"+n+".toml")
+			if f.dir != "" {
+				b, err := os.ReadFile(filepath.Join(f.dir, "policy.toml"))
+				if err == nil {
+					err = os.WriteFile(path, append(b, "\n# revision "+n+"\n"...), 0o600)
+				}
+				if err != nil {
+					panic(err)
+				}
+			}
+			return []string{"policy", "apply", path, "-i", f.key("admin-kyiv")}
+		}},
+		{cmd: "keys status", args: fixed("keys", "status", "-i", f.key("mykola"))},
 		{cmd: "seal", done: "sealed all the same: run 'tvault list --since", args: fixed("seal", f.form, "-i", f.key("olena"))},
 		{cmd: "list", args: fixed("list", "-i", f.key("olena"))},
 		{cmd: "show", args: fixed("show", f.rec, "-i", f.key("olena"))},
@@ -165,6 +181,7 @@ func TestStdoutFull(t *testing.T) {
 		{"list", "--csv"}, {"list", "--json"}, {"show", "--json"}, {"seal", "--json"}, {"card", "--json"},
 		{"audit verify", "--json"}, {"open", "--json"}, {"check", "--json"}, {"policy check", "--json"},
 		{"audit export", "--csv"}, {"init", "--json"}, {"policy show", "--json"},
+		{"policy apply", "--json"}, {"keys status", "--json"},
 	}
 	for _, m := range more {
 		for _, c := range f.cliCases() {

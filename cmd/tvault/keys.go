@@ -45,6 +45,7 @@ func keysCommand(e *env) *cli.Command {
 
 func (e *env) printKeyStatus(st []vault.ClassKeys, ver int64) {
 	fmt.Fprintf(e.stdout, "policy version %d\n", ver)
+	pending := false
 	for _, c := range st {
 		fmt.Fprintf(e.stdout, "class %s: new records use epoch %d\n", c.Class, c.Current)
 		for _, u := range c.Epochs {
@@ -63,7 +64,12 @@ func (e *env) printKeyStatus(st []vault.ClassKeys, ver int64) {
 		}
 		if len(c.Stale) == 0 && len(c.Lacking) == 0 {
 			fmt.Fprintln(e.stdout, "  holders match the policy")
+		} else {
+			pending = true
 		}
+	}
+	if pending {
+		e.note("%s", keysPending)
 	}
 }
 

@@ -84,9 +84,15 @@ func (e *env) applyPolicy(c *cli.Context, path string) error {
 		for _, s := range steps {
 			fmt.Fprintf(e.stdout, "  class %s: %s (%s): run %s\n", s.Class, s.Why, joinQuoted(s.Members), joinCommands(s.Commands))
 		}
+		e.note("%s", keysPending)
 		return nil
 	})
 }
+
+// keysPending says, wherever tvault names the key commands, that this
+// version does not have them yet: a user must not believe a removal done.
+// It goes when keys sync, rotate and rewrap land (issue 12).
+const keysPending = "'tvault keys sync', 'keys rotate' and 'keys rewrap' are not in this version of tvault yet: until they are, a new holder cannot open the class and a holder who left can still decrypt it with a copy of the vault"
 
 func (e *env) showPolicyVersion(c *cli.Context, n int64) error {
 	return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {

@@ -335,7 +335,7 @@ const goldenREADME = `# Golden fixture: vault format %[2]d
 
 A vault in tvault's on-disk format %[2]d (vault.FormatVersion = %[2]d), as the
 vault package of commit %[3]s wrote it, with what
-every later tvault must read from it. TestGoldenFormat2 (../../../golden_test.go)
+every later tvault must read from it. TestGoldenFormat%[2]d (../../../golden_test.go)
 copies this folder to a temporary one, opens the vault as each member and
 checks every record, range, check and audit result against expected.json.
 

@@ -12,6 +12,13 @@
 // plaintext is released. If the entry cannot be written, the operation
 // fails.
 //
+// A record is bound to the audit log: its seal entry names the digest of
+// its stored header, and every read checks the header against it
+// (binding.go); list verifies what it shows the same way, keeping a
+// per-member mark of what it verified (listcache.go). What the vault trusts
+// about its own origin and policy versions comes from signed entries of the
+// log (origin.go, policy.go), never from its unsigned metadata.
+//
 // Access is enforced by the key hierarchy, not by checks: a record's data key
 // (DEK) for each part is wrapped to the class's slot keys, and slot secrets
 // are wrapped to the members who hold the class. A member without a wrap for
@@ -20,13 +27,15 @@
 //
 // What it delegates, and must not do itself:
 //
-//   - internal/record: every signed wire format and its verification;
+//   - internal/record: every signed wire format and its verification, and
+//     the padding of every blob (pad.go);
 //   - internal/keys: epochs, slots, DEK wrap and unwrap, Shamir;
 //   - internal/store: Badger, the key layout, the free-space guard;
 //   - blobs: large ciphertext, behind a small interface (files, memory,
 //     later an object store); small blobs stay inline in Badger, and the
 //     router in blob.go decides by size alone;
-//   - audit: the Merkle log, checkpoints, export and offline verification.
+//   - audit: the Merkle log, checkpoints, export and offline verification;
+//   - internal/sigbatch: many Ed25519 signatures checked at once.
 //
 // It never prints, prompts or reads flags. Errors a caller branches on:
 // ErrNotFound, ErrIntegrity (every layer's damage wraps it), ErrNotVault,

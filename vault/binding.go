@@ -58,7 +58,7 @@ func (v *Vault) sealEntry(t *store.Txn, id string) (audit.Entry, error) {
 
 // checkBinding checks header h, stored as raw, against its seal entry e:
 // the same sealer and key, the digest of exactly these bytes, the same
-// sealing time. It does not verify e's signature (verifyBinding does; list
+// sealing time. It does not verify e's signature (its callers do; list
 // verifies many in a batch).
 func (v *Vault) checkBinding(h *record.Header, raw []byte, e *audit.Entry) error {
 	if e.Actor != h.SealedBy || e.ActorKey != h.SealerKey {
@@ -88,25 +88,29 @@ func (v *Vault) checkBinding(h *record.Header, raw []byte, e *audit.Entry) error
 	return nil
 }
 
-// verifyBinding checks that header h, stored as raw, is the one its seal
-// entry names, and returns the entry. With entrySig it also verifies the
-// entry's signature; check leaves that to its pass over the whole log,
-// which verifies every entry's.
-func (v *Vault) verifyBinding(t *store.Txn, h *record.Header, raw []byte, entrySig bool) (audit.Entry, error) {
+// bindHeader checks everything that makes header h, stored as raw, a
+// record of this vault short of signatures: its vault, that its sealer
+// was entitled, and that it is the header its seal entry names; and
+// returns that entry. Its caller verifies the entry's signature (show,
+// open, cat), leaves it to the pass over the whole log (check), or
+// batches it (list). pols caches the policy versions read.
+func (v *Vault) bindHeader(t *store.Txn, h *record.Header, raw []byte, pols map[int64]*policy.Policy) (audit.Entry, error) {
+	if h.Vault != v.meta.ID {
+		return audit.Entry{}, integrityErrorf("record %s belongs to another vault", h.ID)
+	}
+	// The signature only proves the header is whole; that its signer was a
+	// member allowed to seal is what makes it a record. Slot recipients are
+	// public, so without this anyone who can write to the vault directory
+	// could forge one; and without the binding, any member who may seal
+	// could rewrite one.
+	if err := v.entitled(t, h, pols); err != nil {
+		return audit.Entry{}, err
+	}
 	e, err := v.sealEntry(t, h.ID)
 	if err != nil {
 		return e, err
 	}
-	if err := v.checkBinding(h, raw, &e); err != nil {
-		return e, err
-	}
-	if !entrySig {
-		return e, nil
-	}
-	if err := e.VerifySignature(); err != nil {
-		return e, integrityErrorf("record %s: its seal entry %d: %v", h.ID, e.Seq, err)
-	}
-	return e, nil
+	return e, v.checkBinding(h, raw, &e)
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

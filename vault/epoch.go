@@ -44,16 +44,23 @@ func (v *Vault) loadEpoch(t *store.Txn, class string, number int) (*keys.Epoch, 
 func (v *Vault) currentEpochs(t *store.Txn) (map[string]*keys.Epoch, error) {
 	out := map[string]*keys.Epoch{}
 	for _, class := range v.pol.ClassNames() {
-		es, err := t.Epochs(class)
+		es, err := epochNumbers(t, class)
 		if err != nil {
 			return nil, err
-		}
-		if len(es) == 0 {
-			return nil, integrityErrorf("class %q has no keys", class)
 		}
 		if out[class], err = v.loadEpoch(t, class, es[len(es)-1]); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// epochNumbers returns the numbers of a class's stored epochs, oldest
+// first; a class of the policy without any is damage.
+func epochNumbers(t *store.Txn, class string) ([]int, error) {
+	es, err := t.Epochs(class)
+	if err == nil && len(es) == 0 {
+		err = integrityErrorf("class %q has no keys", class)
+	}
+	return es, err
 }

@@ -36,26 +36,21 @@ func (v *Vault) sealedHeader(t *store.Txn, id string) (*record.Header, audit.Ent
 // verifyHeader decodes a stored header and checks everything that makes
 // it a record of this vault: its signature, its vault, that its sealer was
 // entitled, and that it is exactly the header its seal entry names
-// (binding.go; entrySig as there).
+// (binding.go); with entrySig also its seal entry's signature, which
+// check leaves to its batched pass over the whole log.
 func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte, entrySig bool) (*record.Header, audit.Entry, error) {
 	h, err := record.DecodeHeader(id, raw)
 	if err != nil {
 		return nil, audit.Entry{}, err
 	}
-	if h.Vault != v.meta.ID {
-		return nil, audit.Entry{}, integrityErrorf("record %s belongs to another vault", id)
-	}
-	// The signature only proves the header is whole; that its signer was a
-	// member allowed to seal is what makes it a record. Slot recipients are
-	// public, so without this anyone who can write to the vault directory
-	// could forge one; and without the binding, any member who may seal
-	// could rewrite one.
-	if err := v.entitled(t, h, map[int64]*policy.Policy{}); err != nil {
-		return nil, audit.Entry{}, err
-	}
-	e, err := v.verifyBinding(t, h, raw, entrySig)
+	e, err := v.bindHeader(t, h, raw, map[int64]*policy.Policy{})
 	if err != nil {
 		return nil, audit.Entry{}, err
+	}
+	if entrySig {
+		if err := e.VerifySignature(); err != nil {
+			return nil, audit.Entry{}, integrityErrorf("record %s: its seal entry %d: %v", h.ID, e.Seq, err)
+		}
 	}
 	return h, e, nil
 }

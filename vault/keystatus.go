@@ -73,12 +73,9 @@ func (v *Vault) keyStatus(t *store.Txn) ([]ClassKeys, error) {
 	}
 	var out []ClassKeys
 	for _, class := range v.pol.ClassNames() {
-		es, err := t.Epochs(class)
+		es, err := epochNumbers(t, class)
 		if err != nil {
 			return nil, err
-		}
-		if len(es) == 0 {
-			return nil, integrityErrorf("class %q has no keys", class)
 		}
 		ck := ClassKeys{Class: class, Current: es[len(es)-1], Unreadable: bad[class]}
 		numbers := map[int]bool{}

@@ -99,17 +99,8 @@ func (p *listPart) add(t *store.Txn, id string) error {
 // bind checks header h against its seal entry and returns the signatures
 // that remain to verify.
 func (p *listPart) bind(t *store.Txn, h *record.Header, raw []byte) ([]sigbatch.Job, error) {
-	if h.Vault != p.v.meta.ID {
-		return nil, integrityErrorf("record %s belongs to another vault", h.ID)
-	}
-	if err := p.v.entitled(t, h, p.pols); err != nil {
-		return nil, err
-	}
-	e, err := p.v.sealEntry(t, h.ID)
+	e, err := p.v.bindHeader(t, h, raw, p.pols)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.v.checkBinding(h, raw, &e); err != nil {
 		return nil, err
 	}
 	pub := ed25519.PublicKey(record.SignerKey(h.SealerKey))

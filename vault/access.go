@@ -52,7 +52,7 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 	var te *keys.ThresholdError
 	switch {
 	case errors.Is(err, keys.ErrNoSlot):
-		pa.reason = fmt.Sprintf("their key holds no slot of class %s (a holder must give them its keys with 'tvault keys sync', which is not in this version of tvault yet)", part.Class)
+		pa.reason = fmt.Sprintf("their key holds no slot of class %s (a holder must give them its keys with 'tvault keys sync')", part.Class)
 		return pa, nil
 	case errors.As(err, &te):
 		pa.reason = fmt.Sprintf("class %s needs %d holders to unmask a record ('tvault unmask', which is not in this version of tvault yet)", part.Class, te.Need)

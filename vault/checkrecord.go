@@ -23,7 +23,12 @@ func (c *checker) checkEpochs(t *store.Txn) error {
 			continue
 		}
 		if len(es) == 0 {
-			c.errorf("class "+class, "has no keys")
+			var nk *NoKeysError
+			if _, err := c.v.epochNumbers(t, class); errors.As(err, &nk) {
+				c.notef("class "+class, "has no keys yet: a holder must run 'tvault keys rotate --class %s'", class)
+			} else if err := c.finding("class "+class, err); err != nil {
+				return err
+			}
 		}
 		for i, e := range es {
 			if e != i+1 {

@@ -1,8 +1,13 @@
 package vault
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+
 	"sort"
+
+	"github.com/tvault/tvault/policy"
 
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
@@ -11,21 +16,27 @@ import (
 // ClassKeys is the state of one class's keys, as KeyStatus reports it.
 type ClassKeys struct {
 	Class string
-	// Current is the newest epoch: the one new records are sealed to.
+	// Current is the newest epoch: the one new records are sealed to; 0
+	// for a class the policy added that has no keys yet.
 	Current int
 	// Epochs lists every epoch of the class with how many records' keys
 	// are wrapped to it (an epoch no record uses any longer has 0).
 	Epochs []EpochUse
-	// Stale lists the members who hold a slot key of the current epoch
-	// that the policy in force no longer gives them (removed, their role
-	// changed, or their keys replaced): they can still open every record
-	// of the class until the class's keys are rotated and its records
-	// rewrapped. Never silent.
+	// Stale lists the members who hold a slot key of the current epoch,
+	// or of an older epoch that records still use, that the policy in
+	// force no longer gives them (removed, their role changed, or their
+	// keys replaced): they can still open those records until the class's
+	// keys are rotated and its records rewrapped. Never silent.
 	Stale []string
 	// Lacking lists the members the policy in force makes holders of the
 	// class who hold no slot key of the current epoch: they cannot open
 	// the class until a holder runs keys sync.
 	Lacking []string
+	// StaleCurrent is set when a stale holder holds the current epoch's
+	// keys (a rotation is due), not only older epochs' (a rewrap is).
+	StaleCurrent bool
+	// Threshold is the class's threshold in the policy in force.
+	Threshold int
 	// Unreadable counts the records whose key of this class is damaged
 	// (tvault check says which).
 	Unreadable int
@@ -73,11 +84,16 @@ func (v *Vault) keyStatus(t *store.Txn) ([]ClassKeys, error) {
 	}
 	var out []ClassKeys
 	for _, class := range v.pol.ClassNames() {
-		es, err := epochNumbers(t, class)
+		es, err := v.epochNumbers(t, class)
+		var nk *NoKeysError
+		if errors.As(err, &nk) {
+			out = append(out, ClassKeys{Class: class, Lacking: memberNames(v.pol.Holders(class)), Unreadable: bad[class]})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		ck := ClassKeys{Class: class, Current: es[len(es)-1], Unreadable: bad[class]}
+		ck := ClassKeys{Class: class, Current: es[len(es)-1], Unreadable: bad[class], Threshold: v.pol.Threshold(class)}
 		numbers := map[int]bool{}
 		for _, n := range es {
 			numbers[n] = true
@@ -89,14 +105,40 @@ func (v *Vault) keyStatus(t *store.Txn) ([]ClassKeys, error) {
 			ck.Epochs = append(ck.Epochs, EpochUse{Epoch: n, Records: uses[class][n]})
 		}
 		sort.Slice(ck.Epochs, func(i, j int) bool { return ck.Epochs[i].Epoch < ck.Epochs[j].Epoch })
-		e, err := v.loadEpoch(t, class, ck.Current)
-		if err != nil {
-			return nil, err
+		// Stale holders are those of the current epoch and of every older
+		// epoch records still use: until rewrap, those records open with
+		// the old keys.
+		for _, u := range ck.Epochs {
+			if u.Epoch != ck.Current && u.Records == 0 || !slices.Contains(es, u.Epoch) {
+				continue
+			}
+			e, err := v.loadEpoch(t, class, u.Epoch)
+			if err != nil {
+				return nil, err
+			}
+			stale, lacking := v.holderDrift(class, e.Slots)
+			for _, m := range stale {
+				if !contains(ck.Stale, m) {
+					ck.Stale = append(ck.Stale, m)
+				}
+			}
+			if u.Epoch == ck.Current {
+				ck.Lacking = lacking
+				ck.StaleCurrent = len(stale) > 0
+			}
 		}
-		ck.Stale, ck.Lacking = v.holderDrift(class, e.Slots)
+		sort.Strings(ck.Stale)
 		out = append(out, ck)
 	}
 	return out, nil
+}
+
+func memberNames(ms []policy.Member) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Name)
+	}
+	return out
 }
 
 // holderDrift compares the holders of the slots' wraps with the holders the

@@ -19,10 +19,15 @@ type PolicyChange struct {
 	// Sync lists the classes with new holders: they cannot open anything
 	// until a holder runs 'tvault keys sync'.
 	Sync []string
-	// Rotate lists the classes a holder left: the old slot keys are still
-	// wrapped to them until 'tvault keys rotate --class C' and
-	// 'tvault keys rewrap --class C'.
+	// Rotate lists the classes a holder left, whose threshold changed, or
+	// (with a threshold, where each holder has a slot of their own) that
+	// gained a holder: they need 'tvault keys rotate --class C' and
+	// 'tvault keys rewrap --class C'. A holder who left keeps the old
+	// slot keys until then.
 	Rotate []string
+	// Make lists the classes the new version adds: they have no keys until
+	// a holder runs 'tvault keys rotate --class C'.
+	Make []string
 	// Warnings are the new policy's, as policy check lists them.
 	Warnings []policy.Problem
 }
@@ -33,8 +38,7 @@ type PolicyChange struct {
 // against it). It needs the policy action, and refuses, as an *InputError,
 // a policy that policy check refuses, one that leaves a class without
 // enough holders, one that takes the policy action from the member who
-// applies it, and one that changes the classes or their thresholds (that
-// needs new class keys, which this version cannot make).
+// applies it, and one that removes a class (its records would need it).
 //
 // The new version is in force for this Vault at once (its policy, and the
 // actor's membership); it must not run while other operations run on the
@@ -68,24 +72,37 @@ func (a *Actor) ApplyPolicy(toml []byte) (*PolicyChange, error) {
 	a.v.pols = append(a.v.pols, applied)
 	a.v.pol, a.v.polVer = applied.Parsed, applied.Version
 	a.member, a.ok = memberOf(a.v.pol, a.id)
-	for _, c := range ch.Changes {
-		switch {
-		case c.Kind == "holder-added" && !contains(ch.Sync, c.Class):
-			ch.Sync = append(ch.Sync, c.Class)
-		case c.Kind == "holder-removed" && !contains(ch.Rotate, c.Class):
-			ch.Rotate = append(ch.Rotate, c.Class)
+	ch.classify(next)
+	return ch, nil
+}
+
+// classify sorts the classes the changes touch by what must follow.
+func (ch *PolicyChange) classify(next *policy.Policy) {
+	add := func(list *[]string, class string) {
+		if !contains(*list, class) {
+			*list = append(*list, class)
 		}
 	}
-	return ch, nil
+	for _, c := range ch.Changes {
+		switch {
+		case c.Kind == "class-added":
+			add(&ch.Make, c.Subject)
+		case c.Kind == "class-threshold":
+			add(&ch.Rotate, c.Subject)
+		case c.Kind == "holder-removed", c.Kind == "holder-added" && next.Threshold(c.Class) > 1:
+			add(&ch.Rotate, c.Class)
+		case c.Kind == "holder-added":
+			add(&ch.Sync, c.Class)
+		}
+	}
 }
 
 // refuseChange applies the rules a new policy version must meet beyond
 // policy check's.
 func (a *Actor) refuseChange(cur, next *policy.Policy, changes []policy.Change) error {
 	for _, c := range changes {
-		switch c.Kind {
-		case "class-added", "class-removed", "class-threshold":
-			return &InputError{Msg: fmt.Sprintf("%s: adding or removing a class, or changing its threshold, needs new class keys, which this tvault version cannot make yet; keep the classes and thresholds of version %d", c.Text, a.v.polVer)}
+		if c.Kind == "class-removed" {
+			return &InputError{Msg: fmt.Sprintf("%s: records sealed to it still need its keys and holders; keep the class in the policy", c.Text)}
 		}
 	}
 	for _, class := range next.ClassNames() {

@@ -20,10 +20,16 @@ var jsonForms = map[string]string{
 	"policy apply": `one object: {"version":N,"previous":N,"changes":[{"kind":"…","subject":"…","class":"…","text":"…"}],
  "next_steps":[{"class":"…","why":"…","members":["…"],"commands":["tvault keys sync"]}]}
 (kind: member-added, member-removed, member-keys, member-roles, role-added, role-removed, role-changed,
- holder-added, holder-removed, purpose-added, purpose-removed, field-added, field-removed, field-changed, name;
+ class-added, class-threshold, holder-added, holder-removed, purpose-added, purpose-removed, field-added, field-removed, field-changed, name;
  class only for holder-added and holder-removed)`,
 	"keys status": `one object: {"policy_version":N,"classes":[{"class":"…","current_epoch":N,
- "epochs":[{"epoch":N,"records":N}],"stale":["NAME"],"lacking":["NAME"],"unreadable":N}]}`,
+ "epochs":[{"epoch":N,"records":N}],"stale":["NAME"],"lacking":["NAME"],"unreadable":N}]}
+(current_epoch 0: the class has no keys yet)`,
+	"keys sync": `an array, one object per class: {"class":"…","epoch":N,"granted":["NAME"],"lacking":["NAME"],"pending":"…"}
+(pending, when members still lack keys: why, and what would give them keys)`,
+	"keys rotate": `one object: {"class":"…","from":N,"epoch":N,"threshold":N,"holders":["NAME"]}`,
+	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"left":N,"pending":"…"}
+(left: records still on older epochs; pending says why)`,
 	"policy check": `one object on standard output, whether or not the policy is valid (the exit code is the same):
 {"file":"FILE","ok":true,"policy":"NAME","classes":N,"roles":N,"members":N,
  "problems":[{"line":N,"name":"…","message":"…"}],"warnings":[…]}

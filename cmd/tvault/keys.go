@@ -11,8 +11,11 @@ import (
 func keysCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "keys",
-		Usage: "see the state of the class keys",
+		Usage: "give class keys to new holders, rotate them, move records to new keys, see their state",
 		Subcommands: []*cli.Command{
+			keysSyncCommand(e),
+			keysRotateCommand(e),
+			keysRewrapCommand(e),
 			{
 				Name:      "status",
 				Usage:     "per class: the epochs in use and who holds keys the policy does not give them, or lacks keys it does",
@@ -45,9 +48,12 @@ func keysCommand(e *env) *cli.Command {
 
 func (e *env) printKeyStatus(st []vault.ClassKeys, ver int64) {
 	fmt.Fprintf(e.stdout, "policy version %d\n", ver)
-	pending := false
 	for _, c := range st {
-		fmt.Fprintf(e.stdout, "class %s: new records use epoch %d\n", c.Class, c.Current)
+		if c.Current == 0 {
+			fmt.Fprintf(e.stdout, "class %s: no keys yet: a holder must run 'tvault keys rotate --class %s'\n", c.Class, c.Class)
+		} else {
+			fmt.Fprintf(e.stdout, "class %s: new records use epoch %d\n", c.Class, c.Current)
+		}
 		for _, u := range c.Epochs {
 			fmt.Fprintf(e.stdout, "  epoch %d: %d record%s\n", u.Epoch, u.Records, plural(u.Records))
 		}
@@ -55,21 +61,16 @@ func (e *env) printKeyStatus(st []vault.ClassKeys, ver int64) {
 			fmt.Fprintf(e.stdout, "  %d record%s with a damaged key: run 'tvault check'\n", c.Unreadable, plural(c.Unreadable))
 		}
 		for _, m := range c.Stale {
-			fmt.Fprintf(e.stdout, "  stale holder: %s holds the keys of epoch %d, which policy version %d no longer gives them: run 'tvault keys rotate --class %s', then 'tvault keys rewrap --class %s'\n",
-				joinQuoted([]string{m}), c.Current, ver, c.Class, c.Class)
+			fmt.Fprintf(e.stdout, "  stale holder: %s holds keys records of the class still use, which policy version %d no longer gives them: %s\n",
+				joinQuoted([]string{m}), ver, staleStep(c))
 		}
 		for _, m := range c.Lacking {
-			fmt.Fprintf(e.stdout, "  lacking keys: %s holds the class under policy version %d but has no keys of epoch %d: a holder of %s must run 'tvault keys sync'\n",
-				joinQuoted([]string{m}), ver, c.Current, c.Class)
+			fmt.Fprintf(e.stdout, "  lacking keys: %s holds the class under policy version %d but has no keys of epoch %d: %s\n",
+				joinQuoted([]string{m}), ver, c.Current, lackingStep(c))
 		}
 		if len(c.Stale) == 0 && len(c.Lacking) == 0 {
 			fmt.Fprintln(e.stdout, "  holders match the policy")
-		} else {
-			pending = true
 		}
-	}
-	if pending {
-		e.note("%s", keysPending)
 	}
 }
 
@@ -99,4 +100,21 @@ func keyStatusJSON(st []vault.ClassKeys, ver int64) any {
 		out.Classes = append(out.Classes, j)
 	}
 	return out
+}
+
+// staleStep says what removes a stale holder: a rotation if they hold the
+// current epoch's keys, else (the class was rotated already) a rewrap of
+// the records still on the epochs they hold.
+func staleStep(c vault.ClassKeys) string {
+	if c.StaleCurrent {
+		return fmt.Sprintf("run 'tvault keys rotate --class %s', then 'tvault keys rewrap --class %s'", c.Class, c.Class)
+	}
+	return fmt.Sprintf("run 'tvault keys rewrap --class %s'", c.Class)
+}
+
+func lackingStep(c vault.ClassKeys) string {
+	if c.Threshold > 1 {
+		return fmt.Sprintf("a holder must run 'tvault keys rotate --class %s', then 'tvault keys rewrap --class %s'", c.Class, c.Class)
+	}
+	return fmt.Sprintf("a holder of %s must run 'tvault keys sync'", c.Class)
 }

@@ -37,9 +37,18 @@ func nextSteps(ch *vault.PolicyChange) []nextStep {
 		out = append(out, nextStep{Class: class, Why: "new holders cannot open it until a holder of the class gives them its keys",
 			Members: members("holder-added", class), Commands: []string{"tvault keys sync"}})
 	}
+	for _, class := range ch.Make {
+		out = append(out, nextStep{Class: class, Why: "a new class has no keys: nothing can be sealed to it until a holder makes them",
+			Members: []string{}, Commands: []string{"tvault keys rotate --class " + class}})
+	}
 	for _, class := range ch.Rotate {
-		out = append(out, nextStep{Class: class, Why: "holders who left still hold its keys and can open its records until its keys are rotated and its records rewrapped",
-			Members:  members("holder-removed", class),
+		why := "holders who left still hold its keys and can open its records until its keys are rotated and its records rewrapped"
+		gone := members("holder-removed", class)
+		if len(gone) == 0 {
+			why = "its threshold or its holders changed, and with a threshold each holder needs a slot of their own: new keys, then its records moved to them"
+			gone = members("holder-added", class)
+		}
+		out = append(out, nextStep{Class: class, Why: why, Members: gone,
 			Commands: []string{"tvault keys rotate --class " + class, "tvault keys rewrap --class " + class}})
 	}
 	return out
@@ -77,22 +86,20 @@ func (e *env) applyPolicy(c *cli.Context, path string) error {
 			fmt.Fprintf(e.stdout, "  %s\n", text.Escape(c.Text))
 		}
 		if len(steps) == 0 {
-			fmt.Fprintln(e.stdout, "nothing else to do: no class gained or lost a holder")
+			fmt.Fprintln(e.stdout, "nothing else to do: no class gained or lost a holder, or changed")
 			return nil
 		}
 		fmt.Fprintln(e.stdout, "next steps:")
 		for _, s := range steps {
-			fmt.Fprintf(e.stdout, "  class %s: %s (%s): run %s\n", s.Class, s.Why, joinQuoted(s.Members), joinCommands(s.Commands))
+			who := ""
+			if len(s.Members) > 0 {
+				who = " (" + joinQuoted(s.Members) + ")"
+			}
+			fmt.Fprintf(e.stdout, "  class %s: %s%s: run %s\n", s.Class, s.Why, who, joinCommands(s.Commands))
 		}
-		e.note("%s", keysPending)
 		return nil
 	})
 }
-
-// keysPending says, wherever tvault names the key commands, that this
-// version does not have them yet: a user must not believe a removal done.
-// It goes when keys sync, rotate and rewrap land (issue 12).
-const keysPending = "'tvault keys sync', 'keys rotate' and 'keys rewrap' are not in this version of tvault yet: until they are, a new holder cannot open the class and a holder who left can still decrypt it with a copy of the vault"
 
 func (e *env) showPolicyVersion(c *cli.Context, n int64) error {
 	return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// prefixEpochE holds, per class and epoch, the seq of the audit entry that
+// last stored the epoch (its keys-rotate entry, or the keys-sync entry that
+// added holders to it): log/epoch/<class>/<epoch as 4 bytes>.
+var prefixEpochE = []byte("log/epoch/")
+
+func epochEntryKey(class string, epoch int) []byte {
+	return cat(prefixEpochE, []byte(class), []byte("/"), u32(uint32(epoch)))
+}
+
+// EpochEntry returns the seq of the audit entry that stored the current
+// bytes of a class's epoch. Like SealEntry it is only a pointer; the caller
+// checks the entry. Epoch 1 of a class created at init has none until a
+// holder syncs it: the init entry anchors it.
+func (t *Txn) EpochEntry(class string, epoch int) (int64, error) {
+	v, err := t.get(epochEntryKey(class, epoch))
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("entry of class %s epoch %d: %w", class, epoch, ErrCorrupt)
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
+}
+
+// PutEpochEntry records seq as the audit entry that stored a class's epoch.
+func (t *Txn) PutEpochEntry(class string, epoch int, seq int64) error {
+	return t.set(epochEntryKey(class, epoch), u64(uint64(seq)))
+}
+
+// DEKRecords returns the ids of the records that have a DEK wrap of class,
+// in id order. It scans the keys of every wrap (wraps are keyed by record
+// first), not their values.
+func (t *Txn) DEKRecords(class string) ([]string, error) {
+	var ids []string
+	err := t.each(prefixDEK, false, func(s, _ []byte) error {
+		id, c, ok := strings.Cut(string(s), "/")
+		if !ok {
+			return fmt.Errorf("dek key: %w", ErrCorrupt)
+		}
+		if c == class {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
+}

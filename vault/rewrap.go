@@ -1,0 +1,262 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/tvault/tvault/policy"
+
+	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/internal/keys"
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// actionRewrap is the audit action of one committed batch of keys rewrap.
+const actionRewrap = "keys-rewrap"
+
+// rewrapBatch is how many records one transaction of keys rewrap moves:
+// each batch is durable with its audit entry, so a killed run loses at
+// most one batch of work and never a record.
+const rewrapBatch = 512
+
+// RewrapOptions says what Rewrap moves and how it reports progress.
+type RewrapOptions struct {
+	// Classes are the classes to rewrap; none means every class the
+	// actor holds.
+	Classes []string
+	// Progress, when set, is called after each batch with the records
+	// of the class done (moved or already current) and their total.
+	Progress func(class string, done, total int)
+}
+
+// ClassRewrap is what Rewrap did for one class.
+type ClassRewrap struct {
+	Class string
+	// To is the current epoch every record was moved to.
+	To int
+	// Moved counts the records moved by this run; Current those already on
+	// the current epoch.
+	Moved, Current int
+	// Left counts the records still on older epochs, and Pending says why
+	// and what would move them.
+	Left    int
+	Pending string
+}
+
+// Rewrap moves the DEK wraps of every record of each class to the class's
+// current epoch, replacing (so deleting) the old wrap in the same
+// transaction: a record is on exactly one epoch at every moment, and a run
+// that is killed, or interrupted through ctx, is completed by running it
+// again. Attachments and headers are never touched. Each batch is one
+// transaction with a keys-rewrap entry counting what it moved.
+//
+// It takes the keys action and a holder of the class who holds the keys of the epochs being
+// left (the DEK is unwrapped with them and wrapped to the new slots in
+// this process's memory only).
+func (a *Actor) Rewrap(ctx context.Context, opts RewrapOptions) ([]ClassRewrap, error) {
+	if err := a.authorize(actionRewrap, policy.ActionKeys); err != nil {
+		return nil, err
+	}
+	held := a.v.pol.Decryptable(a.member.Name)
+	classes := opts.Classes
+	if len(classes) == 0 {
+		classes = held
+	}
+	for _, c := range classes {
+		if !hasClass(a.v.pol, c) {
+			return nil, &InputError{Msg: fmt.Sprintf("the policy has no class %q: see 'tvault policy show'", c)}
+		}
+		if !slices.Contains(held, c) {
+			return nil, a.deny(actionRewrap, "", c, fmt.Sprintf("no role of theirs decrypts class %s, so they cannot move its keys", c))
+		}
+	}
+	var out []ClassRewrap
+	for _, c := range classes {
+		r, err := a.rewrapClass(ctx, c, opts.Progress)
+		if err != nil {
+			return out, a.failed(actionRewrap, "", err)
+		}
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// rewrapper moves one class's records, batch by batch.
+type rewrapper struct {
+	a     *Actor
+	class string
+	cur   *keys.Epoch
+	old   map[int]*oldEpoch
+	r     *ClassRewrap
+}
+
+// oldEpoch is an epoch records are moved from, unlocked once, or why the
+// actor cannot move its records.
+type oldEpoch struct {
+	u       *keys.Unlocked
+	pending string
+}
+
+func (a *Actor) rewrapClass(ctx context.Context, class string, progress func(string, int, int)) (*ClassRewrap, error) {
+	rw := &rewrapper{a: a, class: class, old: map[int]*oldEpoch{}, r: &ClassRewrap{Class: class}}
+	var ids []string
+	err := a.v.view(func(t *store.Txn) error {
+		es, err := a.v.epochNumbers(t, class)
+		if err != nil {
+			return err
+		}
+		rw.r.To = es[len(es)-1]
+		if rw.cur, err = a.v.loadEpoch(t, class, rw.r.To); err != nil {
+			return err
+		}
+		ids, err = t.DEKRecords(class)
+		return err
+	})
+	var nk *NoKeysError
+	if errors.As(err, &nk) {
+		rw.r.Pending = nk.Error()
+		return rw.r, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for start := 0; start < len(ids); start += rewrapBatch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		batch := ids[start:min(start+rewrapBatch, len(ids))]
+		if err := a.v.update(func(t *store.Txn) error { return rw.batch(t, batch) }); err != nil {
+			return nil, err
+		}
+		if progress != nil {
+			progress(class, start+len(batch), len(ids))
+		}
+	}
+	return rw.r, nil
+}
+
+// move is one record's wrap on its way to the current epoch.
+type move struct {
+	id   string
+	from *oldEpoch
+	w    *record.DEKWrap
+	out  []byte
+	err  error
+}
+
+// batch moves the records of ids that are not on the current epoch, in t:
+// it reads their wraps, unwraps and rewraps them on every core, writes
+// them and the batch's audit entry. A batch is retried whole if t fails.
+func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
+	var moves []*move
+	current, left := 0, 0
+	for _, id := range ids {
+		raw, err := t.DEK(id, rw.class)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // erased or never had this class: nothing to move
+		}
+		if err != nil {
+			return err
+		}
+		w, err := record.DecodeDEKWrap(raw, id, rw.class)
+		if err != nil {
+			return fmt.Errorf("record %s: %w", id, err)
+		}
+		if w.Epoch >= rw.r.To {
+			current++
+			continue
+		}
+		from, err := rw.from(t, w.Epoch)
+		if err != nil {
+			return err
+		}
+		if from.u == nil {
+			left++
+			rw.r.Pending = from.pending
+			continue
+		}
+		moves = append(moves, &move{id: id, from: from, w: w})
+	}
+	rw.rewrapAll(moves)
+	for _, m := range moves {
+		if m.err != nil {
+			return fmt.Errorf("record %s: %w", m.id, m.err)
+		}
+		if err := t.PutDEK(m.id, rw.class, m.out); err != nil {
+			return err
+		}
+	}
+	if len(moves) > 0 {
+		e := audit.Entry{Action: actionRewrap, Class: rw.class, Outcome: audit.OutcomeOK,
+			Detail: fmt.Sprintf("%d records to epoch %d", len(moves), rw.r.To)}
+		if _, err := rw.a.appendEntry(t, e); err != nil {
+			return err
+		}
+	}
+	rw.r.Moved += len(moves)
+	rw.r.Current += current
+	rw.r.Left += left
+	return nil
+}
+
+// rewrapAll unwraps and rewraps every move, on every core.
+func (rw *rewrapper) rewrapAll(moves []*move) {
+	var wg sync.WaitGroup
+	next := make(chan *move)
+	for range min(runtime.GOMAXPROCS(0), max(len(moves), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range next {
+				m.out, m.err = rw.rewrapOne(m)
+			}
+		}()
+	}
+	for _, m := range moves {
+		next <- m
+	}
+	close(next)
+	wg.Wait()
+}
+
+func (rw *rewrapper) rewrapOne(m *move) ([]byte, error) {
+	dek, err := m.from.u.OpenDEK(m.w)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(dek)
+	nw, err := rw.cur.WrapDEK(dek)
+	if err != nil {
+		return nil, err
+	}
+	return nw.Encode()
+}
+
+// from returns the epoch number of the class unlocked with the actor's
+// key, loading it on first use, or why its records cannot be moved by them.
+func (rw *rewrapper) from(t *store.Txn, number int) (*oldEpoch, error) {
+	if o, ok := rw.old[number]; ok {
+		return o, nil
+	}
+	e, err := rw.a.v.loadEpoch(t, rw.class, number)
+	if err != nil {
+		return nil, err
+	}
+	o := &oldEpoch{}
+	o.u, err = e.Unlock(rw.a.id)
+	switch {
+	case errors.Is(err, keys.ErrThreshold):
+		o.pending = fmt.Sprintf("records of class %s epoch %d are split between its holders: moving them is not in this version of tvault", rw.class, number)
+	case errors.Is(err, keys.ErrNoSlot):
+		o.pending = fmt.Sprintf("%s holds no key of class %s epoch %d: a holder who does must run 'tvault keys rewrap --class %s'", rw.a.member.Name, rw.class, number, rw.class)
+	case err != nil:
+		return nil, err
+	}
+	rw.old[number] = o
+	return o, nil
+}

@@ -1,0 +1,218 @@
+package vault
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/tvault/tvault/vault/internal/keys"
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// removeTaras applies a policy without taras and has iryna rotate and
+// rewrap every class; it returns the ids of a record sealed before the
+// removal and one sealed after the rotation.
+func removeTaras(t *testing.T, f *fixture) (before, after string) {
+	t.Helper()
+	f.as("olena", func(v *member) { before = seal(t, v, f.exampleForm("B1"))[0].ID })
+	f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras"))
+	f.as("iryna", func(v *member) {
+		for _, c := range []string{"identity", "testimony"} {
+			if r, err := v.RotateKeys(c); err != nil || r.To != 2 {
+				t.Fatalf("RotateKeys(%s): %+v, %v", c, r, err)
+			}
+		}
+	})
+	f.as("olena", func(v *member) { after = seal(t, v, f.exampleForm("A1"))[0].ID })
+	f.as("iryna", func(v *member) {
+		res, err := v.Rewrap(ctx, RewrapOptions{})
+		if err != nil || len(res) != 2 || res[0].Moved != 1 || res[0].Current != 1 || res[0].Left != 0 {
+			t.Fatalf("Rewrap: %+v, %v", res, err)
+		}
+	})
+	return before, after
+}
+
+// After rotate and rewrap, the removed member's own key unwraps no record's
+// DEK, old or new, whatever the policy says: the boundary is the
+// cryptography (here called directly, past every policy check).
+func TestRemovedHolderHoldsNoKeyAfterRewrap(t *testing.T) {
+	f := newFixture(t, 1)
+	before, after := removeTaras(t, f)
+	taras := f.team.Get("taras").Identity
+	v := f.open("iryna")
+	defer v.Close()
+	for _, id := range []string{before, after} {
+		for _, class := range []string{"identity", "testimony"} {
+			peek(t, v, func(tx *store.Txn) error {
+				raw, err := tx.DEK(id, class)
+				if err != nil {
+					return err
+				}
+				w, err := record.DecodeDEKWrap(raw, id, class)
+				if err != nil {
+					return err
+				}
+				if w.Epoch != 2 {
+					t.Errorf("record %s class %s is on epoch %d, want 2", id, class, w.Epoch)
+				}
+				e, err := v.loadEpoch(tx, class, w.Epoch)
+				if err != nil {
+					return err
+				}
+				if _, err := e.OpenDEK(w, taras); !errors.Is(err, keys.ErrNoSlot) {
+					t.Errorf("taras opens record %s class %s: %v, want ErrNoSlot", id, class, err)
+				}
+				dek, err := e.OpenDEK(w, f.team.Get("iryna").Identity)
+				if err != nil {
+					t.Errorf("iryna cannot open record %s class %s: %v", id, class, err)
+				}
+				clear(dek)
+				return nil
+			})
+		}
+	}
+	// Iryna still opens both, whole.
+	for _, id := range []string{before, after} {
+		dir := f.mkdir("out")
+		if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: dir}); err != nil {
+			t.Fatalf("open %s: %v", id, err)
+		}
+	}
+}
+
+// Someone with the vault folder and a key of their own writes a new epoch
+// of a class wrapped to themselves, so that every record sealed after it is
+// theirs to read. Without the keys-rotate entry that stored it, every
+// seal refuses it; with an entry of their own but without the class or the
+// keys action, too; an epoch rewritten after its rotation, too.
+func TestForgedEpochIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, forger, class, want string
+		forge                     func(t *testing.T, v *member, class string)
+	}{
+		{"no entry", "iryna", "identity", "have no keys-rotate entry", func(t *testing.T, v *member, class string) {
+			e, err := keys.Generate(v.Vault.pol, v.Vault.polVer, class, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := e.Sign(v.Actor.id, v.Actor.member.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tamper(t, v, func(tx *store.Txn) error { return tx.PutEpoch(class, 2, raw) })
+		}},
+		{"analyst without the keys action", "mykola", "testimony", "did not hold the class (or, to rotate it, the keys action)", func(t *testing.T, v *member, class string) {
+			tamper(t, v, func(tx *store.Txn) error { _, err := v.Actor.rotate(tx, class); return err })
+		}},
+		{"rewritten after rotation", "iryna", "identity", "are not the ones their keys-rotate entry", func(t *testing.T, v *member, class string) {
+			if _, err := v.RotateKeys(class); err != nil {
+				t.Fatal(err)
+			}
+			e, err := keys.Generate(v.Vault.pol, v.Vault.polVer, class, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := e.Sign(v.Actor.id, v.Actor.member.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tamper(t, v, func(tx *store.Txn) error { return tx.PutEpoch(class, 2, raw) })
+		}},
+		{"pointing at another entry", "iryna", "identity", "is not the entry that stored them", func(t *testing.T, v *member, class string) {
+			if _, err := v.RotateKeys("testimony"); err != nil {
+				t.Fatal(err)
+			}
+			tamper(t, v, func(tx *store.Txn) error {
+				seq, err := tx.EpochEntry("testimony", 2)
+				if err != nil {
+					return err
+				}
+				e, err := keys.Generate(v.Vault.pol, v.Vault.polVer, class, 2)
+				if err != nil {
+					return err
+				}
+				raw, err := e.Sign(v.Actor.id, v.Actor.member.Name)
+				if err != nil {
+					return err
+				}
+				if err := tx.PutEpoch(class, 2, raw); err != nil {
+					return err
+				}
+				return tx.PutEpochEntry(class, 2, seq)
+			})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 1)
+			f.as(tc.forger, func(v *member) { tc.forge(t, v, tc.class) })
+			f.as("olena", func(v *member) {
+				_, err := v.Seal(ctx, []*Form{f.exampleForm("F")})
+				if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("seal after a forged epoch: %v, want an integrity error saying %q", err, tc.want)
+				}
+			})
+			f.as("mykola", func(v *member) {
+				rep, err := v.Check(ctx, CheckOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Errors() == 0 {
+					t.Fatalf("check found nothing: %+v", rep.Findings)
+				}
+			})
+		})
+	}
+}
+
+// A synced epoch rewritten to wrap its slot key to one more member (an
+// insider who holds the class, giving it to a friend the policy does not
+// name) is refused: the keys-sync entry names the digest of what it stored.
+func TestSyncedEpochRewriteIsRefused(t *testing.T) {
+	f := newFixture(t, 1)
+	f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras")+
+		strings.Replace(memberBlock(t, string(f.team.Policy), "taras"), `name = "taras"`, `name = "taras2"`, 1))
+	f.as("iryna", func(v *member) {
+		res, err := v.SyncKeys(nil)
+		if err != nil || len(res) != 2 || len(res[0].Granted) != 1 || res[0].Granted[0] != "taras2" {
+			t.Fatalf("SyncKeys: %+v, %v", res, err)
+		}
+		// The synced epoch keeps taras's wrap (he is stale until a
+		// rotation) and is anchored by iryna's keys-sync entry.
+		st, _, err := v.KeyStatus()
+		if err != nil || len(st[0].Stale) != 1 || st[0].Stale[0] != "taras" || len(st[0].Lacking) != 0 {
+			t.Fatalf("KeyStatus: %+v, %v", st, err)
+		}
+		var raw []byte
+		peek(t, v, func(tx *store.Txn) (err error) { raw, err = tx.Epoch("identity", 1); return err })
+		e, err := record.DecodeEpoch(raw, "identity", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Slots[0].Wraps = e.Slots[0].Wraps[:len(e.Slots[0].Wraps)-1]
+		forged, err := record.SignEpoch(v.Actor.id, "iryna", e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tamper(t, v, func(tx *store.Txn) error { return tx.PutEpoch("identity", 1, forged) })
+	})
+	f.as("olena", func(v *member) {
+		if _, err := v.Seal(ctx, []*Form{f.exampleForm("F")}); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "are not the ones their keys-sync entry") {
+			t.Fatalf("seal: %v", err)
+		}
+	})
+}
+
+// memberBlock returns the [[members]] block of name in pol, with its header.
+func memberBlock(t *testing.T, pol, name string) string {
+	t.Helper()
+	const sep = "\n[[members]]\n"
+	for _, b := range strings.Split(pol, sep)[1:] {
+		if strings.HasPrefix(b, "name = \""+name+"\"\n") {
+			return sep + b
+		}
+	}
+	t.Fatalf("no member %s", name)
+	return ""
+}

@@ -193,8 +193,12 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return c.finding("audit log", err)
 	}
 	sealed := map[string]int64{}
+	rotations := map[string]int{}
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
+		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
+			rotations[e.Class]++
+		}
 		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
 			return
 		}
@@ -228,7 +232,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	for _, id := range ids {
 		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
 	}
-	return nil
+	return c.checkRotations(t, rotations)
 }
 
 // findOrphans lists the blobs no record names. A blob whose record has a

@@ -45,6 +45,31 @@ func (c *checker) checkEpochs(t *store.Txn) error {
 	return nil
 }
 
+// checkRotations checks that every rotation the audit log records left its
+// epoch in the store: someone with the vault folder who deleted a class's
+// newest keys would otherwise have new records sealed to the previous
+// epoch, which a removed holder still holds.
+func (c *checker) checkRotations(t *store.Txn, rotations map[string]int) error {
+	first, err := c.v.policyAt(1)
+	if err != nil {
+		return err
+	}
+	for _, class := range sortedKeys(rotations) {
+		want := rotations[class]
+		if hasClass(first, class) {
+			want++ // epoch 1, made at init
+		}
+		es, err := t.Epochs(class)
+		if err != nil {
+			return err
+		}
+		if len(es) < want {
+			c.errorf("class "+class, "the audit log records keys of %d epochs, but %d are stored: keys were removed", want, len(es))
+		}
+	}
+	return nil
+}
+
 // checkRecord verifies one record: its header, each part's DEK wrap
 // against its epoch, and that every blob it names is stored in the right
 // place with the right size. A finding is recorded for what is wrong; an

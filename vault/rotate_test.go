@@ -216,3 +216,30 @@ func memberBlock(t *testing.T, pol, name string) string {
 	t.Fatalf("no member %s", name)
 	return ""
 }
+
+// Someone with the vault folder deletes a class's newest keys after a
+// rotation, so that new records are sealed to the epoch a removed holder
+// still holds. Sealing cannot tell without reading the whole log; check
+// does, from the rotations the log records.
+func TestDeletedEpochIsFoundByCheck(t *testing.T) {
+	f := newFixture(t, 1)
+	f.as("iryna", func(v *member) {
+		if _, err := v.RotateKeys("identity"); err != nil {
+			t.Fatal(err)
+		}
+		tamper(t, v, func(tx *store.Txn) error { return tx.DeleteEpoch("identity", 2) })
+	})
+	f.as("mykola", func(v *member) {
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, fd := range rep.Findings {
+			found = found || strings.Contains(fd.String(), "the audit log records keys of 2 epochs, but 1 are stored")
+		}
+		if !found {
+			t.Fatalf("check did not find the deleted epoch: %+v", rep.Findings)
+		}
+	})
+}

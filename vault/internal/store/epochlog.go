@@ -52,3 +52,13 @@ func (t *Txn) DEKRecords(class string) ([]string, error) {
 	})
 	return ids, err
 }
+
+// DeleteEpoch removes a stored epoch and its entry pointer. tvault itself
+// never removes keys; the tamper tests use it to play someone with the
+// vault folder who does.
+func (t *Txn) DeleteEpoch(class string, epoch int) error {
+	if err := t.del(epochKey(class, epoch)); err != nil {
+		return err
+	}
+	return t.del(epochEntryKey(class, epoch))
+}

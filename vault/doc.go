@@ -17,7 +17,11 @@
 // (binding.go); list verifies what it shows the same way, keeping a
 // per-member mark of what it verified (listcache.go). What the vault trusts
 // about its own origin and policy versions comes from signed entries of the
-// log (origin.go, policy.go), never from its unsigned metadata.
+// log (origin.go, policy.go), never from its unsigned metadata. Class keys
+// too: epoch 1 is vouched for by the init entry, every later epoch, and any
+// epoch a holder re-signed to give new holders keys, by the keys-rotate or
+// keys-sync entry that names its digest (epoch.go); keysync.go, rotate.go
+// and rewrap.go make them, keystatus.go reports who holds what.
 //
 // Access is enforced by the key hierarchy, not by checks: a record's data key
 // (DEK) for each part is wrapped to the class's slot keys, and slot secrets

@@ -243,3 +243,29 @@ func TestDeletedEpochIsFoundByCheck(t *testing.T) {
 		}
 	})
 }
+
+// Raising a class's threshold takes effect for old records too once they
+// are rewrapped: the rewrapper splits each DEK between the new epoch's
+// slots, and no holder alone opens the record any more.
+func TestRaisedThresholdAppliesAfterRewrap(t *testing.T) {
+	f := newFixture(t, 1)
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("T1"))[0].ID })
+	pol := strings.Replace(string(f.team.Policy), "[classes.identity]\n", "[classes.identity]\nthreshold = 2\n", 1)
+	ch := f.applyPolicy("admin-kyiv", pol)
+	if len(ch.Rotate) != 1 || ch.Rotate[0] != "identity" {
+		t.Fatalf("ApplyPolicy: rotate %v, want identity", ch.Rotate)
+	}
+	f.as("iryna", func(v *member) {
+		if r, err := v.RotateKeys("identity"); err != nil || r.Threshold != 2 {
+			t.Fatalf("RotateKeys: %+v, %v", r, err)
+		}
+		if res, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"identity"}}); err != nil || res[0].Moved != 1 {
+			t.Fatalf("Rewrap: %+v, %v", res, err)
+		}
+		_, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: f.mkdir("out"), Classes: []string{"identity"}})
+		if !errors.Is(err, ErrDenied) || !strings.Contains(err.Error(), "needs 2 holders") {
+			t.Fatalf("identity opened by one holder alone: %v", err)
+		}
+	})
+}

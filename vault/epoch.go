@@ -13,8 +13,9 @@ import (
 )
 
 // Audit actions that store a class's keys; their entries name the digest of
-// the signed epoch they stored, and store's log/epoch pointer leads to the
-// latest one for each epoch.
+// the signed epoch (keys-rotate) or grant (keys-sync) they stored. Store's
+// log/epoch pointer leads to an epoch's rotation; a grant is keyed by its
+// entry's seq.
 const (
 	actionRotate = "keys-rotate"
 	actionSync   = "keys-sync"
@@ -22,11 +23,11 @@ const (
 
 // epochAnchor works out what the vault vouches epoch number of a class,
 // stored as raw, must be. An epoch with an entry pointer was stored by
-// 'keys rotate' or 'keys sync': the entry must be that operation on that
-// class, signed, naming the digest of exactly raw, by a member who held the
-// class under the policy in force then. Epoch 1 without one was made at
-// init, signed by the vault's creator (whose key the vault id commits to)
-// under policy version 1. Any other epoch is refused rather than trusted.
+// 'keys rotate': the entry must be that rotation, signed, naming the digest
+// of exactly raw, by a member who held the class and the keys action under
+// the policy in force then. Epoch 1 without one was made at init, signed by
+// the vault's creator (whose key the vault id commits to) under policy
+// version 1. Any other epoch is refused rather than trusted.
 func (v *Vault) epochAnchor(t *store.Txn, class string, number int, raw []byte) (keys.Anchor, error) {
 	seq, err := t.EpochEntry(class, number)
 	if errors.Is(err, store.ErrNotFound) {
@@ -45,52 +46,82 @@ func (v *Vault) epochAnchor(t *store.Txn, class string, number int, raw []byte) 
 	if err != nil {
 		return keys.Anchor{}, err
 	}
-	e, err := v.epochEntry(t, class, number, seq, raw)
+	subject := fmt.Sprintf("epoch %d of class %q", number, class)
+	e, ver, err := v.keysEntry(t, subject, actionRotate, class, seq, raw)
 	if err != nil {
 		return keys.Anchor{}, err
 	}
-	ver := v.versionInForce(seq)
 	pol, err := v.policyAt(ver)
 	if err != nil {
 		return keys.Anchor{}, err
 	}
-	if !holdsClass(pol, class, e.Actor, e.ActorKey) || e.Action == actionRotate && !pol.May(e.Actor, policy.ActionKeys) {
-		return keys.Anchor{}, integrityErrorf("keys of class %q epoch %d were stored by %q, who did not hold the class (or, to rotate it, the keys action) under policy version %d", class, number, e.Actor, ver)
-	}
-	return keys.Anchor{Signer: e.Actor, Key: record.SignerKey(e.ActorKey), PolicyVersion: ver, Policy: pol,
-		Synced: e.Action == actionSync, Policies: v.policyAt}, nil
+	return keys.Anchor{Signer: e.Actor, Key: record.SignerKey(e.ActorKey), PolicyVersion: ver, Policy: pol}, nil
 }
 
-// epochEntry reads the audit entry at seq and checks that it stored epoch
-// number of class as raw: a successful keys-rotate (which must be for an
-// epoch after 1, or epoch 1 of a class added after init) or keys-sync of
-// that class, naming raw's digest, with a valid signature.
-func (v *Vault) epochEntry(t *store.Txn, class string, number int, seq int64, raw []byte) (audit.Entry, error) {
-	subject := fmt.Sprintf("keys of class %q epoch %d", class, number)
+// keysEntry reads the audit entry at seq and checks that it stored raw,
+// the subject: a successful action (keys-rotate or keys-sync) of class,
+// naming raw's digest, with a valid signature, by a member who held the
+// class (and, to rotate it, the keys action) under the policy version in
+// force then, which it returns.
+func (v *Vault) keysEntry(t *store.Txn, subject, action, class string, seq int64, raw []byte) (audit.Entry, int64, error) {
 	leaf, err := t.ReadEntry(seq)
 	if errors.Is(err, store.ErrNotFound) {
-		return audit.Entry{}, integrityErrorf("%s: their audit entry %d is missing from the audit log", subject, seq)
+		return audit.Entry{}, 0, integrityErrorf("%s: its audit entry %d is missing from the audit log", subject, seq)
 	}
 	if err != nil {
-		return audit.Entry{}, err
+		return audit.Entry{}, 0, err
 	}
 	e, err := audit.ParseLeaf(leaf)
 	if err != nil {
-		return audit.Entry{}, integrityErrorf("%s: their audit entry %d is malformed", subject, seq)
+		return audit.Entry{}, 0, integrityErrorf("%s: its audit entry %d is malformed", subject, seq)
 	}
-	if e.Action != actionRotate && e.Action != actionSync || e.Outcome != audit.OutcomeOK || e.Class != class || e.Seq != seq {
-		return audit.Entry{}, integrityErrorf("%s: audit entry %d is not the entry that stored them", subject, seq)
+	if e.Action != action || e.Outcome != audit.OutcomeOK || e.Class != class || e.Seq != seq {
+		return audit.Entry{}, 0, integrityErrorf("%s: audit entry %d is not the entry that stored it", subject, seq)
 	}
 	if e.Digest != audit.Digest(raw) {
-		return audit.Entry{}, integrityErrorf("%s are not the ones their %s entry %d names: they were rewritten", subject, e.Action, seq)
+		return audit.Entry{}, 0, integrityErrorf("%s is not the one its %s entry %d names: it was rewritten", subject, action, seq)
 	}
 	if err := e.VerifySignature(); err != nil {
-		return audit.Entry{}, integrityErrorf("%s: their audit entry %d: %v", subject, seq, err)
+		return audit.Entry{}, 0, integrityErrorf("%s: its audit entry %d: %v", subject, seq, err)
 	}
-	return e, nil
+	ver := v.versionInForce(seq)
+	pol, err := v.policyAt(ver)
+	if err != nil {
+		return audit.Entry{}, 0, err
+	}
+	if !holdsClass(pol, class, e.Actor, e.ActorKey) || action == actionRotate && !pol.May(e.Actor, policy.ActionKeys) {
+		return audit.Entry{}, 0, integrityErrorf("%s was stored by %q, who did not hold the class (or, to rotate it, the keys action) under policy version %d", subject, e.Actor, ver)
+	}
+	return e, ver, nil
 }
 
-// loadEpoch reads epoch number of a class and checks it against its anchor.
+// addGrants adds to e the wraps of every grant keys sync stored for it,
+// each checked against its keys-sync entry: made by a holder, to holders,
+// under the policy in force at that entry.
+func (v *Vault) addGrants(t *store.Txn, e *keys.Epoch) error {
+	grants, err := t.Grants(e.Class, e.Number)
+	if err != nil {
+		return err
+	}
+	for _, g := range grants {
+		subject := fmt.Sprintf("a key grant of class %q epoch %d", e.Class, e.Number)
+		entry, ver, err := v.keysEntry(t, subject, actionSync, e.Class, g.Seq, g.Raw)
+		if err != nil {
+			return err
+		}
+		pol, err := v.policyAt(ver)
+		if err != nil {
+			return err
+		}
+		if err := e.AddGrant(g.Raw, entry.Actor, record.SignerKey(entry.ActorKey), ver, pol); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadEpoch reads epoch number of a class and checks it against its
+// anchor, with the grants keys sync added to it.
 func (v *Vault) loadEpoch(t *store.Txn, class string, number int) (*keys.Epoch, error) {
 	raw, err := t.Epoch(class, number)
 	if errors.Is(err, store.ErrNotFound) {
@@ -103,7 +134,11 @@ func (v *Vault) loadEpoch(t *store.Txn, class string, number int) (*keys.Epoch, 
 	if err != nil {
 		return nil, err
 	}
-	return keys.Load(raw, class, number, anchor)
+	e, err := keys.Load(raw, class, number, anchor)
+	if err != nil {
+		return nil, err
+	}
+	return e, v.addGrants(t, e)
 }
 
 // currentEpochs loads the newest epoch of every class of the policy in

@@ -9,6 +9,7 @@ import (
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/keys"
+	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
@@ -33,9 +34,10 @@ type ClassSync struct {
 // holder: the slot secret is in no one else's reach, so an admin alone
 // (who can change the policy) cannot grant a class, and a holder alone
 // (who cannot change the policy) can only wrap to members the policy
-// names. Each class synced is stored re-signed by the actor, in one
-// transaction with its keys-sync entry, which names the digest of the
-// stored keys (epochAnchor checks them against it).
+// names. Each class synced gets a grant, signed by the actor, in one
+// transaction with its keys-sync entry, which names the grant's digest
+// (addGrants checks it against it). The epoch itself is never rewritten:
+// its slots, and the wraps of stale holders, stay as its rotation made them.
 //
 // A threshold class has one slot per holder, and a DEK split across them:
 // a new holder needs slots of their own, from keys rotate and keys rewrap.
@@ -119,10 +121,11 @@ func (a *Actor) syncClass(t *store.Txn, class string) (ClassSync, error) {
 			give = append(give, m)
 		}
 	}
-	if e, err = u.Grant(give, a.v.polVer); err != nil {
+	g, err := u.Grant(give, a.v.polVer)
+	if err != nil || g == nil {
 		return cs, err
 	}
-	raw, err := e.Sign(a.id, a.member.Name)
+	raw, err := record.SignGrant(a.id, a.member.Name, g)
 	if err != nil {
 		return cs, err
 	}
@@ -131,10 +134,7 @@ func (a *Actor) syncClass(t *store.Txn, class string) (ClassSync, error) {
 	if err != nil {
 		return cs, err
 	}
-	if err := t.PutEpoch(class, cs.Epoch, raw); err != nil {
-		return cs, err
-	}
-	if err := t.PutEpochEntry(class, cs.Epoch, entry.Seq); err != nil {
+	if err := t.PutGrant(class, cs.Epoch, entry.Seq, raw); err != nil {
 		return cs, err
 	}
 	cs.Granted, cs.Lacking = cs.Lacking, nil

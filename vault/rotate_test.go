@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/keys"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
@@ -106,7 +107,7 @@ func TestForgedEpochIsRefused(t *testing.T) {
 		{"analyst without the keys action", "mykola", "testimony", "did not hold the class (or, to rotate it, the keys action)", func(t *testing.T, v *member, class string) {
 			tamper(t, v, func(tx *store.Txn) error { _, err := v.Actor.rotate(tx, class); return err })
 		}},
-		{"rewritten after rotation", "iryna", "identity", "are not the ones their keys-rotate entry", func(t *testing.T, v *member, class string) {
+		{"rewritten after rotation", "iryna", "identity", "is not the one its keys-rotate entry", func(t *testing.T, v *member, class string) {
 			if _, err := v.RotateKeys(class); err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +121,7 @@ func TestForgedEpochIsRefused(t *testing.T) {
 			}
 			tamper(t, v, func(tx *store.Txn) error { return tx.PutEpoch(class, 2, raw) })
 		}},
-		{"pointing at another entry", "iryna", "identity", "is not the entry that stored them", func(t *testing.T, v *member, class string) {
+		{"pointing at another entry", "iryna", "identity", "is not the entry that stored it", func(t *testing.T, v *member, class string) {
 			if _, err := v.RotateKeys("testimony"); err != nil {
 				t.Fatal(err)
 			}
@@ -166,42 +167,107 @@ func TestForgedEpochIsRefused(t *testing.T) {
 	}
 }
 
-// A synced epoch rewritten to wrap its slot key to one more member (an
-// insider who holds the class, giving it to a friend the policy does not
-// name) is refused: the keys-sync entry names the digest of what it stored.
-func TestSyncedEpochRewriteIsRefused(t *testing.T) {
+// keys sync adds a grant, bound to its keys-sync entry, and leaves the
+// epoch as its rotation made it (stale wraps included: keys status still
+// names them). A grant forged without an entry, rewritten after its entry,
+// or made (with an entry of their own) by a member who does not hold the
+// class, or to a member who does not, is refused.
+func TestKeyGrants(t *testing.T) {
 	f := newFixture(t, 1)
 	f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras")+
 		strings.Replace(memberBlock(t, string(f.team.Policy), "taras"), `name = "taras"`, `name = "taras2"`, 1))
+	var epoch1 []byte
 	f.as("iryna", func(v *member) {
+		peek(t, v, func(tx *store.Txn) (err error) { epoch1, err = tx.Epoch("identity", 1); return err })
 		res, err := v.SyncKeys(nil)
 		if err != nil || len(res) != 2 || len(res[0].Granted) != 1 || res[0].Granted[0] != "taras2" {
 			t.Fatalf("SyncKeys: %+v, %v", res, err)
 		}
-		// The synced epoch keeps taras's wrap (he is stale until a
-		// rotation) and is anchored by iryna's keys-sync entry.
 		st, _, err := v.KeyStatus()
 		if err != nil || len(st[0].Stale) != 1 || st[0].Stale[0] != "taras" || len(st[0].Lacking) != 0 {
 			t.Fatalf("KeyStatus: %+v, %v", st, err)
 		}
-		var raw []byte
-		peek(t, v, func(tx *store.Txn) (err error) { raw, err = tx.Epoch("identity", 1); return err })
-		e, err := record.DecodeEpoch(raw, "identity", 1)
+		peek(t, v, func(tx *store.Txn) error {
+			after, err := tx.Epoch("identity", 1)
+			if err == nil && string(after) != string(epoch1) {
+				t.Errorf("keys sync rewrote the epoch")
+			}
+			return err
+		})
+	})
+	grant := func(v *member, member string) []byte {
+		m, _ := v.Vault.pol.Member(member)
+		g := &record.Grant{Class: "identity", Number: 1, PolicyVersion: 2,
+			Wraps: []record.HolderWrap{{Member: m.Name, Recipient: m.Recipient, Secret: []byte("not a key")}}}
+		raw, err := record.SignGrant(v.Actor.id, v.Actor.member.Name, g)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.Slots[0].Wraps = e.Slots[0].Wraps[:len(e.Slots[0].Wraps)-1]
-		forged, err := record.SignEpoch(v.Actor.id, "iryna", e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tamper(t, v, func(tx *store.Txn) error { return tx.PutEpoch("identity", 1, forged) })
-	})
-	f.as("olena", func(v *member) {
-		if _, err := v.Seal(ctx, []*Form{f.exampleForm("F")}); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "are not the ones their keys-sync entry") {
-			t.Fatalf("seal: %v", err)
-		}
-	})
+		return raw
+	}
+	for _, tc := range []struct {
+		name, forger, want string
+		forge              func(v *member, tx *store.Txn) error
+	}{
+		{"no entry", "iryna", "audit entry 99 is missing", func(v *member, tx *store.Txn) error {
+			return tx.PutGrant("identity", 1, 99, grant(v, "mykola"))
+		}},
+		{"rewritten", "iryna", "is not the one its keys-sync entry", func(v *member, tx *store.Txn) error {
+			gs, err := tx.Grants("identity", 1)
+			if err != nil {
+				return err
+			}
+			return tx.PutGrant("identity", 1, gs[0].Seq, grant(v, "mykola"))
+		}},
+		{"to a non-holder", "iryna", `wrapped to "mykola", who does not hold the class`, func(v *member, tx *store.Txn) error {
+			raw := grant(v, "mykola")
+			e, err := v.Actor.appendEntry(tx, audit.Entry{Action: actionSync, Class: "identity", Outcome: audit.OutcomeOK, Digest: audit.Digest(raw)})
+			if err != nil {
+				return err
+			}
+			return tx.PutGrant("identity", 1, e.Seq, raw)
+		}},
+		{"by a non-holder", "mykola", `stored by "mykola", who did not hold the class`, func(v *member, tx *store.Txn) error {
+			raw := grant(v, "mykola")
+			e, err := v.Actor.appendEntry(tx, audit.Entry{Action: actionSync, Class: "identity", Outcome: audit.OutcomeOK, Digest: audit.Digest(raw)})
+			if err != nil {
+				return err
+			}
+			return tx.PutGrant("identity", 1, e.Seq, raw)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := f.open(tc.forger)
+			var saved []store.StoredGrant
+			peek(t, v, func(tx *store.Txn) (err error) { saved, err = tx.Grants("identity", 1); return err })
+			tamper(t, v, func(tx *store.Txn) error { return tc.forge(v, tx) })
+			v.Close()
+			f.as("olena", func(v *member) {
+				if _, err := v.Seal(ctx, []*Form{f.exampleForm("F")}); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("seal: %v, want an integrity error saying %q", err, tc.want)
+				}
+				// Put the grants back as keys sync left them.
+				tamper(t, v, func(tx *store.Txn) error {
+					gs, err := tx.Grants("identity", 1)
+					if err != nil {
+						return err
+					}
+					for _, g := range gs {
+						if err := tx.DeleteGrant("identity", 1, g.Seq); err != nil {
+							return err
+						}
+					}
+					for _, g := range saved {
+						if err := tx.PutGrant("identity", 1, g.Seq, g.Raw); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				seal(t, v, f.exampleForm("ok"))
+			})
+		})
+	}
 }
 
 // memberBlock returns the [[members]] block of name in pol, with its header.

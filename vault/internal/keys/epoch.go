@@ -19,30 +19,12 @@ type Epoch struct {
 }
 
 // Anchor is what the caller vouches an epoch must be: signed by Signer with
-// Key, stored under policy version PolicyVersion (Policy). An epoch stored
-// by init or a rotation (Synced false) was generated under exactly that
-// version; one a holder re-signed to add holders (Synced) was generated
-// under that version or an earlier one, and each of its wraps names the
-// version under which it was added. Policies returns an earlier version;
-// it may be nil when Synced is false.
+// Key, its slots wrapped under Policy, the policy version PolicyVersion.
 type Anchor struct {
 	Signer        string
 	Key           ed25519.PublicKey
 	PolicyVersion int64
 	Policy        *policy.Policy
-	Synced        bool
-	Policies      func(version int64) (*policy.Policy, error)
-}
-
-// policy returns the policy of version v, which is at most a.PolicyVersion.
-func (a Anchor) policy(v int64) (*policy.Policy, error) {
-	if v == a.PolicyVersion {
-		return a.Policy, nil
-	}
-	if a.Policies == nil {
-		return nil, fmt.Errorf("policy version %d is unknown", v)
-	}
-	return a.Policies(v)
 }
 
 // Generate makes the slot keys of epoch number of class and wraps each
@@ -95,10 +77,10 @@ func newSlot(holders []policy.Member) (record.Slot, error) {
 
 // Load decodes a stored epoch and checks it against the anchor: its
 // signer and key, its policy version, and that every slot secret is wrapped
-// only to members who held the class, with their own recipients, under the
-// policy version the wrap was made under. Without these checks anyone able
-// to write to the vault folder could add an epoch wrapped to themselves
-// and read every record sealed after it.
+// only to holders of the class under that policy, with their own
+// recipients. Without these checks anyone able to write to the vault folder
+// could add an epoch wrapped to themselves and read every record sealed
+// after it.
 func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 	re, err := record.DecodeEpoch(raw, class, number)
 	if err != nil {
@@ -108,32 +90,52 @@ func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 	if e.SignedBy != a.Signer || !a.Key.Equal(record.SignerKey(e.SignerKey)) {
 		return nil, fault.Integrityf("keys of %s were signed by %q, not by %q who must sign them", e, e.SignedBy, a.Signer)
 	}
-	if e.PolicyVersion != a.PolicyVersion && (!a.Synced || e.PolicyVersion < 1 || e.PolicyVersion > a.PolicyVersion) {
+	if e.PolicyVersion != a.PolicyVersion {
 		return nil, fault.Integrityf("keys of %s name policy version %d", e, e.PolicyVersion)
 	}
-	holders := map[int64]map[string]string{}
 	for _, s := range e.Slots {
-		for _, w := range s.Wraps {
-			v := max(w.PolicyVersion, e.PolicyVersion)
-			if w.PolicyVersion != 0 && (!a.Synced || w.PolicyVersion > a.PolicyVersion) {
-				return nil, fault.Integrityf("keys of %s: a slot key is wrapped to %q under policy version %d", e, w.Member, w.PolicyVersion)
-			}
-			if holders[v] == nil {
-				pol, err := a.policy(v)
-				if err != nil {
-					return nil, fault.Integrityf("keys of %s: %v", e, err)
-				}
-				holders[v] = map[string]string{}
-				for _, h := range pol.Holders(class) {
-					holders[v][h.Name] = h.Recipient
-				}
-			}
-			if r, ok := holders[v][w.Member]; !ok || r != w.Recipient {
-				return nil, fault.Integrityf("keys of %s: a slot key is wrapped to %q, who does not hold the class", e, w.Member)
-			}
+		if err := checkHolders(e, s.Wraps, a.Policy); err != nil {
+			return nil, err
 		}
 	}
 	return e, nil
+}
+
+// checkHolders checks that every wrap goes to a holder of the class under
+// pol, with their own recipient.
+func checkHolders(e *Epoch, wraps []record.HolderWrap, pol *policy.Policy) error {
+	holders := map[string]string{}
+	for _, h := range pol.Holders(e.Class) {
+		holders[h.Name] = h.Recipient
+	}
+	for _, w := range wraps {
+		if r, ok := holders[w.Member]; !ok || r != w.Recipient {
+			return fault.Integrityf("keys of %s: a slot key is wrapped to %q, who does not hold the class", e, w.Member)
+		}
+	}
+	return nil
+}
+
+// AddGrant verifies a grant of e, made by signer with key under policy
+// version ver (pol), and adds its wraps to e's slot. The caller vouches for
+// signer, key and ver (the grant's keys-sync entry); AddGrant checks that
+// the grant says the same and wraps only to holders under pol.
+func (e *Epoch) AddGrant(raw []byte, signer string, key ed25519.PublicKey, ver int64, pol *policy.Policy) error {
+	g, err := record.DecodeGrant(raw, e.Class, e.Number)
+	if err != nil {
+		return err
+	}
+	if g.SignedBy != signer || !key.Equal(record.SignerKey(g.SignerKey)) || g.PolicyVersion != ver {
+		return fault.Integrityf("a key grant of %s is not the one its keys-sync entry vouches for", e)
+	}
+	if e.Threshold != 1 {
+		return fault.Integrityf("a key grant of %s: the class has a threshold, and its slots are one per holder", e)
+	}
+	if err := checkHolders(e, g.Wraps, pol); err != nil {
+		return err
+	}
+	e.Slots[0].Wraps = append(e.Slots[0].Wraps, g.Wraps...)
+	return nil
 }
 
 // Sign signs the epoch as member.

@@ -59,14 +59,15 @@ func (u *Unlocked) OpenDEK(w *record.DEKWrap) ([]byte, error) {
 	return dek, nil
 }
 
-// Grant wraps the slot secret u holds to each of members, recording that
-// they were added under policy version ver, and returns the epoch to be
-// signed and stored. Members who already have a wrap with their recipient
-// are left as they are.
-func (u *Unlocked) Grant(members []policy.Member, ver int64) (*Epoch, error) {
+// Grant wraps the slot secret u holds to each of members who has no wrap
+// with their recipient yet, and returns the grant of those wraps under
+// policy version ver, to be signed and stored, or nil when everyone has
+// one.
+func (u *Unlocked) Grant(members []policy.Member, ver int64) (*record.Grant, error) {
 	slot := &u.e.Slots[0]
 	secret := []byte(u.slot.(*age.HybridIdentity).String())
 	defer clear(secret)
+	g := &record.Grant{Class: u.e.Class, Number: u.e.Number, PolicyVersion: ver}
 	for _, m := range members {
 		if hasWrap(slot, m) {
 			continue
@@ -79,9 +80,12 @@ func (u *Unlocked) Grant(members []policy.Member, ver int64) (*Epoch, error) {
 		if err != nil {
 			return nil, err
 		}
-		slot.Wraps = append(slot.Wraps, record.HolderWrap{Member: m.Name, Recipient: m.Recipient, Secret: w, PolicyVersion: ver})
+		g.Wraps = append(g.Wraps, record.HolderWrap{Member: m.Name, Recipient: m.Recipient, Secret: w})
 	}
-	return u.e, nil
+	if len(g.Wraps) == 0 {
+		return nil, nil
+	}
+	return g, nil
 }
 
 func hasWrap(s *record.Slot, m policy.Member) bool {

@@ -39,10 +39,6 @@ type HolderWrap struct {
 	Member    string `json:"member"`
 	Recipient string `json:"recipient"`
 	Secret    []byte `json:"secret"` // the slot identity, age-encrypted to Recipient
-	// PolicyVersion is, for a wrap a holder added with keys sync, the
-	// policy version in force then (the member held the class under it);
-	// absent for the wraps made with the epoch, under its PolicyVersion.
-	PolicyVersion int64 `json:"policy_version,omitempty"`
 }
 
 // String names the epoch in messages: `class "testimony" epoch 1`.

@@ -6,19 +6,23 @@ import (
 	"strings"
 )
 
-// prefixEpochE holds, per class and epoch, the seq of the audit entry that
-// last stored the epoch (its keys-rotate entry, or the keys-sync entry that
-// added holders to it): log/epoch/<class>/<epoch as 4 bytes>.
-var prefixEpochE = []byte("log/epoch/")
+// prefixEpochE holds, per class and epoch, the seq of the keys-rotate
+// entry that stored the epoch: log/epoch/<class>/<epoch as 4 bytes>.
+// prefixGrant holds the grants keys sync added to an epoch, each keyed by
+// the seq of its keys-sync entry: grant/<class>/<epoch>/<seq as 8 bytes>.
+var (
+	prefixEpochE = []byte("log/epoch/")
+	prefixGrant  = []byte("grant/")
+)
 
 func epochEntryKey(class string, epoch int) []byte {
 	return cat(prefixEpochE, []byte(class), []byte("/"), u32(uint32(epoch)))
 }
 
-// EpochEntry returns the seq of the audit entry that stored the current
-// bytes of a class's epoch. Like SealEntry it is only a pointer; the caller
-// checks the entry. Epoch 1 of a class created at init has none until a
-// holder syncs it: the init entry anchors it.
+// EpochEntry returns the seq of the keys-rotate entry that stored a
+// class's epoch. Like SealEntry it is only a pointer; the caller checks the
+// entry. Epoch 1 of a class created at init has none: the init entry
+// anchors it.
 func (t *Txn) EpochEntry(class string, epoch int) (int64, error) {
 	v, err := t.get(epochEntryKey(class, epoch))
 	if err != nil {
@@ -61,4 +65,40 @@ func (t *Txn) DeleteEpoch(class string, epoch int) error {
 		return err
 	}
 	return t.del(epochEntryKey(class, epoch))
+}
+
+func grantPrefix(class string, epoch int) []byte {
+	return cat(prefixGrant, []byte(class), []byte("/"), u32(uint32(epoch)), []byte("/"))
+}
+
+// PutGrant stores a grant of a class's epoch under the seq of its
+// keys-sync entry.
+func (t *Txn) PutGrant(class string, epoch int, seq int64, v []byte) error {
+	return t.set(cat(grantPrefix(class, epoch), u64(uint64(seq))), v)
+}
+
+// StoredGrant is one stored grant and the seq its key names.
+type StoredGrant struct {
+	Seq int64
+	Raw []byte
+}
+
+// Grants returns the grants of a class's epoch in the order of their
+// entries.
+func (t *Txn) Grants(class string, epoch int) ([]StoredGrant, error) {
+	var out []StoredGrant
+	err := t.each(grantPrefix(class, epoch), true, func(s, v []byte) error {
+		if len(s) != 8 {
+			return fmt.Errorf("grant key of %d bytes: %w", len(s), ErrCorrupt)
+		}
+		out = append(out, StoredGrant{Seq: int64(binary.BigEndian.Uint64(s)), Raw: v})
+		return nil
+	})
+	return out, err
+}
+
+// DeleteGrant removes a stored grant. tvault itself never removes one; the
+// tamper tests use it.
+func (t *Txn) DeleteGrant(class string, epoch int, seq int64) error {
+	return t.del(cat(grantPrefix(class, epoch), u64(uint64(seq))))
 }

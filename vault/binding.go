@@ -95,7 +95,7 @@ func (v *Vault) checkBinding(h *record.Header, raw []byte, e *audit.Entry) error
 // open, cat), leaves it to the pass over the whole log (check), or
 // batches it (list). pols caches the policy versions read.
 func (v *Vault) bindHeader(t *store.Txn, h *record.Header, raw []byte, pols map[int64]*policy.Policy) (audit.Entry, error) {
-	if h.Vault != v.meta.ID {
+	if h.Vault != v.recordsVault() {
 		return audit.Entry{}, integrityErrorf("record %s belongs to another vault", h.ID)
 	}
 	// The signature only proves the header is whole; that its signer was a

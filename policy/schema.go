@@ -53,6 +53,9 @@ func ParseField(schema []byte, m Member) (*Policy, error) {
 		c.problems.sort()
 		return nil, c.problems
 	}
+	if !ValidMemberName(m.Name) {
+		return nil, Problems{{Name: "member", Msg: fmt.Sprintf("invalid member name %q: use 1 to %d characters a-z, 0-9, \"_\", \".\" and \"-\", starting with a letter", m.Name, maxMemberName)}}
+	}
 	if len(p.Classes) == 0 {
 		return nil, Problems{{Name: "classes", Msg: "a seal kit's schema needs at least one class"}}
 	}
@@ -64,3 +67,7 @@ func ParseField(schema []byte, m Member) (*Policy, error) {
 	p.lines = c.lines
 	return p, nil
 }
+
+// ValidMemberName reports whether name may name a member: 1 to 64
+// characters a-z, 0-9, "_", "." and "-", starting with a letter.
+func ValidMemberName(name string) bool { return validName(name, maxMemberName, "_.-") }

@@ -29,6 +29,10 @@ type field struct {
 // IsField reports whether v is a field vault.
 func (v *Vault) IsField() bool { return v.field != nil }
 
+// SealsFor returns the id of the vault whose records v seals: its own, or,
+// for a field vault, its kit's.
+func (v *Vault) SealsFor() string { return v.recordsVault() }
+
 // recordsVault is the id record headers sealed here must name: the vault's
 // own, or, in a field vault, the vault its kit came from.
 func (v *Vault) recordsVault() string {
@@ -48,6 +52,9 @@ func InitField(dir string, id *tcrypto.Identity, kitRaw []byte, name string, opt
 	kit, err := record.DecodeKit(kitRaw)
 	if err != nil {
 		return nil, &InputError{Msg: "the file is not a valid seal kit (" + err.Error() + "): ask an admin for a new one with 'tvault kit export'"}
+	}
+	if !policy.ValidMemberName(name) {
+		return nil, &InputError{Msg: fmt.Sprintf("%q is not a member name: give your name as the vault's policy spells it", name)}
 	}
 	oraw, err := record.SignFieldOrigin(id, &record.FieldOrigin{KitDigest: audit.Digest(kitRaw), Member: name})
 	if err != nil {

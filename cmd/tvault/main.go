@@ -108,6 +108,7 @@ func newApp(e *env) *cli.App {
 			keygenCommand(e),
 			cardCommand(e),
 			initCommand(e),
+			kitCommand(e),
 			policyCommand(e),
 			keysCommand(e),
 			sealCommand(e),

@@ -106,6 +106,9 @@ func (v *Vault) bindHeader(t *store.Txn, h *record.Header, raw []byte, pols map[
 	if err := v.entitled(t, h, pols); err != nil {
 		return audit.Entry{}, err
 	}
+	if _, err := t.SealEntry(h.ID); errors.Is(err, store.ErrNotFound) {
+		return v.importBinding(t, h, raw)
+	}
 	e, err := v.sealEntry(t, h.ID)
 	if err != nil {
 		return e, err

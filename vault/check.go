@@ -234,6 +234,9 @@ func (c *checker) checkLog(t *store.Txn) error {
 	for _, id := range ids {
 		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
 	}
+	if err := c.checkImportedHere(t, sealed); err != nil {
+		return err
+	}
 	return c.checkRotations(t, rotations)
 }
 

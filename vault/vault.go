@@ -77,6 +77,8 @@ type Vault struct {
 	origin origin
 	// field is set for a field vault (field.go).
 	field *field
+	// bundles caches verified bundle manifests by digest (importbinding.go).
+	bundles sync.Map
 	// writes serializes the transactions that append to the audit log:
 	// each appends at the size it read, and Badger is opened without
 	// conflict detection.

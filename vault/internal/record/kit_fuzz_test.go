@@ -72,3 +72,28 @@ func FuzzDecodeFieldOrigin(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeBundle(f *testing.F) {
+	id := fuzzIdentity(f)
+	b := &Bundle{Vault: NewID(), Field: NewID(), KitDigest: "sha256:00", Sealer: "olena", Made: time.Unix(1700000000, 0).UTC(),
+		Records: []BundleRecord{{ID: NewID(), Header: "sha256:00"}}}
+	good, err := SignBundle(id, b)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := DecodeBundle(good); err != nil {
+		f.Fatalf("the seed does not decode: %v", err)
+	}
+	f.Add(good)
+	f.Add([]byte("tvs1"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		b, err := DecodeBundle(raw)
+		wantIntegrity(t, err)
+		if err == nil {
+			if len(b.Records) == 0 || b.Sealer == "" {
+				t.Fatalf("accepted an inconsistent manifest: %+v", b)
+			}
+			sameBody(t, raw, good)
+		}
+	})
+}

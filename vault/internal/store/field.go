@@ -64,3 +64,47 @@ func (t *Txn) PutFieldOrigin(origin, kit []byte) error {
 	}
 	return t.set(keyFieldKit, kit)
 }
+
+// A record a bundle brought in has no seal entry in this vault's log:
+// field/seal/<id> holds its seal entry from the field vault's log (a leaf,
+// signed by its researcher), log/import/<id> the seq of the bundle-import
+// entry that brought it in, and bundle/<digest> the bundle's signed
+// manifest, which that entry names.
+var (
+	prefixFieldSeal = []byte("field/seal/")
+	prefixImportE   = []byte("log/import/")
+	prefixBundle    = []byte("bundle/")
+)
+
+// PutImported stores what binds an imported record: its field seal entry
+// and the seq of its bundle-import entry.
+func (t *Txn) PutImported(id string, fieldSeal []byte, seq int64) error {
+	if err := t.set(cat(prefixFieldSeal, []byte(id)), fieldSeal); err != nil {
+		return err
+	}
+	return t.set(cat(prefixImportE, []byte(id)), u64(uint64(seq)))
+}
+
+// Imported returns an imported record's field seal entry and the seq of
+// its bundle-import entry; ErrNotFound for a record sealed here.
+func (t *Txn) Imported(id string) (fieldSeal []byte, seq int64, err error) {
+	v, err := t.get(cat(prefixImportE, []byte(id)))
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(v) != 8 {
+		return nil, 0, fmt.Errorf("import entry of record %s: %w", id, ErrCorrupt)
+	}
+	fieldSeal, err = t.get(cat(prefixFieldSeal, []byte(id)))
+	return fieldSeal, int64(binary.BigEndian.Uint64(v)), err
+}
+
+// PutBundle stores a bundle's signed manifest under its digest.
+func (t *Txn) PutBundle(digest string, manifest []byte) error {
+	return t.set(cat(prefixBundle, []byte(digest)), manifest)
+}
+
+// Bundle returns the manifest stored under digest.
+func (t *Txn) Bundle(digest string) ([]byte, error) {
+	return t.get(cat(prefixBundle, []byte(digest)))
+}

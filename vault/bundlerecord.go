@@ -3,8 +3,8 @@ package vault
 import (
 	"archive/tar"
 	"bytes"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 

@@ -10,9 +10,9 @@ import (
 
 func initCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:        "init",
-		Usage:       "create a vault with a policy, or a field vault with a seal kit",
-		ArgsUsage:   " ",
+		Name:      "init",
+		Usage:     "create a vault with a policy, or a field vault with a seal kit",
+		ArgsUsage: " ",
 		Description: "With --policy: prints the new vault's id, its policy and each class's holders.\n" +
 			"With --kit and --name: makes a field vault for the researcher whose identity is given, called NAME\n" +
 			"in the vault's policy: it seals records for that vault, lists them and keeps its own audit log, and\n" +

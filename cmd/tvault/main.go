@@ -109,6 +109,7 @@ func newApp(e *env) *cli.App {
 			cardCommand(e),
 			initCommand(e),
 			kitCommand(e),
+			bundleCommand(e),
 			policyCommand(e),
 			keysCommand(e),
 			sealCommand(e),

@@ -84,10 +84,13 @@ func keysRotateCommand(e *env) *cli.Command {
 			"force names and to no one else, and records them in the audit log. Records sealed from now on use\n" +
 			"them; older records stay readable by whoever held the old keys until 'tvault keys rewrap --class C'\n" +
 			"moves them. Also makes the first keys of a class the policy added.",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "class", Usage: "the class `C` to rotate", Required: true}},
+		Flags: []cli.Flag{&cli.StringFlag{Name: "class", Usage: "the class `C` to rotate"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("keys rotate takes no arguments (name the class with --class)")
+			}
+			if c.String("class") == "" {
+				return usagef("keys rotate needs --class C: rotate one class at a time")
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				r, err := v.RotateKeys(c.String("class"))

@@ -19,14 +19,10 @@ var pluginBuilt struct {
 	err  error
 }
 
-// cmdMkplugin: mkplugin DIR copies age-plugin-tvtest (a software stand-in
-// for a hardware key's plugin, see internal/testkit/ageplugin) into
-// $WORK/DIR, which the script puts on PATH; rm takes it off again.
-func cmdMkplugin(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: mkplugin DIR")
-	}
+// buildPlugin builds age-plugin-tvtest once and returns its path.
+func buildPlugin() (string, error) {
 	builds.Lock()
+	defer builds.Unlock()
 	if pluginBuilt.path == "" && pluginBuilt.err == nil {
 		if builds.dir == "" {
 			builds.dir, pluginBuilt.err = os.MkdirTemp("", "tvault-build-")
@@ -36,8 +32,17 @@ func cmdMkplugin(ts *testscript.TestScript, neg bool, args []string) {
 			pluginBuilt.path, pluginBuilt.err = ageplugin.Build(builds.dir)
 		}
 	}
-	path, err := pluginBuilt.path, pluginBuilt.err
-	builds.Unlock()
+	return pluginBuilt.path, pluginBuilt.err
+}
+
+// cmdMkplugin: mkplugin DIR copies age-plugin-tvtest (a software stand-in
+// for a hardware key's plugin, see internal/testkit/ageplugin) into
+// $WORK/DIR, which the script puts on PATH; rm takes it off again.
+func cmdMkplugin(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: mkplugin DIR")
+	}
+	path, err := buildPlugin()
 	ts.Check(err)
 	b, err := os.ReadFile(path)
 	ts.Check(err)

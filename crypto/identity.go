@@ -85,7 +85,7 @@ func ParseIdentity(s string) (*Identity, error) {
 		}
 		return newIdentity(k, k.Recipient(), k.String(), k.Recipient().String(), false)
 	case strings.HasPrefix(s, "AGE-PLUGIN-"):
-		// Its signing key is in a file of its own: see ReadIdentity.
+		// Its signing key is in a file of its own: ReadIdentity reads both.
 		return nil, errPluginIdentity
 	default:
 		// Don't include s: it may be key material in an unexpected format.
@@ -93,7 +93,7 @@ func ParseIdentity(s string) (*Identity, error) {
 	}
 }
 
-var errPluginIdentity = errors.New("a plugin identity (AGE-PLUGIN-…) is read with its signing key file, by ReadIdentity")
+var errPluginIdentity = errors.New("a plugin identity (AGE-PLUGIN-…) is used from a plain identity file, next to its signing key file")
 
 func newIdentity(id age.Identity, r age.Recipient, secret, recipient string, pq bool) (*Identity, error) {
 	k := &identityKeys{

@@ -105,6 +105,9 @@ func (p *pluginPrompter) promptLine(name, prompt string) (string, error) {
 func (p *pluginPrompter) identityError(path string, err error) error {
 	var pe *tcrypto.PluginError
 	switch {
+	case err != nil && p.ctx != nil && p.ctx.Err() != nil:
+		// Ctrl-C at the plugin's prompt: the plugin only saw a refusal.
+		return interrupted(p.ctx, context.Canceled)
 	case p.noTerminal != "":
 		return withHint(fmt.Errorf("age-plugin-%s asked for input (a PIN or a confirmation) for the hardware key "+
 			"of %s, and there is no terminal to ask on", p.noTerminal, path),

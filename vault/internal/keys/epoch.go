@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 
 	"filippo.io/age"
@@ -62,11 +63,7 @@ func newSlot(holders []policy.Member) (record.Slot, error) {
 	}
 	s := record.Slot{Recipient: sk.Recipient().String()}
 	for _, h := range holders {
-		r, err := tcrypto.ParseRecipient(h.Recipient)
-		if err != nil {
-			return record.Slot{}, fmt.Errorf("member %q: %w", h.Name, err)
-		}
-		w, err := tcrypto.Wrap([]byte(sk.String()), r)
+		w, err := WrapToMember(h, []byte(sk.String()))
 		if err != nil {
 			return record.Slot{}, err
 		}
@@ -171,6 +168,11 @@ func (e *Epoch) unwrapSlots(id *tcrypto.Identity) (map[int]age.Identity, error) 
 				continue
 			}
 			secret, err := tcrypto.Unwrap(w.Secret, id.AgeIdentity())
+			if pe := (*tcrypto.PluginError)(nil); errors.As(err, &pe) {
+				// The hardware key's plugin failed (missing, no PIN, no
+				// touch): not a sign of damage.
+				return nil, pluginFailure(w.Member, err)
+			}
 			if err != nil {
 				return nil, fault.Integrityf("the slot key of %s wrapped for %s does not decrypt", e, w.Member)
 			}

@@ -55,8 +55,14 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 		pa.reason = fmt.Sprintf("their key holds no slot of class %s (a holder must give them its keys with 'tvault keys sync', which is not in this version of tvault yet)", part.Class)
 		return pa, nil
 	case errors.As(err, &te):
-		pa.reason = fmt.Sprintf("class %s needs %d holders to unmask a record ('tvault unmask', which is not in this version of tvault yet)", part.Class, te.Need)
-		return pa, nil
+		// Alone they are short of the threshold: their unmask requests'
+		// approvals may make up the rest (unmaskread.go).
+		if dek, pa.reason, err = a.unmasked(t, h.ID, part.Class, w, e); err != nil {
+			return nil, fmt.Errorf("record %s: %w", h.ID, err)
+		}
+		if dek == nil {
+			return pa, nil
+		}
 	case err != nil:
 		return nil, fmt.Errorf("record %s: %w", h.ID, err)
 	}

@@ -90,7 +90,10 @@ func DecodeUnmaskGrant(raw []byte, reqID, member string) (*UnmaskGrant, error) {
 	if err != nil {
 		return nil, err
 	}
-	if g.Request != reqID || g.SignedBy != member || !ValidID(g.Record) || g.Class == "" || g.Epoch < 1 ||
+	if g.Request != reqID || g.SignedBy != member {
+		return nil, fault.Integrityf("%s is in fact %s's approval of request %s: it was moved", subject, g.SignedBy, g.Request)
+	}
+	if !ValidID(g.Record) || g.Class == "" || g.Epoch < 1 ||
 		g.X == 0 || len(g.Share) == 0 || g.RequestHash == "" || g.Requester == "" {
 		return nil, fault.Integrityf("%s is inconsistent", subject)
 	}

@@ -20,6 +20,7 @@ type partAccess struct {
 	dek    []byte
 	man    *record.Manifest
 	reason string // why the member cannot decrypt it, when dek is nil
+	via    string // how approvals opened it, for the audit entry ("unmasked with request …"); "" when their own keys did
 }
 
 // access works out whether the actor can decrypt one part of a record, and
@@ -57,11 +58,11 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 	case errors.As(err, &te):
 		// Alone they are short of the threshold: their unmask requests'
 		// approvals may make up the rest (unmaskread.go).
-		if dek, pa.reason, err = a.unmasked(t, h.ID, part.Class, w, e); err != nil {
+		if dek, err = a.unmasked(t, h.ID, pa, w, e); err != nil {
 			return nil, fmt.Errorf("record %s: %w", h.ID, err)
 		}
 		if dek == nil {
-			return pa, nil
+			return pa, nil // pa.reason says what is missing
 		}
 	case err != nil:
 		return nil, fmt.Errorf("record %s: %w", h.ID, err)

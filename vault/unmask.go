@@ -160,7 +160,9 @@ func classNames(parts []record.Part) string {
 }
 
 func noSlotReason(class string, epoch int) string {
-	return fmt.Sprintf("their key holds no slot of class %s epoch %d (a holder must give them its keys with 'tvault keys sync')", class, epoch)
+	// The same words as access's: keys sync comes with the key-lifecycle
+	// work, which replaces both.
+	return fmt.Sprintf("their key holds no slot of class %s epoch %d (a holder must give them its keys with 'tvault keys sync', which is not in this version of tvault yet)", class, epoch)
 }
 
 // wrapOf reads and decodes the DEK wrap of record id's part of class and

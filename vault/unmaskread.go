@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/vault/audit"
@@ -129,14 +130,16 @@ func (v *Vault) unmaskGrants(t *store.Txn, req *record.UnmaskRequest, e *keys.Ep
 	return out, err
 }
 
-// unmasked is access's answer for a part of a threshold class the actor
+// unmasked is access's answer for a part pa of a threshold class the actor
 // holds a slot of but cannot open alone: the DEK, when their own share and
 // the verified grants of their requests for this record, class and epoch
-// reach the threshold; else the reason, naming what is missing.
-func (a *Actor) unmasked(t *store.Txn, id, class string, w *record.DEKWrap, e *keys.Epoch) ([]byte, string, error) {
+// reach the threshold (pa.via then names the requests and approvers, for
+// the audit entry); else nil, and pa.reason names what is missing.
+func (a *Actor) unmasked(t *store.Txn, id string, pa *partAccess, w *record.DEKWrap, e *keys.Epoch) ([]byte, error) {
+	class := pa.part.Class
 	own, err := e.ShareOf(w, a.id)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	shares := [][]byte{own}
 	defer func() {
@@ -145,7 +148,7 @@ func (a *Actor) unmasked(t *store.Txn, id, class string, w *record.DEKWrap, e *k
 		}
 	}()
 	have := map[byte]bool{own[len(own)-1]: true}
-	best, bestN := "", 0
+	best, bestN, used := "", 0, []string{}
 	err = a.eachOwnRequest(t, id, class, w.Epoch, func(req *record.UnmaskRequest) error {
 		grants, err := a.v.unmaskGrants(t, req, e)
 		if err != nil {
@@ -159,27 +162,32 @@ func (a *Actor) unmasked(t *store.Txn, id, class string, w *record.DEKWrap, e *k
 			if err != nil || len(s) != tcrypto.DEKSize+1 || s[len(s)-1] != g.X {
 				return integrityErrorf("the approval of unmask request %s by %s does not decrypt to a share of slot %d", req.ID, g.SignedBy, g.X)
 			}
-			if !have[g.X] {
+			if !have[g.X] && len(shares) < e.Threshold {
 				have[g.X] = true
 				shares = append(shares, s)
+				used = append(used, fmt.Sprintf("request %s approved by %s", req.ID, g.SignedBy))
+			} else {
+				clear(s)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if len(shares) >= e.Threshold {
-		dek, err := e.Combine(shares)
-		return dek, "", err
+		pa.via = "unmasked: " + strings.Join(used, ", ")
+		return e.Combine(shares)
 	}
 	if best == "" {
-		return nil, fmt.Sprintf("class %s needs %d holders to unmask a record: ask with 'tvault unmask request %s --reason TEXT', then %d other holder%s must run 'tvault unmask approve REQUEST'",
-			class, e.Threshold, id, e.Threshold-1, plural(e.Threshold-1)), nil
+		pa.reason = fmt.Sprintf("class %s needs %d holders to unmask a record: ask with 'tvault unmask request %s --reason TEXT', then %d other holder%s must run 'tvault unmask approve REQUEST'",
+			class, e.Threshold, id, e.Threshold-1, plural(e.Threshold-1))
+		return nil, nil
 	}
 	more := e.Threshold - len(shares)
-	return nil, fmt.Sprintf("their unmask request %s has %d of the %d shares class %s needs (their own counts): %d more approval%s needed ('tvault unmask approve %s' by another holder)",
-		best, len(shares), e.Threshold, class, more, plural(more), best), nil
+	pa.reason = fmt.Sprintf("their unmask request %s has %d of the %d shares class %s needs (their own counts): %d more approval%s needed ('tvault unmask approve %s' by another holder)",
+		best, len(shares), e.Threshold, class, more, plural(more), best)
+	return nil, nil
 }
 
 // eachOwnRequest calls fn with every verified request the actor made for

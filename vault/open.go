@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	priv "github.com/tvault/tvault/internal/private"
 	"github.com/tvault/tvault/vault/audit"
@@ -116,8 +115,8 @@ func (a *Actor) openEntries(id string, access []*partAccess, detail string) []au
 		e := audit.Entry{Action: "open", Record: id, Class: pa.part.Class, Outcome: audit.OutcomeOK, Detail: detail}
 		if pa.dek == nil {
 			e.Outcome, e.Detail = audit.OutcomeDenied, pa.reason
-		} else if pa.via != "" {
-			e.Detail = strings.TrimPrefix(detail+"; "+pa.via, "; ")
+		} else {
+			e.Detail = withVia(detail, pa.via)
 		}
 		out = append(out, e)
 	}

@@ -32,9 +32,9 @@ import (
 // neither add a request or grant nor move one to another record, request
 // or requester.
 
-// maxReason bounds an unmask request's reason (it goes into the audit
-// entry's detail, with the request id).
-const maxReason = 960
+// maxReason bounds an unmask request's reason: it goes into the audit
+// entry's detail (at most 1024 bytes) after the request id and threshold.
+const maxReason = 900
 
 // UnmaskRequestInfo is what RequestUnmask created.
 type UnmaskRequestInfo struct {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/record"
@@ -96,6 +97,11 @@ func TestUnmask(t *testing.T) {
 		b, err := os.ReadFile(filepath.Join(out, "identity", "fields.json"))
 		if err != nil || !bytes.Contains(b, []byte("ONE-name")) {
 			t.Fatalf("identity fields: %q, %v", b, err)
+		}
+		// The longest purpose and the note of the approvals fit one entry.
+		long := strings.Repeat("é", maxPurpose/2)
+		if _, err := v.OpenRecord(ctx, id1, OpenRecordOptions{Dir: f.mkdir("long"), Purpose: long}); err != nil {
+			t.Fatalf("open with a %d-byte purpose: %v", len(long), err)
 		}
 		if _, err := openIdentity(f, v, id2); err == nil {
 			t.Fatal("the approval opened another record")
@@ -327,4 +333,18 @@ func TestUnmaskInsider(t *testing.T) {
 			}
 		})
 	})
+}
+
+func TestWithVia(t *testing.T) {
+	long := strings.Repeat("é", 600)
+	for _, c := range []struct{ detail, via string }{{"", ""}, {"purpose: x", ""}, {"", "unmasked: r"}, {long, "unmasked: r"},
+		{"p", strings.Repeat("v", 400)}, {long, strings.Repeat("é", 300)}} {
+		got := withVia(c.detail, c.via)
+		if len(got) > maxEntryDetail || !utf8.ValidString(got) || c.via == "" && got != c.detail {
+			t.Errorf("withVia(%d bytes, %d bytes) = %d bytes, valid %v", len(c.detail), len(c.via), len(got), utf8.ValidString(got))
+		}
+		if c.via != "" && !strings.Contains(got, c.via[:8]) {
+			t.Errorf("withVia lost the note: %q", got)
+		}
+	}
 }

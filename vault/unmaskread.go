@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/vault/audit"
@@ -148,7 +149,8 @@ func (a *Actor) unmasked(t *store.Txn, id string, pa *partAccess, w *record.DEKW
 		}
 	}()
 	have := map[byte]bool{own[len(own)-1]: true}
-	best, bestN, used := "", 0, []string{}
+	best, bestN := "", 0
+	var used []string // per request whose grants count: "request R approved by A, B"
 	err = a.eachOwnRequest(t, id, class, w.Epoch, func(req *record.UnmaskRequest) error {
 		grants, err := a.v.unmaskGrants(t, req, e)
 		if err != nil {
@@ -157,6 +159,7 @@ func (a *Actor) unmasked(t *store.Txn, id string, pa *partAccess, w *record.DEKW
 		if best == "" || len(grants) > bestN {
 			best, bestN = req.ID, len(grants)
 		}
+		var by []string
 		for _, g := range grants {
 			s, err := tcrypto.Unwrap(g.Share, a.id.AgeIdentity())
 			if err != nil || len(s) != tcrypto.DEKSize+1 || s[len(s)-1] != g.X {
@@ -165,10 +168,13 @@ func (a *Actor) unmasked(t *store.Txn, id string, pa *partAccess, w *record.DEKW
 			if !have[g.X] && len(shares) < e.Threshold {
 				have[g.X] = true
 				shares = append(shares, s)
-				used = append(used, fmt.Sprintf("request %s approved by %s", req.ID, g.SignedBy))
+				by = append(by, g.SignedBy)
 			} else {
 				clear(s)
 			}
+		}
+		if len(by) > 0 {
+			used = append(used, fmt.Sprintf("request %s approved by %s", req.ID, strings.Join(by, ", ")))
 		}
 		return nil
 	})
@@ -176,7 +182,7 @@ func (a *Actor) unmasked(t *store.Txn, id string, pa *partAccess, w *record.DEKW
 		return nil, err
 	}
 	if len(shares) >= e.Threshold {
-		pa.via = "unmasked: " + strings.Join(used, ", ")
+		pa.via = "unmasked: " + strings.Join(used, "; ")
 		return e.Combine(shares)
 	}
 	if best == "" {
@@ -205,6 +211,35 @@ func (a *Actor) eachOwnRequest(t *store.Txn, id, class string, epoch int, fn fun
 		}
 		return fn(r)
 	})
+}
+
+// maxEntryDetail is the audit log's bound on an entry's detail (package
+// audit refuses a longer one).
+const maxEntryDetail = 1024
+
+// withVia appends the note of how approvals opened a part to the detail of
+// its open or cat entry, cutting the detail (a purpose can be 960 bytes)
+// and, past 256 bytes, the note, so that the entry always fits.
+func withVia(detail, via string) string {
+	if via == "" {
+		return detail
+	}
+	via = clip(via, 256)
+	if detail == "" {
+		return via
+	}
+	return clip(detail, maxEntryDetail-len(via)-2) + "; " + via
+}
+
+// clip cuts s to at most n bytes, at a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func plural(n int) string {

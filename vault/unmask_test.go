@@ -197,6 +197,10 @@ func TestUnmaskInsider(t *testing.T) {
 		if _, err := v.ListUnmask(ctx); !errors.Is(err, ErrIntegrity) {
 			t.Fatalf("list: err = %v, want an integrity failure", err)
 		}
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil || rep.Errors() != 1 || !strings.Contains(rep.Findings[0].String(), "unmask request "+reqs[1]) {
+			t.Fatalf("check with a moved grant: %+v, %v", rep, err)
+		}
 	})
 	t.Run("a grant moved to another requester", func(t *testing.T) {
 		f := newFixture(t, 2)
@@ -296,6 +300,10 @@ func TestUnmaskInsider(t *testing.T) {
 			}
 			if _, err := v.ListUnmask(ctx); !errors.Is(err, ErrIntegrity) {
 				t.Fatalf("list with a forged request: err = %v, want an integrity failure", err)
+			}
+			rep, err := v.Check(ctx, CheckOptions{})
+			if err != nil || rep.Errors() != 1 || !strings.Contains(rep.Findings[0].String(), "unmask request "+forged) {
+				t.Fatalf("check with a forged request: %+v, %v", rep, err)
 			}
 		})
 		_ = ids

@@ -116,3 +116,23 @@ func (v *Vault) unmaskInfo(t *store.Txn, r *record.UnmaskRequest) (UnmaskInfo, e
 	}
 	return info, nil
 }
+
+// checkUnmask is check's pass over the unmask requests and their grants:
+// each one that fails verification is a finding.
+func (c *checker) checkUnmask(t *store.Txn) error {
+	return t.EachUnmaskRequest(func(id string, _ []byte) error {
+		if err := c.ctx.Err(); err != nil {
+			return err
+		}
+		subject := "unmask request " + id
+		r, _, err := c.v.unmaskRequest(t, id)
+		if err != nil {
+			return c.finding(subject, err)
+		}
+		e, err := c.v.loadEpoch(t, r.Class, r.Epoch)
+		if err == nil {
+			_, err = c.v.unmaskGrants(t, r, e)
+		}
+		return c.finding(subject, err)
+	})
+}

@@ -50,6 +50,11 @@ of the first and last entries checked, absent if none). A failure prints nothing
 	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
  "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
 (orphans and partial: blobs an interrupted seal left, which --repair removes)`,
+	"unmask request": `one object: {"request":"ID","record":"ID","class":"…"}`,
+	"unmask approve": `one object: {"request":"ID","record":"ID","class":"…","requester":"NAME","shares":N,"need":N}
+(shares: what the requester now holds, their own counting; need: the class's threshold)`,
+	"unmask list": `one array: [{"request":"ID","record":"ID","class":"…","requester":"NAME","reason":"…",
+ "requested_at":"<RFC 3339>","epoch":N,"approvers":["NAME"],"shares":N,"need":N,"state":"pending|granted|stale"}]`,
 }
 
 // noJSON says why a command has no JSON form, where a reason helps, and

@@ -110,6 +110,7 @@ func newApp(e *env) *cli.App {
 			initCommand(e),
 			policyCommand(e),
 			keysCommand(e),
+			unmaskCommand(e),
 			sealCommand(e),
 			listCommand(e),
 			showCommand(e),

@@ -17,6 +17,7 @@ import (
 type Epoch struct {
 	record.Epoch
 	recipients []age.Recipient
+	policy     *policy.Policy // the policy its slots were wrapped under (Assemble checks signers with it)
 }
 
 // Anchor is what the caller vouches an epoch must be: signed by Signer with
@@ -37,7 +38,7 @@ func Generate(pol *policy.Policy, polVersion int64, class string, number int) (*
 		return nil, fmt.Errorf("class %q has no holders", class)
 	}
 	k := pol.Threshold(class)
-	e := &Epoch{Epoch: record.Epoch{Class: class, Number: number, Threshold: k, PolicyVersion: polVersion}}
+	e := &Epoch{Epoch: record.Epoch{Class: class, Number: number, Threshold: k, PolicyVersion: polVersion}, policy: pol}
 	groups := [][]policy.Member{holders}
 	if k > 1 {
 		groups = groups[:0]
@@ -83,7 +84,7 @@ func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Epoch{Epoch: *re}
+	e := &Epoch{Epoch: *re, policy: a.Policy}
 	if e.SignedBy != a.Signer || !a.Key.Equal(record.SignerKey(e.SignerKey)) {
 		return nil, fault.Integrityf("keys of %s were signed by %q, not by %q who must sign them", e, e.SignedBy, a.Signer)
 	}

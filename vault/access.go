@@ -52,8 +52,11 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 	dek, err := e.OpenDEK(w, a.id)
 	var te *keys.ThresholdError
 	switch {
+	case errors.Is(err, keys.ErrNoSlot) && e.Threshold > 1:
+		pa.reason = noSlotReason(part.Class, e.Number)
+		return pa, nil
 	case errors.Is(err, keys.ErrNoSlot):
-		pa.reason = fmt.Sprintf("their key holds no slot of class %s (a holder must give them its keys with 'tvault keys sync')", part.Class)
+		pa.reason = fmt.Sprintf("their key holds no slot of class %s epoch %d (a holder must give them its keys with 'tvault keys sync'; a record on an older epoch opens for them once a holder has run 'tvault keys rewrap --class %s')", part.Class, e.Number, part.Class)
 		return pa, nil
 	case errors.As(err, &te):
 		// Alone they are short of the threshold: their unmask requests'

@@ -159,10 +159,11 @@ func classNames(parts []record.Part) string {
 	return strings.Join(names, ", ")
 }
 
+// noSlotReason says why a member holds no slot of a threshold class's
+// epoch and what gives them one: each holder has a slot of their own, so
+// a new one needs a new epoch and the records moved to it.
 func noSlotReason(class string, epoch int) string {
-	// The same words as access's: keys sync comes with the key-lifecycle
-	// work, which replaces both.
-	return fmt.Sprintf("their key holds no slot of class %s epoch %d (a holder must give them its keys with 'tvault keys sync', which is not in this version of tvault yet)", class, epoch)
+	return fmt.Sprintf("their key holds no slot of class %s epoch %d (with a threshold each holder has a slot of their own: a holder must run 'tvault keys rotate --class %s', then the holders 'tvault keys rewrap --class %s')", class, epoch, class, class)
 }
 
 // wrapOf reads and decodes the DEK wrap of record id's part of class and

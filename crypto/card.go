@@ -17,7 +17,8 @@ import (
 // and binds the recipient to it; it does not prove who the member is. That is
 // the job of the admin who signs the policy naming the card.
 type Card struct {
-	// Recipient is the member's age recipient, "age1pq1…" or "age1…".
+	// Recipient is the member's age recipient, "age1pq1…", "age1…" or a
+	// plugin recipient such as "age1yubikey1…".
 	Recipient string
 	// SigningKey is the member's Ed25519 public key, as [FormatSigningKey]
 	// encodes it.
@@ -91,8 +92,11 @@ func ParseSigningKey(s string) (ed25519.PublicKey, error) {
 }
 
 // ParseRecipient parses an age recipient that can hold a member or a slot:
-// a post-quantum hybrid recipient ("age1pq1…") or an X25519 recipient
-// ("age1…"). SSH, plugin and tag recipients are refused.
+// a post-quantum hybrid recipient ("age1pq1…"), an X25519 recipient
+// ("age1…") or, for a member, an age plugin recipient ("age1yubikey1…",
+// in canonical lower-case form), which wraps by running age-plugin-NAME
+// from PATH and fails with a *[PluginError] if it is missing. SSH and tag
+// recipients are refused.
 func ParseRecipient(s string) (age.Recipient, error) {
 	// age's own errors quote the whole recipient, which for a post-quantum
 	// key is 2 KB of noise: report only the kind of failure.
@@ -105,10 +109,9 @@ func ParseRecipient(s string) (age.Recipient, error) {
 		return r, nil
 	case strings.HasPrefix(s, "age1tag1") || strings.HasPrefix(s, "age1tagpq1"):
 		return nil, errors.New("age tag recipients are not supported")
-	case strings.HasPrefix(s, "age1") && strings.Count(s, "1") > 1:
-		// The Bech32 data charset has no "1", so a second one means
-		// "age1<plugin name>1…".
-		return nil, errors.New("age plugin recipients are not supported")
+	case IsPluginRecipient(s):
+		// A hardware key, wrapped to through its plugin (see plugin.go).
+		return parsePluginRecipient(s)
 	case strings.HasPrefix(s, "age1"):
 		r, err := age.ParseX25519Recipient(s)
 		if err != nil {

@@ -19,6 +19,22 @@
 //
 // so backing up the identity file backs up the signing key too.
 //
+// # Hardware keys (age plugins)
+//
+// A member's key may instead be on a token (a YubiKey, a Secure Enclave)
+// reached through an age plugin, a program age-plugin-NAME on PATH: the
+// recipient is "age1NAME1…", the identity file holds only the plugin's stub
+// (AGE-PLUGIN-NAME-1…) and the recipient in a comment. Every wrap to such a
+// recipient and every unwrap with such an identity runs the plugin through
+// filippo.io/age/plugin; a missing plugin is a *[PluginError]. As the
+// secret never leaves the token, the signing key is random, kept in a
+// signing key file next to the identity file ([SigningKeyFilePath]),
+// age-encrypted to the token: see [GeneratePluginIdentity],
+// [WriteSigningKeyFile] and [ReadIdentity]. The plugin's prompts (PIN,
+// touch) go through the caller's plugin.ClientUI; this package never
+// prompts, and refuses to run a plugin while AGEDEBUG=plugin would print
+// the keys it exchanges.
+//
 // # Identity files
 //
 // Identity files are standard age identity files, as written by age-keygen,

@@ -18,7 +18,9 @@ const signingKeyInfo = "tvault signing key v1"
 
 // Identity is a member's secret key: an age identity, post-quantum hybrid
 // (AGE-SECRET-KEY-PQ-1…) or X25519 (AGE-SECRET-KEY-1…), and the Ed25519
-// signing key derived from it.
+// signing key derived from it; or a hardware key reached through an age
+// plugin (AGE-PLUGIN-YUBIKEY-1…), whose signing key is a random one kept in
+// a signing key file age-encrypted to that key (see [ReadIdentity]).
 //
 // An Identity is created by [GenerateIdentity], [ParseIdentity] or by reading
 // an identity file; the zero value is not usable. It is immutable and safe for
@@ -32,8 +34,10 @@ type Identity struct {
 }
 
 type identityKeys struct {
-	age       age.Identity // *age.HybridIdentity or *age.X25519Identity
+	age       age.Identity // *age.HybridIdentity, *age.X25519Identity or *pluginIdentity
 	recipient age.Recipient
+	// plugin is the age plugin's name for a plugin identity, else "".
+	plugin string
 	// secret is the canonical secret key string, as age encodes it.
 	secret       string
 	recipientStr string
@@ -81,6 +85,7 @@ func ParseIdentity(s string) (*Identity, error) {
 		}
 		return newIdentity(k, k.Recipient(), k.String(), k.Recipient().String(), false)
 	case strings.HasPrefix(s, "AGE-PLUGIN-"):
+		// Its signing key is in a file of its own: ReadIdentity reads both.
 		return nil, errPluginIdentity
 	default:
 		// Don't include s: it may be key material in an unexpected format.
@@ -88,7 +93,7 @@ func ParseIdentity(s string) (*Identity, error) {
 	}
 }
 
-var errPluginIdentity = errors.New("plugin identities (AGE-PLUGIN-…) are not supported yet")
+var errPluginIdentity = errors.New("a plugin identity (AGE-PLUGIN-…) is used from a plain identity file, next to its signing key file")
 
 func newIdentity(id age.Identity, r age.Recipient, secret, recipient string, pq bool) (*Identity, error) {
 	k := &identityKeys{
@@ -120,8 +125,10 @@ func deriveSigningKey(secret string) (ed25519.PrivateKey, error) {
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 
-// Secret returns the canonical age secret key string of i. It is meant only
-// for writing an identity file: never log it or put it in an error.
+// Secret returns the canonical age secret key string of i (for a plugin
+// identity, its AGE-PLUGIN-… string, which names a key on a token). It is
+// meant only for writing an identity file: never log it or put it in an
+// error.
 func (i *Identity) Secret() string {
 	return i.k.secret
 }
@@ -149,14 +156,16 @@ func abbreviate(s string) string {
 	return s[:head] + "…" + s[len(s)-tail:]
 }
 
-// AgeIdentity returns the age identity of i, to pass to [age.Decrypt]. It is
-// an *age.HybridIdentity or an *age.X25519Identity.
+// AgeIdentity returns the age identity of i, to pass to [age.Decrypt]: an
+// *age.HybridIdentity, an *age.X25519Identity, or for a plugin identity one
+// that runs the plugin, failing with a *[PluginError] if it cannot.
 func (i *Identity) AgeIdentity() age.Identity {
 	return i.k.age
 }
 
 // Recipient returns the age recipient string of i: "age1pq1…" for a
-// post-quantum identity, "age1…" for an X25519 one.
+// post-quantum identity, "age1…" for an X25519 one, "age1NAME1…" for a
+// plugin one.
 func (i *Identity) Recipient() string {
 	return i.k.recipientStr
 }
@@ -166,9 +175,16 @@ func (i *Identity) AgeRecipient() age.Recipient {
 	return i.k.recipient
 }
 
-// PostQuantum reports whether i is a post-quantum hybrid identity.
+// PostQuantum reports whether i is a post-quantum hybrid identity. Plugin
+// identities are not (no hardware-key plugin is post-quantum yet).
 func (i *Identity) PostQuantum() bool {
 	return i.k.pq
+}
+
+// Plugin returns the name of the age plugin of a plugin identity, such as
+// "yubikey", and "" for a native one.
+func (i *Identity) Plugin() string {
+	return i.k.plugin
 }
 
 // SigningKey returns a copy of the Ed25519 signing key derived from i.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -120,7 +119,7 @@ type FileOptions struct {
 //
 // The file is synced to disk before WriteIdentityFile returns; on any error
 // the partially written file is removed.
-func WriteIdentityFile(path string, id *Identity, passphrase string, opts FileOptions) (err error) {
+func WriteIdentityFile(path string, id *Identity, passphrase string, opts FileOptions) error {
 	if id == nil || id.k == nil {
 		return errors.New("no identity to write")
 	}
@@ -129,46 +128,18 @@ func WriteIdentityFile(path string, id *Identity, passphrase string, opts FileOp
 			opts.WorkFactor, maxScryptWorkFactor)
 	}
 
-	// Create the file first, so that an existing file is reported before
-	// spending a second on scrypt. private.Create never overwrites, never
-	// follows a symlink planted at path, and makes the file private as it
-	// creates it (on Windows, not only once the secret is in it).
-	f, err := private.Create(path)
-	if err != nil {
-		return fmt.Errorf("failed to create identity file: %w", err)
+	if passphrase != "" && id.k.plugin != "" {
+		return errors.New("a plugin identity file is not encrypted with a passphrase: the token guards the key")
 	}
-	closed := false
-	defer func() {
-		if err != nil {
-			if !closed {
-				f.Close()
-			}
-			// The file is ours: O_EXCL guarantees we created it.
-			os.Remove(path)
+	// The file is created first, so that an existing file is reported
+	// before spending a second on scrypt.
+	return writeNewPrivateFile(path, "identity file", func() ([]byte, error) {
+		content := identityFileContent(id, time.Now())
+		if passphrase == "" {
+			return content, nil
 		}
-	}()
-
-	content := identityFileContent(id, time.Now())
-	if passphrase != "" {
-		content, err = encryptIdentityFile(content, passphrase, opts.WorkFactor)
-		if err != nil {
-			return err
-		}
-	}
-	if _, err := f.Write(content); err != nil {
-		return fmt.Errorf("failed to write identity file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("failed to sync identity file: %w", err)
-	}
-	closed = true
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("failed to close identity file: %w", err)
-	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("failed to sync identity file directory: %w", err)
-	}
-	return nil
+		return encryptIdentityFile(content, passphrase, opts.WorkFactor)
+	})
 }
 
 // identityFileContent returns the identity file age-keygen would write.
@@ -235,30 +206,9 @@ func syncDir(dir string) error {
 //
 // The error does not include path except where noted; callers add it.
 func ReadIdentityFile(path string, passphrase func() (string, error)) (*Identity, error) {
-	f, err := os.Open(path)
+	data, err := readPrivateFile(path, "", maxIdentityFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("failed to open identity file: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("failed to read identity file: %w", err)
-	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("identity file %s is a directory", path)
-	}
-	// Check the open file, not the path, so that the permissions checked
-	// are those of the file read.
-	if err := private.Check(f); err != nil {
-		var xe *private.ExposedError
-		if errors.As(err, &xe) {
-			return nil, &PermissionError{Path: path, Mode: xe.Mode, Owner: xe.Owner, Others: xe.Others}
-		}
-		return nil, fmt.Errorf("failed to read identity file permissions: %w", err)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxIdentityFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("failed to read identity file: %w", err)
+		return nil, err
 	}
 	return ParseIdentityFile(data, passphrase)
 }

@@ -311,7 +311,7 @@ func TestParseIdentityFileNotIdentity(t *testing.T) {
 		"ssh public":       {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB+VHtZ6isGN me\n", "SSH public key"},
 		"two keys":         {katX25519Secret + "\n" + katPQSecret + "\n", "more than one"},
 		"same key twice":   {katX25519Secret + "\n" + katX25519Secret + "\n", "more than one"},
-		"plugin":           {"# yubikey\nAGE-PLUGIN-YUBIKEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n", "not supported yet"},
+		"plugin":           {"# yubikey\nAGE-PLUGIN-YUBIKEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n", "plain identity file"},
 		"recipient":        {x.Recipient() + "\n", "recipient"},
 		"pq recipient":     {pq.Recipient() + "\n", "recipient"},
 		"signing key":      {x.Card().SigningKey + "\n", "line 1 is not an age secret key"},

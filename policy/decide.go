@@ -107,26 +107,40 @@ func (p *Policy) Threshold(class string) int {
 // Warnings lists non-fatal findings: each class with a holder whose recipient
 // is classic X25519, naming the class and those members. Such a class's slot
 // secrets are only as safe as X25519 against a future quantum computer,
-// whatever the slot keys are. The list is sorted by line.
+// whatever the slot keys are. A holder with a hardware key (an age plugin
+// recipient) gets a warning of its own: no such plugin is post-quantum, but
+// a key that cannot be copied off a token may be worth it. The list is
+// sorted by line.
 func (p *Policy) Warnings() []Problem {
 	var ws Problems
 	for _, name := range p.ClassNames() {
-		var classic []string
+		var classic, hardware, plugins []string
 		for _, m := range p.Holders(name) {
-			if !m.PostQuantum {
+			switch {
+			case m.Plugin != "":
+				hardware = append(hardware, m.Name)
+				if !slices.Contains(plugins, "age-plugin-"+m.Plugin) {
+					plugins = append(plugins, "age-plugin-"+m.Plugin)
+				}
+			case !m.PostQuantum:
 				classic = append(classic, m.Name)
 			}
 		}
-		if len(classic) == 0 {
-			continue
+		line := p.lines.line("classes", name)
+		if len(classic) > 0 {
+			ws = append(ws, Problem{Line: line, Name: "class " + quote(name),
+				Msg: "held by " + quoteList(classic, " and ") + " with classic X25519 keys: " +
+					"its records are only as safe as X25519 against a future quantum computer; " +
+					"give them post-quantum keys (age1pq1…)",
+			})
 		}
-		ws = append(ws, Problem{
-			Line: p.lines.line("classes", name),
-			Name: "class " + quote(name),
-			Msg: "held by " + quoteList(classic, " and ") + " with classic X25519 keys: " +
-				"its records are only as safe as X25519 against a future quantum computer; " +
-				"give them post-quantum keys (age1pq1…)",
-		})
+		if len(hardware) > 0 {
+			ws = append(ws, Problem{Line: line, Name: "class " + quote(name),
+				Msg: "held by " + quoteList(hardware, " and ") + " with hardware keys (" + strings.Join(plugins, ", ") +
+					") that are not post-quantum: its records are only as safe as those keys against a future " +
+					"quantum computer; keep them if a stolen laptop is the greater risk, or give them post-quantum keys (age1pq1…)",
+			})
+		}
 	}
 	ws.sort()
 	return ws

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age/plugin"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -31,6 +32,8 @@ func FuzzParse(f *testing.F) {
 	addSeedFiles(f, "testdata/*.toml")
 	f.Add([]byte(testPolicy(f)))
 	f.Add([]byte(testPolicy(f, replace(`threshold = 2`, `threshold = 3`))))
+	// A hardware key (an age plugin recipient).
+	f.Add([]byte(testPolicy(f, replace(`recipient = "PQ1"`, `recipient = "`+plugin.EncodeRecipient("yubikey", []byte("0123456789abcdef0123456789abcdef0"))+`"`))))
 	f.Add([]byte(testPolicy(f, truncate("[[members]]"), replace("name = \"test\"\n",
 		"name = \"t\"\npurposes = [\"a\"]\nmembers = [{ name = \"a\", roles = [\"admin\", \"legal\"], recipient = \"X1\", signing_key = \"ED5\" }]\n"))))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -88,6 +91,9 @@ func checkInvariants(t *testing.T, p *Policy) {
 		}
 		if _, err := parseSigningKey(m.SigningKey); err != nil || len(m.SigningPublicKey) != 32 {
 			t.Errorf("member %q has a bad signing key", m.Name)
+		}
+		if (m.Plugin != "") != (strings.Count(m.Recipient, "1") > 1 && !m.PostQuantum) || m.Recipient != strings.ToLower(m.Recipient) {
+			t.Errorf("member %q: recipient %q, plugin %q", m.Name, m.Recipient, m.Plugin)
 		}
 		if got, ok := p.MemberByRecipient(m.Recipient); !ok || got.Name != m.Name {
 			t.Errorf("MemberByRecipient(%q's) = %q", m.Name, got.Name)

@@ -54,8 +54,10 @@ type Role struct {
 // Member is a person named in the policy. Recipient is the member's age
 // recipient in canonical (lower-case) form; SigningKey is the policy's text
 // ("ed25519:<base64>") and SigningPublicKey its decoded key. PostQuantum
-// reports whether Recipient is a hybrid post-quantum ("age1pq1…") key.
-// CardSig is kept as written, unverified.
+// reports whether Recipient is a hybrid post-quantum ("age1pq1…") key;
+// Plugin names the age plugin of a hardware key's recipient ("yubikey" for
+// "age1yubikey1…"), empty for a native key. CardSig is kept as written,
+// unverified.
 type Member struct {
 	Name             string
 	Roles            []string
@@ -64,6 +66,7 @@ type Member struct {
 	SigningPublicKey ed25519.PublicKey
 	CardSig          string
 	PostQuantum      bool
+	Plugin           string
 }
 
 // FieldType is the shape of a public metadata field.

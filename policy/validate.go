@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"filippo.io/age"
+	"filippo.io/age/plugin"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -246,14 +247,14 @@ func (c *checker) member(p *Policy, t map[string]any, path []string, i int, seen
 
 	if s, ok := c.required(t, path, subj, "recipient"); ok {
 		rpath := at(path, "recipient")
-		canonical, pq, err := parseRecipient(s)
+		canonical, pq, plug, err := parseRecipient(s)
 		if err != nil {
 			c.add(rpath, subj, "%v", err)
 		} else if j, dup := seen.recipients[canonical]; dup {
 			c.add(rpath, subj, "same recipient as member %s: every member needs a key of their own", quote(p.Members[j].Name))
 		} else {
 			seen.recipients[canonical] = len(p.Members)
-			m.Recipient, m.PostQuantum = canonical, pq
+			m.Recipient, m.PostQuantum, m.Plugin = canonical, pq, plug
 		}
 	}
 
@@ -419,26 +420,43 @@ func (c *checker) administrators(p *Policy) {
 // consentField is the public field built in when the policy lists purposes.
 const consentField = "consent"
 
-// parseRecipient checks an age recipient and returns its canonical form.
-// Errors do not repeat the recipient: a hybrid key is two thousand
-// characters long.
-func parseRecipient(s string) (canonical string, postQuantum bool, err error) {
+// parseRecipient checks an age recipient and returns its canonical form,
+// whether it is post-quantum, and for an age plugin recipient (a hardware
+// key, "age1yubikey1…") the plugin's name. Errors do not repeat the
+// recipient: a hybrid key is two thousand characters long.
+func parseRecipient(s string) (canonical string, postQuantum bool, pluginName string, err error) {
 	const hint = "; paste it from the member's `tvault keygen` or `tvault card`"
 	switch lower := strings.ToLower(s); {
 	case strings.HasPrefix(lower, "age1pq1"):
 		r, err := age.ParseHybridRecipient(s)
 		if err != nil {
-			return "", false, errors.New("recipient is not a valid post-quantum age key (age1pq1…)" + hint)
+			return "", false, "", errors.New("recipient is not a valid post-quantum age key (age1pq1…)" + hint)
 		}
-		return r.String(), true, nil
+		return r.String(), true, "", nil
+	case strings.HasPrefix(lower, "age1tag1"), strings.HasPrefix(lower, "age1tagpq1"):
+		return "", false, "", errors.New("recipient is an age tag recipient, which cannot hold a member's key" + hint)
+	case strings.HasPrefix(lower, "age1") && strings.Count(lower, "1") > 1:
+		// The Bech32 data charset has no "1": a second one ends the name
+		// of a plugin, "age1<name>1…". No plugin is known to be
+		// post-quantum: a hardware key is classic (see Warnings).
+		// Bech32 is all lower-case or all upper-case, never mixed.
+		if s == strings.ToUpper(s) {
+			s = lower
+		}
+		name, data, err := plugin.ParseRecipient(s)
+		if err != nil {
+			return "", false, "", errors.New("recipient is not a valid age plugin recipient (age1<plugin>1…)" + hint)
+		}
+		return plugin.EncodeRecipient(name, data), false, name, nil
 	case strings.HasPrefix(lower, "age1"):
 		r, err := age.ParseX25519Recipient(s)
 		if err != nil {
-			return "", false, errors.New("recipient is not a valid X25519 age key (age1…)" + hint)
+			return "", false, "", errors.New("recipient is not a valid X25519 age key (age1…)" + hint)
 		}
-		return r.String(), false, nil
+		return r.String(), false, "", nil
 	default:
-		return "", false, errors.New("recipient must be an age key, age1pq1… (post-quantum) or age1… (X25519)" + hint)
+		return "", false, "", errors.New("recipient must be an age key, age1pq1… (post-quantum), age1… (X25519) " +
+			"or age1<plugin>1… (a hardware key)" + hint)
 	}
 }
 

@@ -20,6 +20,7 @@ type partAccess struct {
 	dek    []byte
 	man    *record.Manifest
 	reason string // why the member cannot decrypt it, when dek is nil
+	via    string // how approvals opened it, for the audit entry ("unmasked with request …"); "" when their own keys did
 }
 
 // access works out whether the actor can decrypt one part of a record, and
@@ -55,12 +56,21 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 	dek, err := e.OpenDEK(w, a.id)
 	var te *keys.ThresholdError
 	switch {
+	case errors.Is(err, keys.ErrNoSlot) && e.Threshold > 1:
+		pa.reason = noSlotReason(part.Class, e.Number)
+		return pa, nil
 	case errors.Is(err, keys.ErrNoSlot):
-		pa.reason = fmt.Sprintf("their key holds no slot of class %s (a holder must give them its keys with 'tvault keys sync')", part.Class)
+		pa.reason = fmt.Sprintf("their key holds no slot of class %s epoch %d (a holder must give them its keys with 'tvault keys sync'; a record on an older epoch opens for them once a holder has run 'tvault keys rewrap --class %s')", part.Class, e.Number, part.Class)
 		return pa, nil
 	case errors.As(err, &te):
-		pa.reason = fmt.Sprintf("class %s needs %d holders to unmask a record ('tvault unmask', which is not in this version of tvault yet)", part.Class, te.Need)
-		return pa, nil
+		// Alone they are short of the threshold: their unmask requests'
+		// approvals may make up the rest (unmaskread.go).
+		if dek, err = a.unmasked(t, h.ID, pa, w, e); err != nil {
+			return nil, fmt.Errorf("record %s: %w", h.ID, err)
+		}
+		if dek == nil {
+			return pa, nil // pa.reason says what is missing
+		}
 	case err != nil:
 		return nil, fmt.Errorf("record %s: %w", h.ID, err)
 	}

@@ -56,12 +56,23 @@ func (a *Actor) name() string {
 // denial is recorded and returned.
 func (a *Actor) authorize(op string, action policy.Action) error {
 	if !a.ok {
-		return a.deny(op, "", "", "not a member of the vault's policy")
+		return a.deny(op, "", "", a.notMemberReason())
 	}
 	if action != "" && !a.v.pol.May(a.member.Name, action) {
 		return a.deny(op, "", "", fmt.Sprintf("no role of theirs has the %s action", action))
 	}
 	return nil
+}
+
+// notMemberReason says why the actor is not a member. An identity whose
+// recipient is a member's but whose signing key is not is most likely a
+// hardware key whose signing key file was made anew (crypto.ReadIdentity).
+func (a *Actor) notMemberReason() string {
+	if m, ok := a.v.pol.MemberByRecipient(a.id.Recipient()); ok {
+		return fmt.Sprintf("its recipient is member %s's, but its signing key is not the one the policy names for them "+
+			"(a hardware key's signing key file made anew needs its new card in the policy)", m.Name)
+	}
+	return "not a member of the vault's policy"
 }
 
 // appendEntry appends e to the audit log inside t, signed by the actor,

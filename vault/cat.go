@@ -53,7 +53,7 @@ func (a *Actor) Cat(ctx context.Context, id, class, name string, w io.Writer, op
 	if ranged {
 		detail = strings.TrimPrefix(fmt.Sprintf("%s; range %d+%d", detail, opts.Offset, opts.Length), "; ")
 	}
-	if err := a.recordOK("cat", id, class, detail); err != nil {
+	if err := a.recordOK("cat", id, class, withVia(detail, pa.via)); err != nil {
 		return err
 	}
 	if !ranged {

@@ -156,7 +156,8 @@ func (c *checker) listBlobs() error {
 }
 
 // checkStructures checks, in one read transaction, the policy chain, the
-// epochs, every header, the DEK wraps, the index and the audit log.
+// epochs, every header, the DEK wraps, the index, the unmask requests and
+// their approvals, and the audit log.
 func (c *checker) checkStructures(t *store.Txn) error {
 	if c.v.field == nil { // a field vault's kit and origin were checked at Open
 		if _, err := loadPolicies(t); err != nil {
@@ -181,6 +182,9 @@ func (c *checker) checkStructures(t *store.Txn) error {
 		return err
 	}
 	if err := c.checkIndex(t); err != nil {
+		return err
+	}
+	if err := c.checkUnmask(t); err != nil {
 		return err
 	}
 	return c.checkLog(t)

@@ -123,7 +123,7 @@ func (c *checker) checkWrap(t *store.Txn, h *record.Header, p record.Part) error
 	if err != nil {
 		return c.finding(subject, err)
 	}
-	if len(w.Shares) != len(e.Slots) || w.Threshold != e.Threshold {
+	if !e.Fits(w) {
 		c.errorf(subject, "the key of class %s does not match its epoch %d", p.Class, w.Epoch)
 	}
 	return nil

@@ -119,6 +119,8 @@ func (a *Actor) openEntries(id string, access []*partAccess, detail string) []au
 		e := audit.Entry{Action: "open", Record: id, Class: pa.part.Class, Outcome: audit.OutcomeOK, Detail: detail}
 		if pa.dek == nil {
 			e.Outcome, e.Detail = audit.OutcomeDenied, pa.reason
+		} else {
+			e.Detail = withVia(detail, pa.via)
 		}
 		out = append(out, e)
 	}

@@ -46,6 +46,11 @@ type ClassRewrap struct {
 	// and what would move them.
 	Left    int
 	Pending string
+	// Waiting counts the records of a threshold epoch this run
+	// contributed to (or had contributed to before) that await other
+	// holders' contributions; Awaiting says whose.
+	Waiting  int
+	Awaiting string
 }
 
 // Rewrap moves the DEK wraps of every record of each class to the class's
@@ -98,10 +103,12 @@ type rewrapper struct {
 	r     *ClassRewrap
 }
 
-// oldEpoch is an epoch records are moved from, unlocked once, or why the
-// actor cannot move its records.
+// oldEpoch is an epoch records are moved from: unlocked once (threshold
+// 1), or a threshold epoch the actor holds a slot of (e), or why the actor
+// cannot move its records.
 type oldEpoch struct {
 	u       *keys.Unlocked
+	e       *keys.Epoch
 	pending string
 }
 
@@ -143,13 +150,15 @@ func (a *Actor) rewrapClass(ctx context.Context, class string, progress func(str
 	return rw.r, nil
 }
 
-// move is one record's wrap on its way to the current epoch.
+// move is one record's wrap on its way to the current epoch: rewrapped
+// whole (threshold 1) or through contributions (share).
 type move struct {
-	id   string
-	from *oldEpoch
-	w    *record.DEKWrap
-	out  []byte
-	err  error
+	id    string
+	from  *oldEpoch
+	w     *record.DEKWrap
+	share *share
+	out   []byte
+	err   error
 }
 
 // batch moves the records of ids that are not on the current epoch, in t:
@@ -178,33 +187,61 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 		if err != nil {
 			return err
 		}
-		if from.u == nil {
+		switch {
+		case from.e != nil:
+			s, err := rw.readShare(t, id, w)
+			if err != nil {
+				return fmt.Errorf("record %s: %w", id, err)
+			}
+			moves = append(moves, &move{id: id, from: from, w: w, share: s})
+		case from.u != nil:
+			moves = append(moves, &move{id: id, from: from, w: w})
+		default:
 			left++
 			rw.r.Pending = from.pending
-			continue
 		}
-		moves = append(moves, &move{id: id, from: from, w: w})
 	}
 	rw.rewrapAll(moves)
+	moved, waiting, contributed := 0, 0, 0
 	for _, m := range moves {
 		if m.err != nil {
 			return fmt.Errorf("record %s: %w", m.id, m.err)
 		}
-		if err := t.PutDEK(m.id, rw.class, m.out); err != nil {
+		done, err := rw.store(t, m)
+		if err != nil {
 			return err
 		}
+		if m.share != nil && m.share.own != nil {
+			contributed++
+		}
+		if done {
+			moved++
+		} else {
+			waiting++
+		}
 	}
-	if len(moves) > 0 {
+	if moved+contributed > 0 {
 		e := audit.Entry{Action: actionRewrap, Class: rw.class, Outcome: audit.OutcomeOK,
-			Detail: fmt.Sprintf("%d records to epoch %d", len(moves), rw.r.To)}
+			Detail: fmt.Sprintf("%d records to epoch %d; %d contributions, %d records awaiting others", moved, rw.r.To, contributed, waiting)}
 		if _, err := rw.a.appendEntry(t, e); err != nil {
 			return err
 		}
 	}
-	rw.r.Moved += len(moves)
+	rw.r.Moved += moved
+	rw.r.Waiting += waiting
 	rw.r.Current += current
 	rw.r.Left += left
 	return nil
+}
+
+// store writes one move: the new wrap of a record rewrapped whole, or the
+// actor's contribution to a threshold record (and its new wrap once there
+// are enough). It reports whether the record is on the current epoch now.
+func (rw *rewrapper) store(t *store.Txn, m *move) (bool, error) {
+	if m.share != nil {
+		return rw.finishShare(t, m)
+	}
+	return true, t.PutDEK(m.id, rw.class, m.out)
 }
 
 // rewrapAll unwraps and rewraps every move, on every core.
@@ -216,7 +253,12 @@ func (rw *rewrapper) rewrapAll(moves []*move) {
 		go func() {
 			defer wg.Done()
 			for m := range next {
-				m.out, m.err = rw.rewrapOne(m)
+				switch {
+				case m.share == nil:
+					m.out, m.err = rw.rewrapOne(m)
+				case !m.share.mine:
+					m.err = rw.contribute(m)
+				}
 			}
 		}()
 	}
@@ -254,7 +296,12 @@ func (rw *rewrapper) from(t *store.Txn, number int) (*oldEpoch, error) {
 	o.u, err = e.Unlock(rw.a.id)
 	switch {
 	case errors.Is(err, keys.ErrThreshold):
-		o.pending = fmt.Sprintf("records of class %s epoch %d are split between its holders: moving them is not in this version of tvault", rw.class, number)
+		if _, ok := e.SlotOf(rw.a.member.Name); ok {
+			o.e = e
+			rw.r.Awaiting = fmt.Sprintf("each record of class %s epoch %d moves once %d of its holders have run 'tvault keys rewrap --class %s'", rw.class, number, e.Threshold, rw.class)
+		} else {
+			o.pending = fmt.Sprintf("%s holds no slot of class %s epoch %d: %d of its holders must run 'tvault keys rewrap --class %s'", rw.a.member.Name, rw.class, number, e.Threshold, rw.class)
+		}
 	case errors.Is(err, keys.ErrNoSlot):
 		o.pending = fmt.Sprintf("%s holds no key of class %s epoch %d: a holder who does must run 'tvault keys rewrap --class %s'", rw.a.member.Name, rw.class, number, rw.class)
 	case err != nil:

@@ -116,7 +116,12 @@ func (e *env) promptPassphrase(ctx context.Context, prompt string) (string, erro
 // loadIdentity reads the identity named by -i (or its default).
 func (e *env) loadIdentity(c *cli.Context) (*tcrypto.Identity, error) {
 	p := e.identityPath(c)
-	id, err := tcrypto.ReadIdentityFile(p, e.passphraseSource(c))
+	ui, prompter := e.pluginUI(c.Context)
+	id, err := tcrypto.ReadIdentity(p, tcrypto.ReadOptions{Passphrase: e.passphraseSource(c), PluginUI: ui})
+	if perr := prompter.identityError(p, err); perr != nil {
+		// A hardware key's plugin or signing key file is at fault.
+		return nil, perr
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, withHint(fmt.Errorf("no identity file at %s", p), "create one with 'tvault keygen', or name yours with -i FILE")
 	}

@@ -30,8 +30,9 @@ var jsonForms = map[string]string{
 	"keys sync": `an array, one object per class: {"class":"…","epoch":N,"granted":["NAME"],"lacking":["NAME"],"pending":"…"}
 (pending, when members still lack keys: why, and what would give them keys)`,
 	"keys rotate": `one object: {"class":"…","from":N,"epoch":N,"threshold":N,"holders":["NAME"]}`,
-	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"left":N,"pending":"…"}
-(left: records still on older epochs; pending says why)`,
+	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"waiting":N,"left":N,"pending":"…"}
+(waiting: threshold records this holder contributed to that await other holders; left: records still on older
+ epochs, which pending says why)`,
 	"policy check": `one object on standard output, whether or not the policy is valid (the exit code is the same):
 {"file":"FILE","ok":true,"policy":"NAME","classes":N,"roles":N,"members":N,
  "problems":[{"line":N,"name":"…","message":"…"}],"warnings":[…]}
@@ -52,6 +53,11 @@ of the first and last entries checked, absent if none). A failure prints nothing
 	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
  "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
 (orphans and partial: blobs an interrupted seal left, which --repair removes)`,
+	"unmask request": `one object: {"request":"ID","record":"ID","class":"…"}`,
+	"unmask approve": `one object: {"request":"ID","record":"ID","class":"…","requester":"NAME","shares":N,"need":N}
+(shares: what the requester now holds, their own counting; need: the class's threshold)`,
+	"unmask list": `one array: [{"request":"ID","record":"ID","class":"…","requester":"NAME","reason":"…",
+ "requested_at":"<RFC 3339>","epoch":N,"approvers":["NAME"],"shares":N,"need":N,"state":"pending|granted|stale"}]`,
 }
 
 // noJSON says why a command has no JSON form, where a reason helps, and

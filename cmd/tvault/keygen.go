@@ -16,13 +16,20 @@ import (
 
 func keygenCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:        "keygen",
-		Usage:       "create a new identity file and print its card",
-		ArgsUsage:   " ",
-		Description: "Prints the card as the lines recipient = \"…\", signing_key = \"…\" and card_sig = \"…\", ready for the policy.",
+		Name:      "keygen",
+		Usage:     "create a new identity file and print its card",
+		ArgsUsage: " ",
+		Description: "Prints the card as the lines recipient = \"…\", signing_key = \"…\" and card_sig = \"…\", ready for the policy.\n\n" +
+			"With --plugin FILE, makes the identity of a hardware key (a YubiKey through age-plugin-yubikey, a Secure Enclave " +
+			"through age-plugin-se) from FILE, the identity file the plugin printed (with its recipient in a comment, " +
+			"\"# public key: age1…\" or \"#    Recipient: age1…\"): copies it to -o (unless -o is FILE) and writes a new " +
+			"random signing key, encrypted to the hardware key, to the signing key file next to it (-o FILE plus \".signing\"). " +
+			"The plugin must be on PATH, and the key plugged in: it is used once, to check that it opens what is encrypted to it. " +
+			"Every later command that uses the identity needs the plugin and the key (and its PIN or touch).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the identity to `FILE` (default: the -i default)"},
 			&cli.BoolFlag{Name: "classic", Usage: "make an X25519 key instead of a post-quantum hybrid one"},
+			&cli.StringFlag{Name: "plugin", Usage: "make the identity of a hardware key from `FILE`, the identity file its age plugin printed"},
 			&cli.BoolFlag{Name: "no-passphrase", Usage: "write the identity unencrypted (only on an encrypted disk or a hardware-protected store)"},
 			&cli.IntFlag{Name: "insecure-scrypt-work-factor", Hidden: true, Usage: "scrypt log2(N) for tests; weakens the passphrase"},
 		},
@@ -33,6 +40,9 @@ func keygenCommand(e *env) *cli.Command {
 			out := c.String("output")
 			if out == "" {
 				out = e.identityPath(c)
+			}
+			if c.String("plugin") != "" {
+				return e.keygenPlugin(c, out)
 			}
 			if _, err := os.Lstat(out); err == nil {
 				return withHint(fmt.Errorf("%s already exists, and an identity file is never overwritten", out),

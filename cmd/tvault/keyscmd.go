@@ -84,10 +84,13 @@ func keysRotateCommand(e *env) *cli.Command {
 			"force names and to no one else, and records them in the audit log. Records sealed from now on use\n" +
 			"them; older records stay readable by whoever held the old keys until 'tvault keys rewrap --class C'\n" +
 			"moves them. Also makes the first keys of a class the policy added.",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "class", Usage: "the class `C` to rotate", Required: true}},
+		Flags: []cli.Flag{&cli.StringFlag{Name: "class", Usage: "the class `C` to rotate"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("keys rotate takes no arguments (name the class with --class)")
+			}
+			if c.String("class") == "" {
+				return usagef("keys rotate needs --class C: rotate one class at a time")
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				r, err := v.RotateKeys(c.String("class"))
@@ -115,8 +118,10 @@ func keysRewrapCommand(e *env) *cli.Command {
 		ArgsUsage: " ",
 		Description: "Run by a holder of the class who holds the old keys: re-wraps each record's DEK to the class's\n" +
 			"current epoch and deletes the old wrap in the same step, never touching attachments. Interrupted or\n" +
-			"killed, it loses nothing: run it again to finish. Shows a progress bar on a terminal. Exits 0 when\n" +
-			"every record of the classes is on the current epoch, 1 when some are left (each class says why).",
+			"killed, it loses nothing: run it again to finish. Shows a progress bar on a terminal. A record of a\n" +
+			"threshold class is never whole in one place: each holder's run adds their share, reshared to the new\n" +
+			"keys, and the run that brings the shares to the threshold moves the record; so k holders each run it\n" +
+			"once. Exits 0 when every record is moved or awaits other holders, 1 when some are left (it says why).",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "class", Usage: "rewrap only class `C` (repeatable)"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "never show a progress bar"},
@@ -164,6 +169,9 @@ func (e *env) printRewrap(res []vault.ClassRewrap) {
 			continue
 		}
 		fmt.Fprintf(e.stdout, "class %s: %d record%s moved to epoch %d, %d already on it", r.Class, r.Moved, plural(r.Moved), r.To, r.Current)
+		if r.Waiting > 0 {
+			fmt.Fprintf(e.stdout, "; %d await other holders: %s", r.Waiting, r.Awaiting)
+		}
 		if r.Left > 0 {
 			fmt.Fprintf(e.stdout, "; %d left: %s", r.Left, r.Pending)
 		}
@@ -177,12 +185,13 @@ func rewrapJSON(res []vault.ClassRewrap) any {
 		Epoch   int    `json:"epoch"`
 		Moved   int    `json:"moved"`
 		Current int    `json:"current"`
+		Waiting int    `json:"waiting"`
 		Left    int    `json:"left"`
 		Pending string `json:"pending,omitempty"`
 	}
 	out := []class{}
 	for _, r := range res {
-		out = append(out, class{r.Class, r.To, r.Moved, r.Current, r.Left, r.Pending})
+		out = append(out, class{r.Class, r.To, r.Moved, r.Current, r.Waiting, r.Left, r.Pending})
 	}
 	return out
 }

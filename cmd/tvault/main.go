@@ -112,6 +112,7 @@ func newApp(e *env) *cli.App {
 			bundleCommand(e),
 			policyCommand(e),
 			keysCommand(e),
+			unmaskCommand(e),
 			sealCommand(e),
 			listCommand(e),
 			showCommand(e),

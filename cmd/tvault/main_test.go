@@ -70,6 +70,8 @@ func TestScripts(t *testing.T) {
 			"code":       cmdCode,
 			"mkbig":      cmdMkbig,
 			"editpolicy": cmdEditpolicy,
+			"mkplugin":   cmdMkplugin,
+			"cardmember": cmdCardmember,
 		},
 	})
 }

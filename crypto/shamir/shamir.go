@@ -35,11 +35,47 @@ func Split(secret []byte, n, k int) ([][]byte, error) {
 // byte i*(k-1)+j is the coefficient of x^(j+1) for secret byte i.
 // A nil rand means crypto/rand.
 func SplitWithRand(rand io.Reader, secret []byte, n, k int) ([][]byte, error) {
-	if len(secret) == 0 {
-		return nil, fmt.Errorf("%w: empty secret", ErrInvalidParams)
-	}
 	if k < 1 || n < k || n > MaxShares {
 		return nil, fmt.Errorf("%w: need 1 <= k <= n <= %d, got k=%d n=%d", ErrInvalidParams, MaxShares, k, n)
+	}
+	xs := make([]byte, n)
+	for i := range xs {
+		xs[i] = byte(i + 1)
+	}
+	return splitAt(rand, secret, xs, k)
+}
+
+// SplitAt is Split evaluated at the given x coordinates instead of 1..n: a
+// fresh random polynomial of degree k-1 whose constant term is secret,
+// evaluated at each xs[i], share i carrying xs[i] as its last byte. The x
+// coordinates must be distinct and non-zero, 1 <= k <= len(xs) <= 255. It
+// serves share redistribution: each old holder splits their own share to
+// the new holders' x coordinates.
+func SplitAt(secret, xs []byte, k int) ([][]byte, error) {
+	return SplitAtWithRand(cryptorand.Reader, secret, xs, k)
+}
+
+// SplitAtWithRand is SplitAt with an explicit randomness source; it reads
+// randomness exactly as SplitWithRand does.
+func SplitAtWithRand(rand io.Reader, secret, xs []byte, k int) ([][]byte, error) {
+	if k < 1 || len(xs) < k || len(xs) > MaxShares {
+		return nil, fmt.Errorf("%w: need 1 <= k <= len(xs) <= %d, got k=%d and %d x coordinates", ErrInvalidParams, MaxShares, k, len(xs))
+	}
+	var seen [256]bool
+	for _, x := range xs {
+		if x == 0 || seen[x] {
+			return nil, fmt.Errorf("%w: x coordinates must be distinct and non-zero", ErrInvalidParams)
+		}
+		seen[x] = true
+	}
+	return splitAt(rand, secret, xs, k)
+}
+
+// splitAt evaluates a fresh polynomial at xs, whose bounds the callers
+// have checked.
+func splitAt(rand io.Reader, secret, xs []byte, k int) ([][]byte, error) {
+	if len(secret) == 0 {
+		return nil, fmt.Errorf("%w: empty secret", ErrInvalidParams)
 	}
 	const maxInt = int(^uint(0) >> 1)
 	if len(secret) > maxInt/MaxShares-1 {
@@ -57,11 +93,11 @@ func SplitWithRand(rand io.Reader, secret []byte, n, k int) ([][]byte, error) {
 		return nil, fmt.Errorf("shamir: reading randomness: %w", err)
 	}
 
+	n := len(xs)
 	l := len(secret) + 1
 	buf := make([]byte, n*l)
 	shares := make([][]byte, n)
-	for s := range shares {
-		x := byte(s + 1)
+	for s, x := range xs {
 		share := buf[s*l : (s+1)*l : (s+1)*l]
 		// Horner, f(x) = c0 + x*(c1 + x*(c2 + ... + x*c(k-1))), run for all
 		// secret bytes side by side so the multiplies are independent.

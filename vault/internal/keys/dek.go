@@ -51,12 +51,12 @@ func (e *Epoch) WrapDEK(dek []byte) (*record.DEKWrap, error) {
 	return w, nil
 }
 
-// OpenDEK unwraps the DEK of w (a wrap to this epoch) with id's slots. It
-// returns ErrNoSlot or a *ThresholdError when id cannot open it alone, and
-// an error wrapping fault.ErrIntegrity when the wrap is damaged or forged.
-// The caller clears the DEK after use.
+// OpenDEK unwraps the DEK of w (a wrap to this epoch, split or reshared)
+// with id's slots. It returns ErrNoSlot or a *ThresholdError when id cannot
+// open it alone, and an error wrapping fault.ErrIntegrity when the wrap is
+// damaged or forged. The caller clears the DEK after use.
 func (e *Epoch) OpenDEK(w *record.DEKWrap, id *tcrypto.Identity) ([]byte, error) {
-	if w.Epoch != e.Number || len(w.Shares) != len(e.Slots) || w.Threshold != e.Threshold {
+	if !e.Fits(w) {
 		return nil, fault.Integrityf("the key of class %s does not match its epoch %d", e.Class, e.Number)
 	}
 	slots, err := e.unwrapSlots(id)
@@ -67,24 +67,17 @@ func (e *Epoch) OpenDEK(w *record.DEKWrap, id *tcrypto.Identity) ([]byte, error)
 		return nil, ErrNoSlot
 	}
 	var shares [][]byte
+	defer func() {
+		for _, s := range shares {
+			clear(s)
+		}
+	}()
 	for i, sk := range slots {
-		s, err := tcrypto.Unwrap(w.Shares[i], sk)
+		s, err := e.shareAt(w, i, sk)
 		if err != nil {
-			return nil, fault.Integrityf("the key of class %s does not decrypt", e.Class)
+			return nil, err
 		}
 		shares = append(shares, s)
 	}
-	if e.Threshold > 1 && len(shares) < e.Threshold {
-		return nil, &ThresholdError{Need: e.Threshold}
-	}
-	dek := shares[0]
-	if e.Threshold > 1 {
-		if dek, err = shamir.Combine(shares); err != nil {
-			return nil, fault.Integrityf("the key shares of class %s do not combine", e.Class)
-		}
-	}
-	if len(dek) != tcrypto.DEKSize {
-		return nil, fault.Integrityf("the key of class %s has the wrong size", e.Class)
-	}
-	return dek, nil
+	return e.Combine(shares)
 }

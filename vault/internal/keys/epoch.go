@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 
 	"filippo.io/age"
@@ -16,6 +17,7 @@ import (
 type Epoch struct {
 	record.Epoch
 	recipients []age.Recipient
+	policy     *policy.Policy // the policy its slots were wrapped under (Assemble checks signers with it)
 }
 
 // Anchor is what the caller vouches an epoch must be: signed by Signer with
@@ -36,7 +38,7 @@ func Generate(pol *policy.Policy, polVersion int64, class string, number int) (*
 		return nil, fmt.Errorf("class %q has no holders", class)
 	}
 	k := pol.Threshold(class)
-	e := &Epoch{Epoch: record.Epoch{Class: class, Number: number, Threshold: k, PolicyVersion: polVersion}}
+	e := &Epoch{Epoch: record.Epoch{Class: class, Number: number, Threshold: k, PolicyVersion: polVersion}, policy: pol}
 	groups := [][]policy.Member{holders}
 	if k > 1 {
 		groups = groups[:0]
@@ -62,11 +64,7 @@ func newSlot(holders []policy.Member) (record.Slot, error) {
 	}
 	s := record.Slot{Recipient: sk.Recipient().String()}
 	for _, h := range holders {
-		r, err := tcrypto.ParseRecipient(h.Recipient)
-		if err != nil {
-			return record.Slot{}, fmt.Errorf("member %q: %w", h.Name, err)
-		}
-		w, err := tcrypto.Wrap([]byte(sk.String()), r)
+		w, err := WrapToMember(h, []byte(sk.String()))
 		if err != nil {
 			return record.Slot{}, err
 		}
@@ -86,7 +84,7 @@ func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Epoch{Epoch: *re}
+	e := &Epoch{Epoch: *re, policy: a.Policy}
 	if e.SignedBy != a.Signer || !a.Key.Equal(record.SignerKey(e.SignerKey)) {
 		return nil, fault.Integrityf("keys of %s were signed by %q, not by %q who must sign them", e, e.SignedBy, a.Signer)
 	}
@@ -171,6 +169,11 @@ func (e *Epoch) unwrapSlots(id *tcrypto.Identity) (map[int]age.Identity, error) 
 				continue
 			}
 			secret, err := tcrypto.Unwrap(w.Secret, id.AgeIdentity())
+			if pe := (*tcrypto.PluginError)(nil); errors.As(err, &pe) {
+				// The hardware key's plugin failed (missing, no PIN, no
+				// touch): not a sign of damage.
+				return nil, pluginFailure(w.Member, err)
+			}
 			if err != nil {
 				return nil, fault.Integrityf("the slot key of %s wrapped for %s does not decrypt", e, w.Member)
 			}

@@ -2,7 +2,6 @@ package keys
 
 import (
 	"errors"
-	"fmt"
 
 	"filippo.io/age"
 	tcrypto "github.com/tvault/tvault/crypto"
@@ -72,11 +71,7 @@ func (u *Unlocked) Grant(members []policy.Member, ver int64) (*record.Grant, err
 		if hasWrap(slot, m) {
 			continue
 		}
-		r, err := tcrypto.ParseRecipient(m.Recipient)
-		if err != nil {
-			return nil, fmt.Errorf("member %q: %w", m.Name, err)
-		}
-		w, err := tcrypto.Wrap(secret, r)
+		w, err := WrapToMember(m, secret)
 		if err != nil {
 			return nil, err
 		}

@@ -170,10 +170,12 @@ func FuzzDecodeDEKWrap(f *testing.F) {
 	f.Add([]byte(`{"epoch":0,"threshold":1,"shares":["YQ=="]}`))
 	f.Add([]byte(`{"epoch":1,"threshold":1,"shares":[]}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"epoch":2,"threshold":2,"shares":null,"from":"AQI=","parts":[["YQ==","Yg=="],["Yw==","ZA=="]]}`))
+	f.Add([]byte(`{"epoch":2,"threshold":2,"shares":["YQ=="],"from":"AQI=","parts":[["YQ==","Yg=="]]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		w, err := DecodeDEKWrap(raw, "aaaaaaaaaaaaaaaaaaaa", "testimony")
 		wantIntegrity(t, err)
-		if err == nil && (len(w.Shares) == 0 || w.Epoch < 1 || w.Threshold < 1) {
+		if err == nil && (w.Slots() == 0 || w.Epoch < 1 || w.Threshold < 1 || w.Reshared() == (len(w.Shares) > 0)) {
 			t.Fatalf("accepted an empty or impossible wrap: %+v", w)
 		}
 	})

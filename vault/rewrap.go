@@ -221,8 +221,11 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 		}
 	}
 	if moved+contributed > 0 {
-		e := audit.Entry{Action: actionRewrap, Class: rw.class, Outcome: audit.OutcomeOK,
-			Detail: fmt.Sprintf("%d records to epoch %d; %d contributions, %d records awaiting others", moved, rw.r.To, contributed, waiting)}
+		detail := fmt.Sprintf("%d records to epoch %d", moved, rw.r.To)
+		if contributed+waiting > 0 {
+			detail += fmt.Sprintf("; %d contributions, %d records awaiting others", contributed, waiting)
+		}
+		e := audit.Entry{Action: actionRewrap, Class: rw.class, Outcome: audit.OutcomeOK, Detail: detail}
 		if _, err := rw.a.appendEntry(t, e); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/internal/keys"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -98,11 +99,7 @@ func (a *Actor) newIntake(kit *record.Kit) ([]byte, error) {
 	defer clear(secret)
 	in := &record.Intake{Recipient: sk.Recipient().String(), PolicyVersion: a.v.polVer}
 	for _, m := range a.v.pol.Members {
-		r, err := tcrypto.ParseRecipient(m.Recipient)
-		if err != nil {
-			return nil, fmt.Errorf("member %q: %w", m.Name, err)
-		}
-		w, err := tcrypto.Wrap(secret, r)
+		w, err := keys.WrapToMember(m, secret)
 		if err != nil {
 			return nil, err
 		}

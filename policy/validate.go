@@ -30,6 +30,9 @@ const (
 // strictText applies the text rule of Parse; without it (ParseStored) only
 // the older rule holds.
 type checker struct {
+	// schema is set for a seal kit's schema (ParseField): a document
+	// without roles and members.
+	schema     bool
 	lines      *lineIndex
 	problems   Problems
 	strictText bool
@@ -64,8 +67,10 @@ func (c *checker) policy(doc map[string]any) *Policy {
 		"name", "classes", "roles", "members", "public", "purposes")
 	c.name(p, doc)
 	c.classes(p, doc)
-	c.roles(p, doc)
-	c.members(p, doc)
+	if !c.schema {
+		c.roles(p, doc)
+		c.members(p, doc)
+	}
 	c.purposes(p, doc)
 	c.public(p, doc)
 	if len(p.Members) > 0 {

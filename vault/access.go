@@ -30,6 +30,10 @@ type partAccess struct {
 // withdrawn but whose old wrap is still there until rotation).
 func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part record.Part) (*partAccess, error) {
 	pa := &partAccess{part: part, padded: h.Padded()}
+	if a.v.field != nil {
+		pa.reason = errFieldWriteOnly
+		return pa, nil
+	}
 	if !slices.Contains(a.v.pol.Decryptable(a.member.Name), part.Class) {
 		pa.reason = fmt.Sprintf("no role of theirs may decrypt class %s", part.Class)
 		return pa, nil

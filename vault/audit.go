@@ -14,11 +14,15 @@ import (
 )
 
 // keyInfos lists every member signing key of every policy version, the
-// verification material of the audit log.
-func keyInfos(t *store.Txn) ([]audit.KeyInfo, error) {
-	pvs, err := loadPolicies(t)
-	if err != nil {
-		return nil, err
+// verification material of the audit log: in a field vault, its
+// researcher's.
+func (v *Vault) keyInfos(t *store.Txn) ([]audit.KeyInfo, error) {
+	pvs := v.pols
+	if v.field == nil {
+		var err error
+		if pvs, err = loadPolicies(t); err != nil {
+			return nil, err
+		}
 	}
 	type nk struct{ name, key string }
 	idx := map[nk]int{}
@@ -71,7 +75,7 @@ func (a *Actor) ExportAudit(ctx context.Context, w io.Writer, opts ExportOptions
 			n, err = a.v.log.ExportCSV(w, t, opts.ExportOptions)
 			return err
 		}
-		keys, err := keyInfos(t)
+		keys, err := a.v.keyInfos(t)
 		if err != nil {
 			return err
 		}
@@ -91,7 +95,7 @@ func (a *Actor) VerifyAudit(ctx context.Context, against []byte) (audit.Summary,
 	}
 	var sum audit.Summary
 	verr := a.v.view(func(t *store.Txn) error {
-		keys, err := keyInfos(t)
+		keys, err := a.v.keyInfos(t)
 		if err != nil {
 			return err
 		}

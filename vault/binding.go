@@ -95,7 +95,7 @@ func (v *Vault) checkBinding(h *record.Header, raw []byte, e *audit.Entry) error
 // open, cat), leaves it to the pass over the whole log (check), or
 // batches it (list). pols caches the policy versions read.
 func (v *Vault) bindHeader(t *store.Txn, h *record.Header, raw []byte, pols map[int64]*policy.Policy) (audit.Entry, error) {
-	if h.Vault != v.meta.ID {
+	if h.Vault != v.recordsVault() {
 		return audit.Entry{}, integrityErrorf("record %s belongs to another vault", h.ID)
 	}
 	// The signature only proves the header is whole; that its signer was a
@@ -105,6 +105,9 @@ func (v *Vault) bindHeader(t *store.Txn, h *record.Header, raw []byte, pols map[
 	// could rewrite one.
 	if err := v.entitled(t, h, pols); err != nil {
 		return audit.Entry{}, err
+	}
+	if _, err := t.SealEntry(h.ID); errors.Is(err, store.ErrNotFound) {
+		return v.importBinding(t, h, raw)
 	}
 	e, err := v.sealEntry(t, h.ID)
 	if err != nil {

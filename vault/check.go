@@ -159,9 +159,11 @@ func (c *checker) listBlobs() error {
 // epochs, every header, the DEK wraps, the index, the unmask requests and
 // their approvals, and the audit log.
 func (c *checker) checkStructures(t *store.Txn) error {
-	if _, err := loadPolicies(t); err != nil {
-		if err := c.finding("policy", err); err != nil {
-			return err
+	if c.v.field == nil { // a field vault's kit and origin were checked at Open
+		if _, err := loadPolicies(t); err != nil {
+			if err := c.finding("policy", err); err != nil {
+				return err
+			}
 		}
 	}
 	if err := c.checkEpochs(t); err != nil {
@@ -192,7 +194,7 @@ func (c *checker) checkStructures(t *store.Txn) error {
 // it says was sealed has a header, and was sealed once (the headers
 // themselves are checked against their seal entries by checkRecord).
 func (c *checker) checkLog(t *store.Txn) error {
-	keys, err := keyInfos(t)
+	keys, err := c.v.keyInfos(t)
 	if err != nil {
 		return c.finding("audit log", err)
 	}
@@ -235,6 +237,9 @@ func (c *checker) checkLog(t *store.Txn) error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
+	}
+	if err := c.checkImportedHere(t, sealed); err != nil {
+		return err
 	}
 	return c.checkRotations(t, rotations)
 }

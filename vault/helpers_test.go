@@ -27,6 +27,8 @@ type fixture struct {
 	// blobs keeps the vault's large blobs across its openings; nil means
 	// files in the vault folder.
 	blobs blobs.Store
+	// fieldBlobs keeps a field vault's (field_test.go).
+	fieldBlobs blobs.Store
 }
 
 // options opens the fixture's vault with its blob store.

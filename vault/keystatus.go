@@ -55,6 +55,9 @@ type EpochUse struct {
 // should be able to see that someone removed still holds keys. The request
 // is recorded.
 func (a *Actor) KeyStatus() ([]ClassKeys, int64, error) {
+	if err := a.v.notInField("keys status"); err != nil {
+		return nil, 0, err
+	}
 	if err := a.authorize("keys-status", ""); err != nil {
 		return nil, 0, err
 	}

@@ -43,6 +43,9 @@ type ClassSync struct {
 // a new holder needs slots of their own, from keys rotate and keys rewrap.
 // A class the actor holds no keys of (they lack them too) is a denial.
 func (a *Actor) SyncKeys(classes []string) ([]ClassSync, error) {
+	if err := a.v.notInField("keys sync"); err != nil {
+		return nil, err
+	}
 	if err := a.authorize(actionSync, ""); err != nil {
 		return nil, err
 	}

@@ -103,7 +103,9 @@ func (p *listPart) bind(t *store.Txn, h *record.Header, raw []byte) ([]sigbatch.
 	if err != nil {
 		return nil, err
 	}
-	pub := ed25519.PublicKey(record.SignerKey(h.SealerKey))
+	// The entry's signer: the sealer of a record sealed here (bindHeader
+	// checked it), the importer of one a bundle brought in.
+	pub := ed25519.PublicKey(record.SignerKey(e.ActorKey))
 	sig, err := e.SigBytes()
 	if err != nil {
 		return nil, integrityErrorf("record %s: its seal entry %d is malformed", h.ID, e.Seq)
@@ -114,7 +116,7 @@ func (p *listPart) bind(t *store.Txn, h *record.Header, raw []byte) ([]sigbatch.
 		if err != nil {
 			return nil, integrityErrorf("record %s: header is damaged", h.ID)
 		}
-		jobs = append(jobs, sigbatch.Job{Pub: pub, Msg: body, Sig: hsig})
+		jobs = append(jobs, sigbatch.Job{Pub: record.SignerKey(h.SealerKey), Msg: body, Sig: hsig})
 	}
 	return jobs, nil
 }

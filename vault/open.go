@@ -86,7 +86,11 @@ func (a *Actor) OpenRecord(ctx context.Context, id string, opts OpenRecordOption
 		}
 	}
 	if len(rep.Skipped) == len(access) {
-		return nil, &DeniedError{Member: a.member.Name, Action: "open record " + id, Reason: "they cannot decrypt any of its classes"}
+		reason := "they cannot decrypt any of its classes"
+		if a.v.field != nil {
+			reason = errFieldWriteOnly
+		}
+		return nil, &DeniedError{Member: a.member.Name, Action: "open record " + id, Reason: reason}
 	}
 	if err := a.v.writeParts(ctx, opts.Dir, access, rep); err != nil {
 		if damaged(err) {

@@ -113,6 +113,12 @@ func applyEntry(t *store.Txn, pv *record.PolicyVersion) (int64, error) {
 
 // policyAt returns the policy of the given version, as Open verified it.
 func (v *Vault) policyAt(version int64) (*policy.Policy, error) {
+	if v.field != nil {
+		if version != v.polVer {
+			return nil, integrityErrorf("policy version %d is not the seal kit's (%d)", version, v.polVer)
+		}
+		return v.pol, nil
+	}
 	if version < 1 || version > int64(len(v.pols)) {
 		return nil, integrityErrorf("policy version %d does not exist", version)
 	}
@@ -123,6 +129,9 @@ func (v *Vault) policyAt(version int64) (*policy.Policy, error) {
 // seq was appended: the newest whose init or policy-apply entry came
 // before it.
 func (v *Vault) versionInForce(seq int64) int64 {
+	if v.field != nil {
+		return v.polVer
+	}
 	ver := int64(1)
 	for _, pv := range v.pols[1:] {
 		if pv.Applied < seq {

@@ -45,6 +45,9 @@ type PolicyChange struct {
 // same Vault, which read the policy without a lock (the CLI runs one
 // command per process).
 func (a *Actor) ApplyPolicy(toml []byte) (*PolicyChange, error) {
+	if err := a.v.notInField("policy apply"); err != nil {
+		return nil, err
+	}
 	if err := a.authorize("policy-apply", policy.ActionPolicy); err != nil {
 		return nil, err
 	}

@@ -64,6 +64,9 @@ type ClassRewrap struct {
 // left (the DEK is unwrapped with them and wrapped to the new slots in
 // this process's memory only).
 func (a *Actor) Rewrap(ctx context.Context, opts RewrapOptions) ([]ClassRewrap, error) {
+	if err := a.v.notInField("keys rewrap"); err != nil {
+		return nil, err
+	}
 	if err := a.authorize(actionRewrap, policy.ActionKeys); err != nil {
 		return nil, err
 	}

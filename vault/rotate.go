@@ -35,6 +35,9 @@ type Rotation struct {
 // force: whoever generates slot keys sees them, so an admin who is not a
 // holder cannot, and a removed member no longer can.
 func (a *Actor) RotateKeys(class string) (*Rotation, error) {
+	if err := a.v.notInField("keys rotate"); err != nil {
+		return nil, err
+	}
 	if err := a.authorize(actionRotate, policy.ActionKeys); err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func (r *preparedRecord) discard(v *Vault) {
 func (a *Actor) prepareRecord(ctx context.Context, cf checkedForm, epochs map[string]*keys.Epoch, prog *progress) (*preparedRecord, error) {
 	id := record.NewID()
 	r := &preparedRecord{res: SealResult{ID: id}, public: cf.public, wraps: map[string][]byte{}, inline: map[string][]byte{}}
-	r.header = &record.Header{Format: record.FormatCurrent, ID: id, Vault: a.v.meta.ID, SealedBy: a.member.Name,
+	r.header = &record.Header{Format: record.FormatCurrent, ID: id, Vault: a.v.recordsVault(), SealedBy: a.member.Name,
 		SealerKey: tcrypto.FormatSigningKey(a.id.SigningPublicKey()), PolicyVersion: a.v.polVer, Public: cf.public}
 	for _, c := range cf.form.Classes {
 		if err := a.v.sealPart(ctx, r, cf.form, c, epochs[c.Class], prog); err != nil {

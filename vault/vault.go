@@ -75,6 +75,10 @@ type Vault struct {
 	}
 	// origin is what the signed init entry says (origin.go).
 	origin origin
+	// field is set for a field vault (field.go).
+	field *field
+	// bundles caches verified bundle manifests by digest (importbinding.go).
+	bundles sync.Map
 	// writes serializes the transactions that append to the audit log:
 	// each appends at the size it read, and Badger is opened without
 	// conflict detection.
@@ -92,6 +96,8 @@ type meta struct {
 	// names its header's digest: 0 for a vault created at format 3, the
 	// log's size at the upgrade for one created before.
 	DigestsFrom int64 `json:"digests_from,omitempty"`
+	// Kind is "field" for a field vault (field.go), empty for a vault.
+	Kind string `json:"kind,omitempty"`
 }
 
 func (v *Vault) now() time.Time {
@@ -197,6 +203,12 @@ func (v *Vault) load() error {
 		}
 		if v.meta.Format != FormatVersion && v.meta.Format != formatBeforeDigests {
 			return fmt.Errorf("vault format %d is not supported by this tvault (format %d)", v.meta.Format, FormatVersion)
+		}
+		if v.meta.Kind == kindField {
+			return v.loadField(t)
+		}
+		if v.meta.Kind != "" {
+			return fmt.Errorf("vault kind %q is not supported by this tvault", v.meta.Kind)
 		}
 		v.log = audit.New("tvault/" + v.meta.ID)
 		pvs, err := loadPolicies(t)

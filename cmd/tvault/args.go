@@ -127,7 +127,7 @@ const maxFlagText = 960
 // messages that quote a path escape it on printing (see env.fail).
 var pathFlags = map[string]bool{
 	"vault": true, "identity": true, "passphrase-file": true,
-	"output": true, "policy": true, "against": true,
+	"output": true, "policy": true, "against": true, "kit": true,
 }
 
 // checkFlagText refuses a flag value that is not one line of plain text:

@@ -12,9 +12,11 @@ import (
 // exit 2, so that none ignores it silently: a new command has no JSON form
 // until it is added here, and TestJSONFlag runs every command with --json.
 var jsonForms = map[string]string{
-	"keygen": `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
-	"card":   `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
-	"init":   `one object: {"vault":"DIR","id":"…","policy":"NAME","policy_version":1,"classes":["…"]}`,
+	"keygen":        `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
+	"card":          `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
+	"init":          `one object: {"vault":"DIR","id":"…","policy":"NAME","policy_version":1,"classes":["…"]}; a field vault adds "field":true and "for":"<the vault's id>"`,
+	"bundle export": `one object: {"records":N,"file":"FILE"}`,
+	"bundle import": `one object: {"records":N,"imported":N,"present":N} (present: records the vault held already)`,
 	"policy show": `one object: {"version":N,"policy":"<the policy file's text>"}; with --version N also
  "signed_by":"NAME","signed_at":"<RFC 3339>","current":BOOL`,
 	"policy apply": `one object: {"version":N,"previous":N,"changes":[{"kind":"…","subject":"…","class":"…","text":"…"}],

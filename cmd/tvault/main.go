@@ -108,6 +108,8 @@ func newApp(e *env) *cli.App {
 			keygenCommand(e),
 			cardCommand(e),
 			initCommand(e),
+			kitCommand(e),
+			bundleCommand(e),
 			policyCommand(e),
 			keysCommand(e),
 			unmaskCommand(e),

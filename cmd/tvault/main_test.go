@@ -66,6 +66,7 @@ func TestScripts(t *testing.T) {
 			"expose":     cmdExpose,
 			"unreadable": cmdUnreadable,
 			"slice":      cmdSlice,
+			"flipbyte":   cmdFlipbyte,
 			"code":       cmdCode,
 			"mkbig":      cmdMkbig,
 			"editpolicy": cmdEditpolicy,
@@ -260,6 +261,23 @@ func cmdSlice(ts *testscript.TestScript, neg bool, args []string) {
 	_, err = io.Copy(dst, io.NewSectionReader(src, off, length))
 	ts.Check(err)
 	ts.Check(dst.Close())
+}
+
+// flipbyte FILE OFFSET: flips the lowest bit of FILE's byte at OFFSET (a
+// negative OFFSET counts from the end).
+func cmdFlipbyte(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	off, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if off < 0 {
+		off += len(b)
+	}
+	b[off] ^= 1
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
 }
 
 // code N PROG ARGS...: runs PROG like exec and requires exit status N;

@@ -49,3 +49,10 @@ func BlobRecord(blobID string) string {
 	}
 	return blobID[:20]
 }
+
+// FieldVaultID derives a field vault's own id from its signed origin (the
+// kit's digest and the researcher's keys).
+func FieldVaultID(signedOrigin []byte) string {
+	h := sha256.Sum256(append([]byte("tvault field vault id v1\n"), signedOrigin...))
+	return strings.ToLower(idEncoding.EncodeToString(h[:12]))
+}

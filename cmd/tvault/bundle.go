@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tvault/tvault/vault"
+)
+
+func bundleCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "bundle",
+		Usage: "carry records from a field vault to the vault",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "export",
+				Usage:     "in a field vault: write its records to one signed, encrypted file",
+				ArgsUsage: " ",
+				Description: "The bundle is signed by the researcher and encrypted to the vault's intake key (from the kit),\n" +
+					"so that nobody who carries it reads anything in it, public metadata included.",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the bundle to `FILE` (which must not exist)"},
+					&cli.StringFlag{Name: "since", Usage: "only records sealed on or after `DATE` (YYYY-MM-DD or RFC 3339)"},
+				},
+				Action: func(c *cli.Context) error {
+					if c.NArg() > 0 {
+						return usagef("bundle export takes no arguments")
+					}
+					if c.String("output") == "" {
+						return usagef("bundle export needs -o FILE")
+					}
+					since, err := parseDate(c.String("since"), false)
+					if err != nil {
+						return usagef("--since: %v", err)
+					}
+					return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+						var rep *vault.BundleReport
+						err := e.writeOutput(c.String("output"), func(w io.Writer) error {
+							var err error
+							rep, err = v.ExportBundle(c.Context, w, since)
+							return err
+						})
+						if err != nil {
+							return err
+						}
+						if c.Bool("json") {
+							return jsonOut(e, map[string]any{"records": rep.Records, "file": c.String("output")})
+						}
+						fmt.Fprintf(e.stdout, "bundled %d record%s into %s\n", rep.Records, plural(rep.Records), c.String("output"))
+						return nil
+					})
+				},
+			},
+			{
+				Name:      "import",
+				Usage:     "in the vault: verify a bundle whole, then add its records",
+				ArgsUsage: "FILE",
+				Description: "Any member may import. Everything is verified before anything is written: the bundle's\n" +
+					"signature and kit, that its sealer may seal under the policy in force, every header, seal entry,\n" +
+					"key and attachment. Any failure refuses the whole bundle (exit 4; exit 3 when its sealer is not a\n" +
+					"researcher here). Importing a bundle again adds nothing.",
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return usagef("bundle import takes one FILE")
+					}
+					path := c.Args().First()
+					if _, err := os.Stat(path); err != nil {
+						return usagef("cannot read %s: %v", path, unwrapPathError(err))
+					}
+					return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+						rep, err := v.ImportBundle(c.Context, func() (io.ReadCloser, error) { return os.Open(path) })
+						if err != nil {
+							return err
+						}
+						for _, n := range rep.Notes {
+							e.note("%s", n)
+						}
+						if c.Bool("json") {
+							return jsonOut(e, map[string]any{"records": rep.Records, "imported": rep.Imported, "present": rep.Present})
+						}
+						fmt.Fprintf(e.stdout, "imported %d record%s (%d already here) of %d in the bundle\n", rep.Imported, plural(rep.Imported), rep.Present, rep.Records)
+						return nil
+					})
+				},
+			},
+		},
+	}
+}

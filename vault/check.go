@@ -199,11 +199,11 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return c.finding("audit log", err)
 	}
 	sealed := map[string]int64{}
-	rotations := map[string]int{}
+	rotations := map[string][]audit.Entry{}
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
 		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
-			rotations[e.Class]++
+			rotations[e.Class] = append(rotations[e.Class], *e)
 		}
 		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
 			return

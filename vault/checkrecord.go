@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -45,32 +46,59 @@ func (c *checker) checkEpochs(t *store.Txn) error {
 	return nil
 }
 
-// checkRotations checks that every rotation the audit log records left its
-// epoch in the store: someone with the vault folder who deleted a class's
-// newest keys would otherwise have new records sealed to the previous
-// epoch, which a removed holder still holds.
-func (c *checker) checkRotations(t *store.Txn, rotations map[string]int) error {
+// checkRotations checks that what every keys-rotate entry of the log
+// stored is still in the store: an epoch whose pointer names the entry, or
+// a slot offer (pending, or carried in an epoch's slot) whose digest the
+// entry names. Someone with the vault folder who deleted a class's newest
+// keys would otherwise have new records sealed to the previous epoch,
+// which a removed holder still holds.
+func (c *checker) checkRotations(t *store.Txn, rotations map[string][]audit.Entry) error {
 	if c.v.field != nil {
 		return nil // its keys are the kit's
 	}
-	first, err := c.v.policyAt(1)
-	if err != nil {
-		return err
-	}
 	for _, class := range sortedKeys(rotations) {
-		want := rotations[class]
-		if hasClass(first, class) {
-			want++ // epoch 1, made at init
-		}
-		es, err := t.Epochs(class)
+		seqs, digests, err := storedRotations(t, class)
 		if err != nil {
 			return err
 		}
-		if len(es) < want {
-			c.errorf("class "+class, "the audit log records keys of %d epochs, but %d are stored: keys were removed", want, len(es))
+		for _, e := range rotations[class] {
+			if !seqs[e.Seq] && !digests[e.Digest] {
+				c.errorf("class "+class, "audit entry %d stored keys that are no longer in the store: keys were removed", e.Seq)
+			}
 		}
 	}
 	return nil
+}
+
+// storedRotations returns, for class, the seqs of the keys-rotate entries
+// its stored epochs point to, and the digests of the slot offers it holds,
+// pending or carried in its epochs' slots.
+func storedRotations(t *store.Txn, class string) (map[int64]bool, map[string]bool, error) {
+	seqs, digests := map[int64]bool{}, map[string]bool{}
+	es, err := t.Epochs(class)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range append(es, len(es)+1) {
+		if seq, err := t.EpochEntry(class, n); err == nil {
+			seqs[seq] = true
+		}
+		if raw, err := t.Epoch(class, n); err == nil {
+			if e, err := record.DecodeEpoch(raw, class, n); err == nil {
+				for _, s := range e.Slots {
+					digests[audit.Digest(s.Offer)] = len(s.Offer) > 0
+				}
+			}
+		}
+		offers, err := t.Offers(class, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, raw := range offers {
+			digests[audit.Digest(raw)] = true
+		}
+	}
+	return seqs, digests, nil
 }
 
 // checkRecord verifies one record: its header, each part's DEK wrap

@@ -55,7 +55,7 @@ func (v *Vault) epochAnchor(t *store.Txn, class string, number int, raw []byte) 
 	if err != nil {
 		return keys.Anchor{}, err
 	}
-	return keys.Anchor{Signer: e.Actor, Key: record.SignerKey(e.ActorKey), PolicyVersion: ver, Policy: pol}, nil
+	return keys.Anchor{Signer: e.Actor, Key: record.SignerKey(e.ActorKey), PolicyVersion: ver, Policy: pol, Rotated: true}, nil
 }
 
 // keysEntry reads the audit entry at seq and checks that it stored raw,

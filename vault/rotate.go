@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/tvault/tvault/policy"
 
-	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/keys"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -20,7 +18,12 @@ type Rotation struct {
 	// no keys); To the new one.
 	From, To  int
 	Threshold int
-	Holders   []string
+	// Holders are the members the new epoch is wrapped to, once it is in
+	// force; for a threshold class, Awaiting lists the holders who have
+	// not offered their slot yet (each runs keys rotate), and the epoch is
+	// not in force until they have.
+	Holders  []string
+	Awaiting []string
 }
 
 // RotateKeys starts a new epoch of class: fresh slot keys, wrapped to the
@@ -80,23 +83,12 @@ func (a *Actor) rotate(t *store.Txn, class string) (*Rotation, error) {
 	if _, err := t.Epoch(class, rot.To); !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("keys of class %q epoch %d appeared while this ran; nothing was changed: run it again", class, rot.To)
 	}
+	if rot.Threshold > 1 {
+		return a.rotateThreshold(t, rot)
+	}
 	e, err := keys.Generate(a.v.pol, a.v.polVer, class, rot.To)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := e.Sign(a.id, a.member.Name)
-	if err != nil {
-		return nil, err
-	}
-	rot.Holders = memberNames(a.v.pol.Holders(class))
-	entry, err := a.appendEntry(t, audit.Entry{Action: actionRotate, Class: class, Outcome: audit.OutcomeOK,
-		Detail: fmt.Sprintf("epoch %d under policy version %d: wrapped to %s", rot.To, a.v.polVer, strings.Join(rot.Holders, ", ")),
-		Digest: audit.Digest(raw)})
-	if err != nil {
-		return nil, err
-	}
-	if err := t.PutEpoch(class, rot.To, raw); err != nil {
-		return nil, err
-	}
-	return rot, t.PutEpochEntry(class, rot.To, entry.Seq)
+	return rot, a.putRotation(t, rot, e)
 }

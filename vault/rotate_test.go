@@ -302,7 +302,7 @@ func TestDeletedEpochIsFoundByCheck(t *testing.T) {
 		}
 		found := false
 		for _, fd := range rep.Findings {
-			found = found || strings.Contains(fd.String(), "the audit log records keys of 2 epochs, but 1 are stored")
+			found = found || strings.Contains(fd.String(), "audit entry 1 stored keys that are no longer in the store")
 		}
 		if !found {
 			t.Fatalf("check did not find the deleted epoch: %+v", rep.Findings)
@@ -322,8 +322,15 @@ func TestRaisedThresholdAppliesAfterRewrap(t *testing.T) {
 	if len(ch.Rotate) != 1 || ch.Rotate[0] != "identity" {
 		t.Fatalf("ApplyPolicy: rotate %v, want identity", ch.Rotate)
 	}
+	// Each holder offers a slot of their own; the last one's run puts the
+	// epoch in force.
+	f.as("taras", func(v *member) {
+		if r, err := v.RotateKeys("identity"); err != nil || r.Threshold != 2 || len(r.Awaiting) != 1 || r.Awaiting[0] != "iryna" {
+			t.Fatalf("RotateKeys: %+v, %v", r, err)
+		}
+	})
 	f.as("iryna", func(v *member) {
-		if r, err := v.RotateKeys("identity"); err != nil || r.Threshold != 2 {
+		if r, err := v.RotateKeys("identity"); err != nil || r.Threshold != 2 || len(r.Awaiting) != 0 {
 			t.Fatalf("RotateKeys: %+v, %v", r, err)
 		}
 		if res, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"identity"}}); err != nil || res[0].Moved != 1 {
@@ -334,4 +341,57 @@ func TestRaisedThresholdAppliesAfterRewrap(t *testing.T) {
 			t.Fatalf("identity opened by one holder alone: %v", err)
 		}
 	})
+}
+
+// A holder with the keys action who makes every slot of a threshold
+// class's new epoch herself (with a tvault of her own), so as to keep
+// every slot key and open the class's records alone, is refused: each
+// slot of a rotated threshold epoch must be the offer its holder signed.
+func TestThresholdEpochMadeByOneHolderIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		offer      func(t *testing.T, v *member, o *record.SlotOffer) []byte
+	}{
+		{"no offers", "slot 1 was not offered by its holder", nil},
+		{"offers signed by the rotator", "was not made by them for this epoch", func(t *testing.T, v *member, o *record.SlotOffer) []byte {
+			raw, err := record.SignSlotOffer(v.Actor.id, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 2)
+			f.as("iryna", func(v *member) {
+				pol, ver := v.Vault.pol, v.Vault.polVer
+				e, err := keys.Generate(pol, ver, "identity", 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.offer != nil {
+					var offers = map[string][]byte{}
+					for _, h := range pol.Holders("identity") {
+						o, err := keys.OfferSlot(pol, ver, "identity", 2, h)
+						if err != nil {
+							t.Fatal(err)
+						}
+						offers[h.Name] = tc.offer(t, v, o)
+					}
+					for i, h := range pol.Holders("identity") {
+						o, _ := record.DecodeSlotOffer(offers[h.Name], "identity", 2)
+						e.Slots[i] = record.Slot{Recipient: o.Recipient, Wraps: []record.HolderWrap{o.Wrap}, Offer: offers[h.Name]}
+					}
+				}
+				tamper(t, v, func(tx *store.Txn) error {
+					return v.Actor.putRotation(tx, &Rotation{Class: "identity", To: 2}, e)
+				})
+			})
+			f.as("olena", func(v *member) {
+				if _, err := v.Seal(ctx, []*Form{f.exampleForm("F")}); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("seal after a one-holder threshold epoch: %v, want %q", err, tc.want)
+				}
+			})
+		})
+	}
 }

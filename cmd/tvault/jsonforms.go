@@ -29,7 +29,8 @@ var jsonForms = map[string]string{
 (current_epoch 0: the class has no keys yet)`,
 	"keys sync": `an array, one object per class: {"class":"…","epoch":N,"granted":["NAME"],"lacking":["NAME"],"pending":"…"}
 (pending, when members still lack keys: why, and what would give them keys)`,
-	"keys rotate": `one object: {"class":"…","from":N,"epoch":N,"threshold":N,"holders":["NAME"]}`,
+	"keys rotate": `one object: {"class":"…","from":N,"epoch":N,"threshold":N,"holders":["NAME"],"awaiting":["NAME"]}
+(awaiting: for a threshold class, the holders who have not offered their slot yet; the epoch is in force when none)`,
 	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"waiting":N,"left":N,"pending":"…"}
 (waiting: threshold records this holder contributed to that await other holders; left: records still on older
  epochs, which pending says why)`,

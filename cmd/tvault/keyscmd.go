@@ -83,7 +83,9 @@ func keysRotateCommand(e *env) *cli.Command {
 		Description: "Run by a holder of the class: makes fresh slot keys, wraps them to the holders the policy in\n" +
 			"force names and to no one else, and records them in the audit log. Records sealed from now on use\n" +
 			"them; older records stay readable by whoever held the old keys until 'tvault keys rewrap --class C'\n" +
-			"moves them. Also makes the first keys of a class the policy added.",
+			"moves them. Also makes the first keys of a class the policy added. A class with a threshold gives\n" +
+			"each holder a slot of their own, which that holder makes: every holder runs it once, and the new\n" +
+			"keys are in force after the last one.",
 		Flags: []cli.Flag{&cli.StringFlag{Name: "class", Usage: "the class `C` to rotate"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -98,8 +100,13 @@ func keysRotateCommand(e *env) *cli.Command {
 					return err
 				}
 				if c.Bool("json") {
-					return jsonOut(e, map[string]any{"class": r.Class, "from": r.From, "epoch": r.To,
-						"threshold": r.Threshold, "holders": append([]string{}, r.Holders...)})
+					return jsonOut(e, map[string]any{"class": r.Class, "from": r.From, "epoch": r.To, "threshold": r.Threshold,
+						"holders": append([]string{}, r.Holders...), "awaiting": append([]string{}, r.Awaiting...)})
+				}
+				if len(r.Awaiting) > 0 {
+					fmt.Fprintf(e.stdout, "class %s: your slot of epoch %d is offered; the epoch is in force once %s %s run 'tvault keys rotate --class %s' too (threshold %d: each holder makes their own slot)\n",
+						r.Class, r.To, joinQuoted(r.Awaiting), haveHas(len(r.Awaiting)), r.Class, r.Threshold)
+					return nil
 				}
 				fmt.Fprintf(e.stdout, "class %s: epoch %d (threshold %d) wrapped to %s; new records use it\n", r.Class, r.To, r.Threshold, joinQuoted(r.Holders))
 				if r.From > 0 {
@@ -215,4 +222,11 @@ func (e *env) rewrapBar() func(class string, done, total int) {
 			_ = bar.Finish()
 		}
 	}
+}
+
+func haveHas(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
 }

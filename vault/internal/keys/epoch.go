@@ -27,6 +27,9 @@ type Anchor struct {
 	Key           ed25519.PublicKey
 	PolicyVersion int64
 	Policy        *policy.Policy
+	// Rotated is set for an epoch a keys-rotate entry vouches for: if its
+	// class has a threshold, each slot must be its holder's offer.
+	Rotated bool
 }
 
 // Generate makes the slot keys of epoch number of class and wraps each
@@ -93,6 +96,11 @@ func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 	}
 	for _, s := range e.Slots {
 		if err := checkHolders(e, s.Wraps, a.Policy); err != nil {
+			return nil, err
+		}
+	}
+	if a.Rotated && e.Threshold > 1 {
+		if err := checkOffers(e, a.Policy); err != nil {
 			return nil, err
 		}
 	}

@@ -32,6 +32,9 @@ func (e *Epoch) signerKey() string { return e.SignerKey }
 type Slot struct {
 	Recipient string       `json:"recipient"`
 	Wraps     []HolderWrap `json:"wraps"`
+	// Offer is, in an epoch after the first of a threshold class, the
+	// signed SlotOffer its holder made this slot with.
+	Offer []byte `json:"offer,omitempty"`
 }
 
 // HolderWrap is a slot secret age-encrypted to one holder.

@@ -97,3 +97,28 @@ func FuzzDecodeBundle(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeSlotOffer(f *testing.F) {
+	id := fuzzIdentity(f)
+	good, err := SignSlotOffer(id, &SlotOffer{Class: "identity", Number: 2, Threshold: 2, PolicyVersion: 1, Recipient: fuzzSlotRecipient(f),
+		Wrap: HolderWrap{Member: "iryna", Recipient: id.Recipient(), Secret: []byte("x")}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := DecodeSlotOffer(good, "identity", 2); err != nil {
+		f.Fatalf("the seed does not decode: %v", err)
+	}
+	f.Add(good, 2)
+	f.Add(good, 3)
+	f.Add([]byte("tvs1"), 0)
+	f.Fuzz(func(t *testing.T, raw []byte, number int) {
+		o, err := DecodeSlotOffer(raw, "identity", number)
+		wantIntegrity(t, err)
+		if err == nil {
+			if o.Number != number || o.Threshold < 2 {
+				t.Fatalf("accepted an inconsistent offer: %+v", o)
+			}
+			sameBody(t, raw, good)
+		}
+	})
+}

@@ -102,3 +102,32 @@ func (t *Txn) Grants(class string, epoch int) ([]StoredGrant, error) {
 func (t *Txn) DeleteGrant(class string, epoch int, seq int64) error {
 	return t.del(cat(grantPrefix(class, epoch), u64(uint64(seq))))
 }
+
+// prefixOffer holds the slot offers of a threshold class's epoch being
+// made, until every holder has offered one:
+// offer/<class>/<epoch as 4 bytes>/<member>.
+var prefixOffer = []byte("offer/")
+
+func offerPrefix(class string, epoch int) []byte {
+	return cat(prefixOffer, []byte(class), []byte("/"), u32(uint32(epoch)), []byte("/"))
+}
+
+// PutOffer stores member's slot offer for a class's epoch.
+func (t *Txn) PutOffer(class string, epoch int, member string, v []byte) error {
+	return t.set(cat(offerPrefix(class, epoch), []byte(member)), v)
+}
+
+// Offers returns the slot offers stored for a class's epoch, by member.
+func (t *Txn) Offers(class string, epoch int) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := t.each(offerPrefix(class, epoch), true, func(s, v []byte) error {
+		out[string(s)] = v
+		return nil
+	})
+	return out, err
+}
+
+// DeleteOffer removes member's slot offer for a class's epoch.
+func (t *Txn) DeleteOffer(class string, epoch int, member string) error {
+	return t.del(cat(offerPrefix(class, epoch), []byte(member)))
+}

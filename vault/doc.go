@@ -21,7 +21,16 @@
 // too: epoch 1 is vouched for by the init entry, every later epoch, and any
 // epoch a holder re-signed to give new holders keys, by the keys-rotate or
 // keys-sync entry that names its digest (epoch.go); keysync.go, rotate.go
-// and rewrap.go make them, keystatus.go reports who holds what.
+// and rewrap.go make them (rotateoffer.go and rewrapshare.go for threshold
+// classes, whose holders each take part), keystatus.go reports who holds
+// what, unmask*.go open one threshold record with other holders' approval.
+//
+// A field vault (field.go) is made from a seal kit (kit.go): it seals for
+// the vault the kit came from and can never open what it sealed. Bundles
+// carry its records home (bundle.go exports; bundleimport.go and
+// bundlerecord.go verify a bundle whole and import it); an imported header
+// is bound to its bundle's manifest and its seal entry from the field
+// (importbinding.go) instead of a seal entry of this log.
 //
 // Access is enforced by the key hierarchy, not by checks: a record's data key
 // (DEK) for each part is wrapped to the class's slot keys, and slot secrets

@@ -1,8 +1,12 @@
 // Package record owns every signed wire format the vault stores and the one
 // signed envelope they share: the record header with its parts and blob
 // references, the encrypted class manifest, the DEK wrap, the policy
-// version and the epoch of a class's keys. Bundles, seal kits and custody
-// reports verify these without a vault, so nothing here reads storage.
+// version and the epoch of a class's keys; what changes keys — a key grant
+// (keys sync), a slot offer (a threshold rotation), a contribution (a
+// threshold rewrap), an unmask request and approval; and the field — the
+// seal kit, its intake key, a field vault's origin and a bundle's manifest.
+// Bundles, seal kits and custody reports verify these without a vault, so
+// nothing here reads storage.
 //
 // Every signed value is "tvs1" || Ed25519 signature || body, and the
 // signature is checked over the stored body bytes, never over a re-encoding

@@ -17,6 +17,11 @@ import (
 // kindField marks a field vault in its metadata.
 const kindField = "field"
 
+// smallMarkerName is an empty file in a field vault's folder: its store is
+// sized for a small drive (store.Options.Small). It only sizes files; the
+// vault's kind is in its metadata.
+const smallMarkerName = "FIELD"
+
 // field is what a field vault is made of: the seal kit it seals with, and
 // its researcher, who signed its origin.
 type field struct {
@@ -78,6 +83,7 @@ func InitField(dir string, id *tcrypto.Identity, kitRaw []byte, name string, opt
 		} else {
 			os.RemoveAll(filepath.Join(dir, dbName))
 			os.Remove(filepath.Join(dir, markerName))
+			os.Remove(filepath.Join(dir, smallMarkerName))
 			os.Remove(filepath.Join(dir, initLockName))
 		}
 		return nil, err
@@ -90,7 +96,12 @@ func InitField(dir string, id *tcrypto.Identity, kitRaw []byte, name string, opt
 }
 
 func initFieldIn(dir string, id *tcrypto.Identity, f *field, oraw []byte, opts Options) (*Vault, error) {
-	if err := store.CheckFreeSpace(dir, 0); err != nil {
+	// Before Badger creates its sparse files: it dies with SIGBUS on a
+	// full disk. The marker sizes the store for a small drive.
+	if err := store.CheckFreeSpace(dir, 0, true); err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(filepath.Join(dir, smallMarkerName), nil); err != nil {
 		return nil, err
 	}
 	v, err := openStore(dir, opts)

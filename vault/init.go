@@ -136,7 +136,7 @@ func prepareDir(dir string) (created bool, err error) {
 func initIn(dir string, id *tcrypto.Identity, m policy.Member, pol *policy.Policy, opts Options) (*Vault, error) {
 	// Before Badger creates its sparse files: it dies with SIGBUS on a
 	// full disk.
-	if err := store.CheckFreeSpace(dir, 0); err != nil {
+	if err := store.CheckFreeSpace(dir, 0, false); err != nil {
 		return nil, err
 	}
 	v, err := openStore(dir, opts)

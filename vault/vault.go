@@ -153,7 +153,8 @@ func Open(dir string, opts Options) (*Vault, error) {
 
 func openStore(dir string, opts Options) (*Vault, error) {
 	db := filepath.Join(dir, dbName)
-	st, err := store.Open(db, store.Options{LockWait: opts.LockWait})
+	_, err := os.Stat(filepath.Join(dir, smallMarkerName))
+	st, err := store.Open(db, store.Options{LockWait: opts.LockWait, Small: err == nil})
 	if err != nil {
 		return nil, err
 	}

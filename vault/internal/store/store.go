@@ -36,12 +36,17 @@ type Options struct {
 	// exclusivity from other readers. Badger refuses it on Windows
 	// (badger.ErrWindowsNotSupported); nothing in tvault sets it.
 	ReadOnly bool
+	// Small sizes the database for a small drive: a field vault on a USB
+	// stick. Its value-log files are smaller, so that it needs SmallReserve
+	// free beyond its data rather than Reserve.
+	Small bool
 }
 
 // Store is an open Badger database. Its methods are safe for concurrent use.
 type Store struct {
-	db  *badger.DB
-	dir string
+	db      *badger.DB
+	dir     string
+	reserve uint64
 }
 
 // Reserve is the free space every mutating command keeps on the vault's
@@ -50,9 +55,14 @@ type Store struct {
 // fills under its mmap.
 const Reserve = 2*valueLogFileSize + 2*memTableSize + 32<<20
 
+// SmallReserve is Reserve for a store opened with Options.Small: a field
+// vault seals on a drive with 256 MiB free.
+const SmallReserve = 2*smallValueLogFileSize + 2*memTableSize + 32<<20
+
 const (
-	memTableSize     = 16 << 20
-	valueLogFileSize = 256 << 20
+	memTableSize          = 16 << 20
+	valueLogFileSize      = 256 << 20
+	smallValueLogFileSize = 16 << 20
 	// valueThreshold sends chunks, headers and DEK wraps (a post-quantum
 	// wrap is ~2 KB) to the value log, and keeps the LSM tree to keys,
 	// pointers and the small values (index, audit entries, tree hashes):
@@ -64,6 +74,10 @@ const (
 // Open opens the Badger database in dir, creating it if it does not exist.
 // Callers check that dir belongs to a vault before calling Open.
 func Open(dir string, opts Options) (*Store, error) {
+	vlog, reserve := int64(valueLogFileSize), uint64(Reserve)
+	if opts.Small {
+		vlog, reserve = smallValueLogFileSize, SmallReserve
+	}
 	bo := badger.DefaultOptions(dir).
 		// Durability is explicit instead: Update commits and then syncs
 		// the value log and the memtable's log (as SyncWrites would), while
@@ -80,7 +94,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(4 << 20).
 		WithNumCompactors(2).
-		WithValueLogFileSize(valueLogFileSize).
+		WithValueLogFileSize(vlog).
 		WithValueThreshold(valueThreshold).
 		WithNumVersionsToKeep(1).
 		// Compacting on close made every command pay ~0.2 s at exit;
@@ -109,7 +123,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	for {
 		db, err := openRecovering(bo)
 		if err == nil {
-			return &Store{db: db, dir: dir}, nil
+			return &Store{db: db, dir: dir, reserve: reserve}, nil
 		}
 		if cleanups < 3 && isEmptyFileError(err) {
 			// A process killed while Badger created a memtable or
@@ -196,7 +210,7 @@ func (s *Store) commit(fn func(*Txn) error) (err error) {
 // holding the database has less than need bytes plus Reserve available:
 // for a command to check the data it will write outside a transaction
 // (blob files) before it starts.
-func (s *Store) CheckFreeSpace(need int64) error { return CheckFreeSpace(s.dir, need) }
+func (s *Store) CheckFreeSpace(need int64) error { return checkFreeSpace(s.dir, need, s.reserve) }
 
 // Sync makes everything committed so far durable.
 func (s *Store) Sync() (err error) {
@@ -222,8 +236,17 @@ func FreeSpace(dir string) (uint64, error) {
 }
 
 // CheckFreeSpace fails with an error wrapping ErrNoSpace when the file system
-// holding dir has less than need bytes plus Reserve available.
-func CheckFreeSpace(dir string, need int64) error {
+// holding dir has less than need bytes plus Reserve (SmallReserve when
+// small) available.
+func CheckFreeSpace(dir string, need int64, small bool) error {
+	reserve := uint64(Reserve)
+	if small {
+		reserve = SmallReserve
+	}
+	return checkFreeSpace(dir, need, reserve)
+}
+
+func checkFreeSpace(dir string, need int64, reserve uint64) error {
 	free, err := FreeSpace(dir)
 	if err != nil {
 		return err
@@ -231,9 +254,9 @@ func CheckFreeSpace(dir string, need int64) error {
 	if need < 0 {
 		need = 0
 	}
-	want := uint64(need) + Reserve
+	want := uint64(need) + reserve
 	if free < want {
-		return &SpaceError{Free: free, Need: want}
+		return &SpaceError{Free: free, Need: want, Reserve: reserve}
 	}
 	return nil
 }
@@ -242,11 +265,11 @@ func CheckFreeSpace(dir string, need int64) error {
 var ErrNoSpace = fault.ErrNoSpace
 
 // SpaceError reports a refused write for lack of disk space.
-type SpaceError struct{ Free, Need uint64 }
+type SpaceError struct{ Free, Need, Reserve uint64 }
 
 func (e *SpaceError) Error() string {
 	return fmt.Sprintf("not enough free disk space: %s needed (with a %s safety reserve), %s available",
-		humanBytes(e.Need), humanBytes(Reserve), humanBytes(e.Free))
+		humanBytes(e.Need), humanBytes(e.Reserve), humanBytes(e.Free))
 }
 
 func (e *SpaceError) Unwrap() error { return ErrNoSpace }

@@ -8,8 +8,8 @@ import (
 	"github.com/pelletier/go-toml/v2"
 )
 
-// FieldRole is the one role of a field vault's policy: it may seal, and
-// decrypts nothing.
+// FieldRole is the one role of a field vault's policy: it may seal and
+// read the field vault's own audit log, and decrypts nothing.
 const FieldRole = "field"
 
 // Schema returns what a field vault needs of p to seal exactly as the vault
@@ -28,8 +28,8 @@ func (p *Policy) Schema() ([]byte, error) {
 
 // ParseField builds a field vault's policy: schema (from Schema, carried
 // by a seal kit), checked as Parse checks a policy except that it has no
-// roles or members, plus one role, FieldRole, which may seal and decrypts
-// nothing, and the one member m, the researcher who seals, in it. Bytes
+// roles or members, plus one role, FieldRole, which may seal and read the
+// audit log and decrypts nothing, and the one member m, the researcher who seals, in it. Bytes
 // returns schema.
 func ParseField(schema []byte, m Member) (*Policy, error) {
 	if len(schema) > maxSize {
@@ -60,7 +60,7 @@ func ParseField(schema []byte, m Member) (*Policy, error) {
 		return nil, Problems{{Name: "classes", Msg: "a seal kit's schema needs at least one class"}}
 	}
 	m.Roles = []string{FieldRole}
-	p.Roles[FieldRole] = Role{Name: FieldRole, Can: []Action{ActionSeal}}
+	p.Roles[FieldRole] = Role{Name: FieldRole, Can: []Action{ActionSeal, ActionAudit}}
 	p.Members = []Member{m}
 	p.raw = schema
 	p.digest = sha256.Sum256(schema)

@@ -40,6 +40,10 @@ type BundleReport struct {
 	Imported, Present int
 	// Notes are what an import found worth saying (an old kit).
 	Notes []string
+	// Receipt is, after an import, the signed receipt for the field vault
+	// (record.Receipt): every record of the bundle the vault now holds.
+	// bundle purge checks it with the kit's receipt key.
+	Receipt []byte
 }
 
 // ExportBundle writes, to w, a bundle of the field vault's records sealed

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +56,12 @@ func (a *Actor) ImportBundle(ctx context.Context, open func() (io.ReadCloser, er
 			return nil, a.failed(actionBundleImport, "", err)
 		}
 	}
+	r := &record.Receipt{Vault: a.v.meta.ID, Field: im.m.Field, Bundle: audit.Digest(im.manifest),
+		Records: im.m.Records, Imported: a.v.now()}
+	var err error
+	if im.rep.Receipt, err = record.SignReceipt(im.receiptKeys[im.m.KitDigest], r); err != nil {
+		return nil, err
+	}
 	return im.rep, nil
 }
 
@@ -65,7 +72,10 @@ type importer struct {
 	write bool
 	ids   []age.Identity
 	kits  map[string]*record.Kit // by digest
-	rep   *BundleReport
+	// receiptKeys are the receipt keys of the kits whose intake keys the
+	// actor holds, by kit digest.
+	receiptKeys map[string]ed25519.PrivateKey
+	rep         *BundleReport
 
 	manifest []byte
 	m        *record.Bundle
@@ -77,7 +87,7 @@ type importer struct {
 // loadIntakes finds the intake keys the actor can unwrap, each with its
 // kit, checked against its kit-export entry.
 func (im *importer) loadIntakes(t *store.Txn) error {
-	im.kits = map[string]*record.Kit{}
+	im.kits, im.receiptKeys = map[string]*record.Kit{}, map[string]ed25519.PrivateKey{}
 	seqs, err := t.KitEntries()
 	if err != nil {
 		return err
@@ -105,7 +115,12 @@ func (im *importer) loadIntakes(t *store.Txn) error {
 			if err != nil || sk.Recipient().String() != kit.Intake {
 				return integrityErrorf("the intake key of the kit exported in audit entry %d does not match the kit", seq)
 			}
+			rk, err := record.ReceiptKey(sk.String())
+			if err != nil {
+				return err
+			}
 			im.ids = append(im.ids, sk)
+			im.receiptKeys[audit.Digest(kitRaw)] = rk
 		}
 	}
 	return nil

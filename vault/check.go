@@ -200,10 +200,14 @@ func (c *checker) checkLog(t *store.Txn) error {
 	}
 	sealed := map[string]int64{}
 	rotations := map[string][]audit.Entry{}
+	var purges []string      // digests of the receipts bundle purge removed records by
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
 		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
 			rotations[e.Class] = append(rotations[e.Class], *e)
+		}
+		if e.Action == actionBundlePurge && e.Outcome == audit.OutcomeOK {
+			purges = append(purges, e.Digest)
 		}
 		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
 			return
@@ -228,9 +232,13 @@ func (c *checker) checkLog(t *store.Txn) error {
 	if err := c.finding("audit log", err); err != nil || sum.TreeSize == 0 {
 		return err
 	}
+	purged, err := c.v.purgedRecords(t, purges)
+	if err != nil {
+		return err
+	}
 	ids := make([]string, 0, len(sealed))
 	for id := range sealed {
-		if !c.present[id] {
+		if !c.present[id] && !purged[id] {
 			ids = append(ids, id)
 		}
 	}

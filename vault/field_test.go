@@ -190,3 +190,58 @@ files = ["t.txt", "clip.opus"]
 		}
 	})
 }
+
+// The receipt of an import lets the field vault purge exactly what the
+// vault holds: a receipt signed with another key, or for another field
+// vault, purges nothing; a genuine one leaves the field vault without
+// those records, its log verifying and check clean.
+func TestBundlePurge(t *testing.T) {
+	f := newFixture(t, 1)
+	f.fieldBlobs = mem.New()
+	_, dir := fieldFixtureWith(t, f, f.fieldBlobs)
+	b, ids := fieldBundle(t, f, dir, f.exampleForm("P1"), f.exampleForm("P2"))
+	var receipt []byte
+	f.as("mykola", func(v *member) {
+		rep, err := importBytes(v, b)
+		if err != nil || len(rep.Receipt) == 0 {
+			t.Fatalf("import: %+v, %v", rep, err)
+		}
+		receipt = rep.Receipt
+	})
+	fv, err := Open(dir, Options{Blobs: f.fieldBlobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fv.Close()
+	olena := as(fv, f.team.Get("olena").Identity)
+	// A receipt signed by anyone else: refused, nothing removed.
+	r, err := record.DecodeReceipt(receipt, fv.field.kit.Receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := record.ReceiptKey("not the intake secret")
+	forged, _ := record.SignReceipt(other, r)
+	if _, err := olena.PurgeBundle(ctx, forged); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("purge with a forged receipt: %v", err)
+	}
+	if n := listCount(t, olena); n != 2 {
+		t.Fatalf("a refused purge left %d records", n)
+	}
+	rep, err := olena.PurgeBundle(ctx, receipt)
+	if err != nil || rep.Purged != 2 || rep.Kept != 0 {
+		t.Fatalf("purge: %+v, %v", rep, err)
+	}
+	if n := listCount(t, olena); n != 0 {
+		t.Fatalf("after the purge the field vault lists %d records", n)
+	}
+	if _, err := olena.Show(ctx, ids[0]); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("show a purged record: %v", err)
+	}
+	c, err := olena.Check(ctx, CheckOptions{})
+	if err != nil || c.Errors() > 0 || c.Leftovers() > 0 {
+		t.Fatalf("check after purge: %+v, %v", c, err)
+	}
+	if rep, err := olena.PurgeBundle(ctx, receipt); err != nil || rep.Purged != 0 || rep.Kept != 2 {
+		t.Fatalf("second purge: %+v, %v", rep, err)
+	}
+}

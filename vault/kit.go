@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 
@@ -106,5 +107,10 @@ func (a *Actor) newIntake(kit *record.Kit) ([]byte, error) {
 		in.Wraps = append(in.Wraps, record.HolderWrap{Member: m.Name, Recipient: m.Recipient, Secret: w})
 	}
 	kit.Intake = in.Recipient
+	rk, err := record.ReceiptKey(sk.String())
+	if err != nil {
+		return nil, err
+	}
+	kit.Receipt = tcrypto.FormatSigningKey(rk.Public().(ed25519.PublicKey))
 	return record.SignIntake(a.id, a.member.Name, in)
 }

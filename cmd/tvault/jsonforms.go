@@ -17,6 +17,7 @@ var jsonForms = map[string]string{
 	"init":          `one object: {"vault":"DIR","id":"…","policy":"NAME","policy_version":1,"classes":["…"]}; a field vault adds "field":true and "for":"<the vault's id>"`,
 	"bundle export": `one object: {"records":N,"file":"FILE"}`,
 	"bundle import": `one object: {"records":N,"imported":N,"present":N} (present: records the vault held already)`,
+	"bundle purge":  `one object: {"purged":N,"kept":N}`,
 	"policy show": `one object: {"version":N,"policy":"<the policy file's text>"}; with --version N also
  "signed_by":"NAME","signed_at":"<RFC 3339>","current":BOOL`,
 	"policy apply": `one object: {"version":N,"previous":N,"changes":[{"kind":"…","subject":"…","class":"…","text":"…"}],

@@ -21,8 +21,11 @@ type Kit struct {
 	Schema        string     `json:"schema"`
 	Classes       []KitClass `json:"classes"`
 	Intake        string     `json:"intake"`
-	Issued        time.Time  `json:"issued"`
-	SignerKey     string     `json:"signer_key"`
+	// Receipt is the public key receipts for bundles made with this kit
+	// are signed with (ReceiptKey of the intake secret).
+	Receipt   string    `json:"receipt"`
+	Issued    time.Time `json:"issued"`
+	SignerKey string    `json:"signer_key"`
 }
 
 // KitClass is one class's keys as a kit carries them: public recipients.
@@ -56,7 +59,7 @@ func DecodeKit(raw []byte) (*Kit, error) {
 		return nil, err
 	}
 	if !ValidID(k.Vault) || k.PolicyVersion < 1 || k.PolicyDigest == "" || k.Schema == "" || len(k.Classes) == 0 ||
-		!tcrypto.IsPostQuantumRecipient(k.Intake) || k.Issued.IsZero() {
+		!tcrypto.IsPostQuantumRecipient(k.Intake) || k.Issued.IsZero() || k.Receipt == "" {
 		return nil, fault.Integrityf("%s is inconsistent", subject)
 	}
 	seen := map[string]bool{}

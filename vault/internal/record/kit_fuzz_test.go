@@ -1,15 +1,19 @@
 package record
 
 import (
+	"crypto/ed25519"
 	"testing"
+
 	"time"
+
+	tcrypto "github.com/tvault/tvault/crypto"
 )
 
 func FuzzDecodeKit(f *testing.F) {
 	id := fuzzIdentity(f)
 	k := &Kit{Vault: NewID(), PolicyVersion: 2, PolicyDigest: "sha256:00", Schema: "name = \"x\"\n",
 		Classes: []KitClass{{Class: "testimony", Epoch: 1, Threshold: 1, Slots: []string{fuzzSlotRecipient(f)}, EpochDigest: "sha256:00"}},
-		Intake:  fuzzSlotRecipient(f), Issued: time.Unix(1700000000, 0).UTC()}
+		Intake:  fuzzSlotRecipient(f), Receipt: "ed25519:x", Issued: time.Unix(1700000000, 0).UTC()}
 	good, err := SignKit(id, k)
 	if err != nil {
 		f.Fatal(err)
@@ -117,6 +121,34 @@ func FuzzDecodeSlotOffer(f *testing.F) {
 		if err == nil {
 			if o.Number != number || o.Threshold < 2 {
 				t.Fatalf("accepted an inconsistent offer: %+v", o)
+			}
+			sameBody(t, raw, good)
+		}
+	})
+}
+
+func FuzzDecodeReceipt(f *testing.F) {
+	key, err := ReceiptKey("AGE-SECRET-KEY-PQ-1X")
+	if err != nil {
+		f.Fatal(err)
+	}
+	pub := tcrypto.FormatSigningKey(key.Public().(ed25519.PublicKey))
+	good, err := SignReceipt(key, &Receipt{Vault: NewID(), Field: NewID(), Bundle: "sha256:00",
+		Records: []BundleRecord{{ID: NewID(), Header: "sha256:00"}}, Imported: time.Unix(1700000000, 0).UTC()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := DecodeReceipt(good, pub); err != nil {
+		f.Fatalf("the seed does not decode: %v", err)
+	}
+	f.Add(good)
+	f.Add([]byte("tvs1"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		r, err := DecodeReceipt(raw, pub)
+		wantIntegrity(t, err)
+		if err == nil {
+			if r.Bundle == "" {
+				t.Fatalf("accepted an inconsistent receipt: %+v", r)
 			}
 			sameBody(t, raw, good)
 		}

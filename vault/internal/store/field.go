@@ -108,3 +108,34 @@ func (t *Txn) PutBundle(digest string, manifest []byte) error {
 func (t *Txn) Bundle(digest string) ([]byte, error) {
 	return t.get(cat(prefixBundle, []byte(digest)))
 }
+
+// DeleteRecord removes what makes record id a record here: its header, its
+// DEK wraps of classes, and its seal entry pointer. Its index entries and
+// blobs are the caller's (they need the header to be found). A field vault
+// purges a record the vault has acknowledged this way.
+func (t *Txn) DeleteRecord(id string, classes []string) error {
+	if err := t.DeleteHeader(id); err != nil {
+		return err
+	}
+	for _, c := range classes {
+		if err := t.del(dekKey(id, c)); err != nil {
+			return err
+		}
+	}
+	return t.del(cat(prefixSealE, []byte(id)))
+}
+
+// prefixReceipt holds, in a field vault, the receipts bundle purge removed
+// records by, under their digest: check tells purged records from lost
+// ones by them.
+var prefixReceipt = []byte("receipt/")
+
+// PutReceipt stores a receipt under its digest.
+func (t *Txn) PutReceipt(digest string, receipt []byte) error {
+	return t.set(cat(prefixReceipt, []byte(digest)), receipt)
+}
+
+// Receipt returns the receipt stored under digest.
+func (t *Txn) Receipt(digest string) ([]byte, error) {
+	return t.get(cat(prefixReceipt, []byte(digest)))
+}

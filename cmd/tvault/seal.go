@@ -31,6 +31,7 @@ func sealCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-progress", Usage: "never show a progress bar"},
 			&cli.BoolFlag{Name: "allow-outside-attachments", Usage: "let a form's attachments lie outside its folder (absolute paths, .., links out)"},
+			&cli.BoolFlag{Name: "remove-sources", Usage: "once each record is durable and verifies, overwrite and remove its form and attachments (inside the form's folder only)"},
 		},
 		Action: func(c *cli.Context) error {
 			tuneSealScheduler()
@@ -68,6 +69,9 @@ func sealCommand(e *env) *cli.Command {
 					} else {
 						fmt.Fprintln(e.stdout, r.ID)
 					}
+				}
+				if rerr := e.sources(c, v, forms, res); err == nil {
+					err = rerr
 				}
 				return err
 			})
@@ -133,4 +137,55 @@ func tuneSealScheduler() {
 	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < sealStages {
 		runtime.GOMAXPROCS(sealStages)
 	}
+}
+
+// sources removes the sources of the sealed records with --remove-sources,
+// and otherwise reminds that they are still on this disk.
+func (e *env) sources(c *cli.Context, v *vault.Actor, forms []*vault.Form, res []vault.SealResult) error {
+	if len(res) == 0 {
+		return nil
+	}
+	if !c.Bool("remove-sources") {
+		e.note("the plaintext the %s sealed from (%s and %s attachments) is still on this disk: remove it once the %s safe, or seal with --remove-sources",
+			recordWord(len(res)), formWord(len(res)), their(len(res)), recordIs(len(res)))
+		return nil
+	}
+	files := 0
+	for i, r := range res {
+		n, err := v.RemoveSources(c.Context, forms[i], r.ID)
+		files += n
+		if err != nil {
+			return err
+		}
+	}
+	e.note("removed %d source file%s (overwritten, then unlinked); an SSD or a journaling file system may keep copies elsewhere (see SECURITY.md)", files, plural(files))
+	return nil
+}
+
+func recordWord(n int) string {
+	if n == 1 {
+		return "record was"
+	}
+	return "records were"
+}
+
+func formWord(n int) string {
+	if n == 1 {
+		return "the form"
+	}
+	return "the forms"
+}
+
+func their(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "their"
+}
+
+func recordIs(n int) string {
+	if n == 1 {
+		return "record is"
+	}
+	return "records are"
 }

@@ -2,7 +2,8 @@
 # make demo: a complete scenario on an embedded vault in a temporary folder.
 # A team of five (admin, researcher, analyst, two lawyers) sets up a vault
 # with the example policy, seals three interviews, and reads them back as
-# each role may. Identities use tvault's real defaults (post-quantum keys,
+# each role may; seals a fourth in a field vault and brings it home in a
+# bundle; and a lawyer leaves, after which the keys are rotated. Identities use tvault's real defaults (post-quantum keys,
 # passphrase at age's scrypt work factor), so each step takes about a second.
 set -eu
 TVAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -112,11 +113,57 @@ run tvault open "$R2" -o iryna-out -i iryna.age --purpose "ICC filing preparatio
 cat iryna-out/identity/fields.json
 run tvault cat "$R1" testimony/interview.opus --offset 1000000 --length 16 -i iryna.age | od -An -tx1 | head -2
 
-step "Taras (legal) exports the audit log; anyone can verify it offline"
-run tvault audit export -o audit.jsonl -i taras.age
+step "For the next trip Olena carries a field vault, not the vault: it seals, opens nothing, names no one else"
+run tvault kit export -o kit.tvk -i admin-kyiv.age
+run tvault init --kit kit.tvk --name olena --vault field -i olena.age
+mkdir -p i4
+cat > i4/form.toml <<'FORM'
+[public]
+category = "civilian"
+region = "Kherson oblast"
+interviewed = "2024-09"
+language = "uk"
+topics = ["shelling"]
+
+[testimony]
+summary = "Describes the shelling of a bread queue."
+files = ["transcript-redacted.txt"]
+
+[identity]
+interviewee = "Марія Бондар"
+FORM
+echo "Redacted: we were standing in line when..." > i4/transcript-redacted.txt
+printf '$ tvault seal --remove-sources i4/form.toml --vault field -i olena.age\n'
+tvault seal --remove-sources i4/form.toml --vault field -i olena.age | tee id4
+R4=$(cat id4)
+expect 3 tvault open "$R4" -o field-out --vault field -i olena.age
+run tvault bundle export -o trip.tvb --vault field -i olena.age
+
+step "Back home any member imports the bundle: verified whole, then added; the receipt clears her laptop"
+run tvault bundle import trip.tvb -o trip.receipt -i mykola.age
+run tvault bundle purge trip.receipt --vault field -i olena.age
+run tvault show "$R4" -i mykola.age
+
+step "Taras leaves the legal team: the policy changes at once, the keys follow"
+sed '/^\[\[members\]\]/,$d' "$EXAMPLES/policy.toml" > policy-v2.toml
+for pair in admin-kyiv:admin olena:researcher mykola:analyst iryna:legal; do
+	name=${pair%%:*}; role=${pair#*:}
+	printf '\n[[members]]\nname = "%s"\nroles = ["%s"]\n' "$name" "$role" >> policy-v2.toml
+	cat "$name.card" >> policy-v2.toml
+done
+run tvault policy apply policy-v2.toml -i admin-kyiv.age
+run tvault keys status -i mykola.age
+run tvault keys rotate --class identity -i iryna.age
+run tvault keys rotate --class testimony -i iryna.age
+run tvault keys rewrap --no-progress -i iryna.age
+run tvault keys status -i mykola.age
+expect 3 tvault open "$R2" -o taras-out -i taras.age
+
+step "Iryna (legal) exports the audit log; anyone can verify it offline"
+run tvault audit export -o audit.jsonl -i iryna.age
 run tvault audit verify audit.jsonl
 grep -c '"outcome":"denied"' audit.jsonl | sed 's/^/denied attempts on record: /'
-run tvault audit checkpoint -o checkpoint.txt -i taras.age
+run tvault audit checkpoint -o checkpoint.txt -i iryna.age
 cat checkpoint.txt
 
 step "A tampered export is caught"

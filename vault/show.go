@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
@@ -14,9 +15,15 @@ type RecordInfo struct {
 	// SealEntry is the audit entry that sealed the record; HeaderDigest
 	// the digest of the header it names ("" for a record sealed before
 	// format 3, bound to its entry by sealer and time only).
-	SealEntry    int64      `json:"seal_entry"`
-	HeaderDigest string     `json:"header_digest,omitempty"`
-	Parts        []PartInfo `json:"parts"`
+	SealEntry    int64  `json:"seal_entry"`
+	HeaderDigest string `json:"header_digest,omitempty"`
+	// ImportEntry is, for a record a bundle brought in from a field vault
+	// (which has no seal entry here), the bundle-import entry that brought
+	// it, and Bundle the digest of the bundle's manifest, which lists the
+	// header; SealEntry is then 0 and HeaderDigest the header's digest.
+	ImportEntry int64      `json:"import_entry,omitempty"`
+	Bundle      string     `json:"bundle,omitempty"`
+	Parts       []PartInfo `json:"parts"`
 }
 
 // PartInfo describes one part of a record without decrypting it.
@@ -42,6 +49,13 @@ func (a *Actor) Show(ctx context.Context, id string) (*RecordInfo, error) {
 			return err
 		}
 		info = &RecordInfo{Listing: listing(h), PolicyVersion: h.PolicyVersion, Signature: "valid", SealEntry: e.Seq, HeaderDigest: e.Digest}
+		if e.Action == actionBundleImport {
+			raw, err := t.Header(id)
+			if err != nil {
+				return err
+			}
+			info.SealEntry, info.ImportEntry, info.Bundle, info.HeaderDigest = 0, e.Seq, e.Digest, audit.Digest(raw)
+		}
 		for _, p := range h.Parts {
 			pi := PartInfo{Class: p.Class, Epoch: p.Epoch, Threshold: p.Threshold, Attachments: len(p.Blobs), Bytes: p.Manifest.Size}
 			for _, b := range p.Blobs {

@@ -44,7 +44,10 @@ func writeShow(out io.Writer, info *vault.RecordInfo) error {
 	fmt.Fprintf(w, "record     %s\n", text.Escape(info.ID))
 	fmt.Fprintf(w, "sealed     %s by %s (policy version %d)\n", info.SealedAt.Format(time.RFC3339), text.Escape(info.SealedBy), info.PolicyVersion)
 	fmt.Fprintf(w, "signature  %s\n", text.Escape(info.Signature))
-	if info.HeaderDigest != "" {
+	if info.ImportEntry > 0 {
+		fmt.Fprintf(w, "audit      sealed in a field vault; imported in entry %d from a bundle (%s) that lists this header (%s)\n",
+			info.ImportEntry, text.Escape(info.Bundle), text.Escape(info.HeaderDigest))
+	} else if info.HeaderDigest != "" {
 		fmt.Fprintf(w, "audit      sealed in entry %d, which names this header (%s)\n", info.SealEntry, text.Escape(info.HeaderDigest))
 	} else {
 		fmt.Fprintf(w, "audit      sealed in entry %d, before headers were bound to the log (format 2): bound by sealer and time only\n", info.SealEntry)

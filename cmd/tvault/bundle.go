@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 
@@ -79,6 +80,7 @@ func bundleImportCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("bundle import takes one FILE")
 			}
+			tuneImportGC()
 			path := c.Args().First()
 			if _, err := os.Stat(path); err != nil {
 				return usagef("cannot read %s: %v", path, unwrapPathError(err))
@@ -141,5 +143,17 @@ func bundlePurgeCommand(e *env) *cli.Command {
 				return nil
 			})
 		},
+	}
+}
+
+// tuneImportGC halves Go's heap growth for bundle import, unless GOGC is
+// set: its live heap is mostly the store's memtable and caches (~25 MiB),
+// and at the default the heap doubled that, for a peak of 74 MiB of
+// anonymous memory importing 1 GiB; at 50 it is 52 MiB, in the same time
+// (scripts/rss, one run each on this 2-core machine). A memory limit of
+// 40 MiB instead cost three times the time in garbage collection.
+func tuneImportGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
 	}
 }

@@ -193,11 +193,14 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return c.finding("audit log", err)
 	}
 	sealed := map[string]int64{}
-	rotations := map[string]int{}
+	rotations, applies := map[string]int{}, 0
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
 		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
 			rotations[e.Class]++
+		}
+		if e.Action == "policy-apply" && e.Outcome == audit.OutcomeOK {
+			applies++
 		}
 		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
 			return
@@ -231,6 +234,11 @@ func (c *checker) checkLog(t *store.Txn) error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
+	}
+	if stored := len(c.v.pols) - 1; stored < applies {
+		// Someone with the folder rolled a policy apply back (the one that
+		// removed them, say): the vault would open under the older version.
+		c.errorf("policy", "the audit log records %d policy applies, but %d later policy versions are stored: policy versions were removed", applies, stored)
 	}
 	return c.checkRotations(t, rotations)
 }

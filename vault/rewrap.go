@@ -167,6 +167,17 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 		if err != nil {
 			return fmt.Errorf("record %s: %w", id, err)
 		}
+		if w.Epoch > rw.r.To {
+			// Only a rotation since this run began makes a newer epoch; a
+			// wrap on one that does not exist opens for no one.
+			if _, err := t.Epoch(rw.class, w.Epoch); errors.Is(err, store.ErrNotFound) {
+				left++
+				rw.r.Pending = fmt.Sprintf("record %s names epoch %d of class %s, which does not exist: run 'tvault check'", id, w.Epoch, rw.class)
+				continue
+			} else if err != nil {
+				return err
+			}
+		}
 		if w.Epoch >= rw.r.To {
 			current++
 			continue

@@ -68,7 +68,7 @@ func (e *env) printKeyStatus(st []vault.ClassKeys, ver int64) {
 			fmt.Fprintf(e.stdout, "  lacking keys: %s holds the class under policy version %d but has no keys of epoch %d: %s\n",
 				joinQuoted([]string{m}), ver, c.Current, lackingStep(c))
 		}
-		if len(c.Stale) == 0 && len(c.Lacking) == 0 {
+		if len(c.Stale) == 0 && len(c.Lacking) == 0 && c.Unreadable == 0 {
 			fmt.Fprintln(e.stdout, "  holders match the policy")
 		}
 	}

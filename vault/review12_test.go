@@ -1,0 +1,143 @@
+package vault
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// Review of keys sync / rotate / rewrap (issue 12): holes found by playing
+// an insider with the vault folder, a removed member and a careless user.
+
+// withMedical is the fixture's policy with a class medical that the legal
+// role decrypts, added after init.
+func withMedical(pol string) string {
+	pol = strings.Replace(pol, "[roles.admin]", "[classes.medical]\ndescription = \"Medical records\"\n\n[roles.admin]", 1)
+	return strings.Replace(pol, `decrypt = ["testimony", "identity"]`, `decrypt = ["testimony", "identity", "medical"]`, 1)
+}
+
+// A policy apply that adds a class must not stop the team from sealing
+// forms that do not use it: until a holder makes its keys, only a form
+// with that class is refused.
+func TestReviewNewClassDoesNotBlockOtherSeals(t *testing.T) {
+	f := newFixture(t, 1)
+	f.applyPolicy("admin-kyiv", withMedical(string(f.team.Policy)))
+	f.as("olena", func(v *member) {
+		if _, err := v.Seal(ctx, []*Form{f.exampleForm("N1")}); err != nil {
+			t.Fatalf("seal of a form without the new class, before its keys exist: %v", err)
+		}
+	})
+}
+
+// Someone who rolls a policy apply back (deletes the newest version and
+// its pointer, e.g. the one that removed them) before the rotation it asks
+// for leaves a vault that opens and seals as if it never happened. The
+// audit log still holds the policy-apply entry: check must say so.
+func TestReviewDeletedPolicyVersionIsFoundByCheck(t *testing.T) {
+	f := newFixture(t, 1)
+	f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras"))
+	f.as("taras", func(v *member) {
+		tamper(t, v, func(tx *store.Txn) error { return tx.DeletePolicyVersion(2) })
+	})
+	f.as("mykola", func(v *member) {
+		if v.Vault.polVer != 1 {
+			t.Fatalf("policy in force: version %d", v.Vault.polVer)
+		}
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, fd := range rep.Findings {
+			found = found || strings.Contains(fd.String(), "policy versions were removed")
+		}
+		if !found {
+			t.Fatalf("check did not find the deleted policy version: %+v", rep.Findings)
+		}
+	})
+}
+
+// Records whose epoch's keys were deleted from the store are still open to
+// whoever kept that epoch's slot key (a removed holder with an old copy):
+// keys status must not say the holders match the policy.
+func TestReviewKeyStatusNotSilentAboutRecordsOnMissingEpoch(t *testing.T) {
+	f := newFixture(t, 1)
+	f.as("olena", func(v *member) { seal(t, v, f.exampleForm("M1")) })
+	f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras"))
+	f.as("iryna", func(v *member) {
+		if _, err := v.RotateKeys("identity"); err != nil {
+			t.Fatal(err)
+		}
+		// taras, with the folder, deletes the epoch the old records are on.
+		tamper(t, v, func(tx *store.Txn) error { return tx.DeleteEpoch("identity", 1) })
+	})
+	f.as("mykola", func(v *member) {
+		st, _, err := v.KeyStatus()
+		if err != nil {
+			return // refusing is not silence
+		}
+		for _, c := range st {
+			if c.Class == "identity" && len(c.Stale) == 0 && c.Unreadable == 0 {
+				t.Fatalf("keys status of identity says nothing of the record on the deleted epoch 1: %+v", c)
+			}
+		}
+	})
+}
+
+// A DEK wrap naming an epoch that does not exist (written by someone with
+// the folder) opens for no one; keys rewrap must not count it as already
+// on the current epoch.
+func TestReviewRewrapDoesNotCountWrapOnMissingEpochAsCurrent(t *testing.T) {
+	f := newFixture(t, 1)
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("W1"))[0].ID })
+	f.as("iryna", func(v *member) {
+		tamper(t, v, func(tx *store.Txn) error {
+			raw, err := tx.DEK(id, "identity")
+			if err != nil {
+				return err
+			}
+			w, err := record.DecodeDEKWrap(raw, id, "identity")
+			if err != nil {
+				return err
+			}
+			w.Epoch = 7
+			out, err := w.Encode()
+			if err != nil {
+				return err
+			}
+			return tx.PutDEK(id, "identity", out)
+		})
+		res, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"identity"}})
+		if err == nil && res[0].Left == 0 {
+			t.Fatalf("rewrap reports a wrap on epoch 7 (which does not exist) as done: %+v", res)
+		}
+	})
+}
+
+// A threshold class's holder leaves: policy apply, keys status and keys
+// sync all say to run keys rotate and then keys rewrap, but keys rewrap
+// cannot move a split DEK, so the removed holder keeps their share of every
+// old record.
+func TestReviewRewrapMovesThresholdRecords(t *testing.T) {
+	t.Skip("hole: keys rewrap cannot move a threshold class's records, though policy apply, keys status and keys sync all send the user to it; the removed holder keeps their share slot of every old record")
+	f := newFixture(t, 2)
+	f.as("olena", func(v *member) { seal(t, v, f.exampleForm("T1")) })
+	ch := f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras")+
+		strings.Replace(memberBlock(t, string(f.team.Policy), "taras"), `name = "taras"`, `name = "taras2"`, 1))
+	if !contains(ch.Rotate, "identity") {
+		t.Fatalf("policy apply does not ask for a rotation of identity: %+v", ch)
+	}
+	f.as("iryna", func(v *member) {
+		if _, err := v.RotateKeys("identity"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"identity"}})
+		if err != nil || res[0].Left != 0 {
+			t.Fatalf("rewrap of a threshold class after the rotation policy apply asked for: %+v, %v", res, err)
+		}
+	})
+}
+

@@ -140,4 +140,3 @@ func TestReviewRewrapMovesThresholdRecords(t *testing.T) {
 		}
 	})
 }
-

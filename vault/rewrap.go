@@ -46,6 +46,10 @@ type ClassRewrap struct {
 	// and what would move them.
 	Left    int
 	Pending string
+	// Stale lists the members who hold the current epoch's keys that the
+	// policy in force no longer gives them: moving records to it removes
+	// no one until a holder runs keys rotate.
+	Stale []string
 }
 
 // Rewrap moves the DEK wraps of every record of each class to the class's
@@ -114,6 +118,7 @@ func (a *Actor) rewrapClass(ctx context.Context, class string, progress func(str
 		if rw.cur, err = a.v.loadEpoch(t, class, rw.r.To); err != nil {
 			return err
 		}
+		rw.r.Stale, _ = a.v.holderDrift(class, rw.cur.Slots)
 		ids, err = t.DEKRecords(class)
 		return err
 	})

@@ -28,8 +28,8 @@ var jsonForms = map[string]string{
 	"keys sync": `an array, one object per class: {"class":"…","epoch":N,"granted":["NAME"],"lacking":["NAME"],"pending":"…"}
 (pending, when members still lack keys: why, and what would give them keys)`,
 	"keys rotate": `one object: {"class":"…","from":N,"epoch":N,"threshold":N,"holders":["NAME"]}`,
-	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"left":N,"pending":"…"}
-(left: records still on older epochs; pending says why)`,
+	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"left":N,"pending":"…","stale":["NAME"]}
+(left: records still on older epochs; pending says why; stale: members the policy no longer gives the class who hold epoch N — rotate first)`,
 	"policy check": `one object on standard output, whether or not the policy is valid (the exit code is the same):
 {"file":"FILE","ok":true,"policy":"NAME","classes":N,"roles":N,"members":N,
  "problems":[{"line":N,"name":"…","message":"…"}],"warnings":[…]}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
@@ -84,13 +85,20 @@ func keysRotateCommand(e *env) *cli.Command {
 			"force names and to no one else, and records them in the audit log. Records sealed from now on use\n" +
 			"them; older records stay readable by whoever held the old keys until 'tvault keys rewrap --class C'\n" +
 			"moves them. Also makes the first keys of a class the policy added.",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "class", Usage: "the class `C` to rotate", Required: true}},
+		Flags: []cli.Flag{&cli.StringSliceFlag{Name: "class", Usage: "the class `C` to rotate"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("keys rotate takes no arguments (name the class with --class)")
 			}
+			// A repeated --class must not rotate only the last one named.
+			switch classes := c.StringSlice("class"); {
+			case len(classes) == 0:
+				return usagef("name the class to rotate with --class C")
+			case len(classes) > 1:
+				return usagef("keys rotate rotates one class at a time: run it once for each of %s", strings.Join(classes, ", "))
+			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
-				r, err := v.RotateKeys(c.String("class"))
+				r, err := v.RotateKeys(c.StringSlice("class")[0])
 				if err != nil {
 					return err
 				}
@@ -116,7 +124,8 @@ func keysRewrapCommand(e *env) *cli.Command {
 		Description: "Run by a holder of the class who holds the old keys: re-wraps each record's DEK to the class's\n" +
 			"current epoch and deletes the old wrap in the same step, never touching attachments. Interrupted or\n" +
 			"killed, it loses nothing: run it again to finish. Shows a progress bar on a terminal. Exits 0 when\n" +
-			"every record of the classes is on the current epoch, 1 when some are left (each class says why).",
+			"every record of the classes is on the current epoch, 1 when some are left (each class says why) or when\n" +
+			"a member the policy removed still holds the current epoch (run 'tvault keys rotate --class C' first).",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "class", Usage: "rewrap only class `C` (repeatable)"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "never show a progress bar"},
@@ -141,12 +150,16 @@ func keysRewrapCommand(e *env) *cli.Command {
 				} else {
 					e.printRewrap(res)
 				}
-				left := 0
+				left, stale := 0, 0
 				for _, r := range res {
 					left += r.Left
+					stale += len(r.Stale)
 					if r.To == 0 {
 						return fmt.Errorf("class %s has no keys to move records to", r.Class)
 					}
+				}
+				if stale > 0 {
+					return fmt.Errorf("records are on keys that members the policy removed still hold: run 'tvault keys rotate --class C' first, as said above")
 				}
 				if left > 0 {
 					return fmt.Errorf("%d record%s still on older epochs, as said above; they open as before", left, plural(left))
@@ -167,22 +180,27 @@ func (e *env) printRewrap(res []vault.ClassRewrap) {
 		if r.Left > 0 {
 			fmt.Fprintf(e.stdout, "; %d left: %s", r.Left, r.Pending)
 		}
+		if len(r.Stale) > 0 {
+			fmt.Fprintf(e.stdout, "; but %s still hold%s epoch %d, which the policy no longer gives them: run 'tvault keys rotate --class %s', then 'tvault keys rewrap --class %s'",
+				joinQuoted(r.Stale), sIfOne(len(r.Stale)), r.To, r.Class, r.Class)
+		}
 		fmt.Fprintln(e.stdout)
 	}
 }
 
 func rewrapJSON(res []vault.ClassRewrap) any {
 	type class struct {
-		Class   string `json:"class"`
-		Epoch   int    `json:"epoch"`
-		Moved   int    `json:"moved"`
-		Current int    `json:"current"`
-		Left    int    `json:"left"`
-		Pending string `json:"pending,omitempty"`
+		Class   string   `json:"class"`
+		Epoch   int      `json:"epoch"`
+		Moved   int      `json:"moved"`
+		Current int      `json:"current"`
+		Left    int      `json:"left"`
+		Pending string   `json:"pending,omitempty"`
+		Stale   []string `json:"stale"`
 	}
 	out := []class{}
 	for _, r := range res {
-		out = append(out, class{r.Class, r.To, r.Moved, r.Current, r.Left, r.Pending})
+		out = append(out, class{r.Class, r.To, r.Moved, r.Current, r.Left, r.Pending, append([]string{}, r.Stale...)})
 	}
 	return out
 }

@@ -93,12 +93,37 @@ func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 	if e.PolicyVersion != a.PolicyVersion {
 		return nil, fault.Integrityf("keys of %s name policy version %d", e, e.PolicyVersion)
 	}
+	// Below the policy's threshold, one holder would open the class alone.
+	if want := max(a.Policy.Threshold(class), 1); e.Threshold != want {
+		return nil, fault.Integrityf("keys of %s have threshold %d, but policy version %d gives the class threshold %d", e, e.Threshold, a.PolicyVersion, want)
+	}
 	for _, s := range e.Slots {
 		if err := checkHolders(e, s.Wraps, a.Policy); err != nil {
 			return nil, err
 		}
 	}
+	if err := checkOneSlotEach(e); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// checkOneSlotEach checks that an epoch of a threshold class gives each
+// holder one slot, wrapped to them alone, as Generate makes it: a holder
+// who held two slots (or kept the secret of a slot wrapped to no one)
+// would have two shares of every DEK and open the class alone.
+func checkOneSlotEach(e *Epoch) error {
+	if e.Threshold == 1 {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, s := range e.Slots {
+		if len(s.Wraps) != 1 || seen[s.Wraps[0].Member] || seen[s.Wraps[0].Recipient] {
+			return fault.Integrityf("keys of %s: a holder has more than one slot, or a slot is not wrapped to exactly one holder", e)
+		}
+		seen[s.Wraps[0].Member], seen[s.Wraps[0].Recipient] = true, true
+	}
+	return nil
 }
 
 // checkHolders checks that every wrap goes to a holder of the class under

@@ -140,3 +140,48 @@ func TestReviewRewrapMovesThresholdRecords(t *testing.T) {
 		}
 	})
 }
+
+// One record with a damaged key (a bit flipped on disk, or someone with
+// the folder) must not keep every other record of the class on the keys a
+// removed member holds: keys rewrap moves the rest and counts it as left.
+func TestReviewRewrapMovesPastADamagedWrap(t *testing.T) {
+	for _, damage := range []string{"undecodable", "undecryptable"} {
+		t.Run(damage, func(t *testing.T) {
+			f := newFixture(t, 1)
+			var ids []string
+			f.as("olena", func(v *member) {
+				for _, r := range seal(t, v, f.exampleForm("D1"), f.exampleForm("D2")) {
+					ids = append(ids, r.ID)
+				}
+			})
+			f.as("iryna", func(v *member) {
+				tamper(t, v, func(tx *store.Txn) error {
+					if damage == "undecodable" {
+						return tx.PutDEK(ids[0], "identity", []byte("{not a wrap"))
+					}
+					raw, err := tx.DEK(ids[0], "identity")
+					if err != nil {
+						return err
+					}
+					w, err := record.DecodeDEKWrap(raw, ids[0], "identity")
+					if err != nil {
+						return err
+					}
+					w.Shares[0][len(w.Shares[0])-1] ^= 1
+					out, err := w.Encode()
+					if err != nil {
+						return err
+					}
+					return tx.PutDEK(ids[0], "identity", out)
+				})
+				if _, err := v.RotateKeys("identity"); err != nil {
+					t.Fatal(err)
+				}
+				res, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"identity"}})
+				if err != nil || res[0].Moved != 1 || res[0].Left != 1 || !strings.Contains(res[0].Pending, ids[0]) {
+					t.Fatalf("rewrap with one damaged wrap: %+v, %v; want the other record moved and the damaged one left, named", res, err)
+				}
+			})
+		})
+	}
+}

@@ -169,7 +169,11 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 			return err
 		}
 		w, err := record.DecodeDEKWrap(raw, id, rw.class)
-		if err != nil {
+		if errors.Is(err, ErrIntegrity) {
+			left++ // it stays as it is; the other records still move
+			rw.r.Pending = damagedWrap(id, rw.class)
+			continue
+		} else if err != nil {
 			return fmt.Errorf("record %s: %w", id, err)
 		}
 		if w.Epoch > rw.r.To {
@@ -199,22 +203,28 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 		moves = append(moves, &move{id: id, from: from, w: w})
 	}
 	rw.rewrapAll(moves)
+	moved := 0
 	for _, m := range moves {
-		if m.err != nil {
+		if errors.Is(m.err, ErrIntegrity) {
+			left++
+			rw.r.Pending = damagedWrap(m.id, rw.class)
+			continue
+		} else if m.err != nil {
 			return fmt.Errorf("record %s: %w", m.id, m.err)
 		}
 		if err := t.PutDEK(m.id, rw.class, m.out); err != nil {
 			return err
 		}
+		moved++
 	}
-	if len(moves) > 0 {
+	if moved > 0 {
 		e := audit.Entry{Action: actionRewrap, Class: rw.class, Outcome: audit.OutcomeOK,
-			Detail: fmt.Sprintf("%d records to epoch %d", len(moves), rw.r.To)}
+			Detail: fmt.Sprintf("%d records to epoch %d", moved, rw.r.To)}
 		if _, err := rw.a.appendEntry(t, e); err != nil {
 			return err
 		}
 	}
-	rw.r.Moved += len(moves)
+	rw.r.Moved += moved
 	rw.r.Current += current
 	rw.r.Left += left
 	return nil
@@ -275,4 +285,9 @@ func (rw *rewrapper) from(t *store.Txn, number int) (*oldEpoch, error) {
 	}
 	rw.old[number] = o
 	return o, nil
+}
+
+// damagedWrap says why a record with a damaged key of class was left.
+func damagedWrap(id, class string) string {
+	return fmt.Sprintf("record %s: its key of class %s is damaged and stays as it is: run 'tvault check'", id, class)
 }

@@ -193,7 +193,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return c.finding("audit log", err)
 	}
 	sealed := map[string]int64{}
-	rotations, applies := map[string]int{}, 0
+	rotations, applies, syncs := map[string]int{}, 0, map[int64]string{}
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
 		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
@@ -201,6 +201,9 @@ func (c *checker) checkLog(t *store.Txn) error {
 		}
 		if e.Action == "policy-apply" && e.Outcome == audit.OutcomeOK {
 			applies++
+		}
+		if e.Action == actionSync && e.Outcome == audit.OutcomeOK {
+			syncs[e.Seq] = e.Class
 		}
 		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
 			return
@@ -239,6 +242,9 @@ func (c *checker) checkLog(t *store.Txn) error {
 		// Someone with the folder rolled a policy apply back (the one that
 		// removed them, say): the vault would open under the older version.
 		c.errorf("policy", "the audit log records %d policy applies, but %d later policy versions are stored: policy versions were removed", applies, stored)
+	}
+	if err := c.checkGrants(t, syncs); err != nil {
+		return err
 	}
 	return c.checkRotations(t, rotations)
 }

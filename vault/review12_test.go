@@ -185,3 +185,41 @@ func TestReviewRewrapMovesPastADamagedWrap(t *testing.T) {
 		})
 	}
 }
+
+// A member given a class by keys sync and later removed is a stale holder
+// until rotate and rewrap. If they (with the folder) delete the grant that
+// gave them the keys, keys status falls silent while they keep the slot
+// key they unwrapped. The log still holds the keys-sync entry: check must
+// find that its grant is gone.
+func TestReviewDeletedGrantIsFoundByCheck(t *testing.T) {
+	f := newFixture(t, 1)
+	f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras")+
+		strings.Replace(memberBlock(t, string(f.team.Policy), "taras"), `name = "taras"`, `name = "taras2"`, 1))
+	f.as("iryna", func(v *member) {
+		if _, err := v.SyncKeys([]string{"identity"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("taras", func(v *member) {
+		tamper(t, v, func(tx *store.Txn) error {
+			gs, err := tx.Grants("identity", 1)
+			if err != nil || len(gs) != 1 {
+				t.Fatalf("grants: %v, %v", gs, err)
+			}
+			return tx.DeleteGrant("identity", 1, gs[0].Seq)
+		})
+	})
+	f.as("mykola", func(v *member) {
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, fd := range rep.Findings {
+			found = found || strings.Contains(fd.String(), "its key grant is missing")
+		}
+		if !found {
+			t.Fatalf("check did not find the deleted grant: %+v", rep.Findings)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -220,6 +221,23 @@ func TestReviewDeletedGrantIsFoundByCheck(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("check did not find the deleted grant: %+v", rep.Findings)
+		}
+	})
+}
+
+// A policy apply that takes a class from every holder who has the keys
+// action leaves a class that must be rotated (a holder left) and that no
+// one may rotate: policy apply would print 'tvault keys rotate --class C'
+// for a command every member is denied, and the members who left would
+// hold its keys for good. It is refused, saying why.
+func TestReviewPolicyLeavingNoOneToRotateIsRefused(t *testing.T) {
+	f := newFixture(t, 1)
+	pol := strings.Replace(string(f.team.Policy), `decrypt = ["testimony", "identity"]`, `decrypt = ["identity"]`, 1)
+	f.as("admin-kyiv", func(v *member) {
+		ch, err := v.ApplyPolicy([]byte(pol))
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "keys action") {
+			t.Fatalf("ApplyPolicy: %+v, %v; want it refused: no holder of testimony could rotate it", ch, err)
 		}
 	})
 }

@@ -156,7 +156,8 @@ type move struct {
 
 // batch moves the records of ids that are not on the current epoch, in t:
 // it reads their wraps, unwraps and rewraps them on every core, writes
-// them and the batch's audit entry. A batch is retried whole if t fails.
+// them and the batch's audit entry. If t fails the run fails; a rerun
+// redoes the batch.
 func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 	var moves []*move
 	current, left := 0, 0

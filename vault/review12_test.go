@@ -241,3 +241,22 @@ func TestReviewPolicyLeavingNoOneToRotateIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// keys rewrap wraps on every core with one current epoch, whose slot
+// recipients were parsed lazily by whichever goroutine came first: a data
+// race (go test -race finds it here, with more than one record to move).
+func TestReviewRewrapInParallelIsRaceFree(t *testing.T) {
+	f := newFixture(t, 1)
+	f.as("olena", func(v *member) {
+		seal(t, v, f.exampleForm("P1"), f.exampleForm("P2"), f.exampleForm("P3"), f.exampleForm("P4"))
+	})
+	f.as("iryna", func(v *member) {
+		if _, err := v.RotateKeys("testimony"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"testimony"}})
+		if err != nil || res[0].Moved != 4 {
+			t.Fatalf("Rewrap: %+v, %v", res, err)
+		}
+	})
+}

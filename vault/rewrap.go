@@ -118,6 +118,9 @@ func (a *Actor) rewrapClass(ctx context.Context, class string, progress func(str
 		if rw.cur, err = a.v.loadEpoch(t, class, rw.r.To); err != nil {
 			return err
 		}
+		if err := rw.cur.ParseRecipients(); err != nil { // before rewrapAll's goroutines share it
+			return err
+		}
 		rw.r.Stale, _ = a.v.holderDrift(class, rw.cur.Slots)
 		ids, err = t.DEKRecords(class)
 		return err

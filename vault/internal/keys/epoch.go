@@ -168,6 +168,14 @@ func (e *Epoch) Sign(id *tcrypto.Identity, member string) ([]byte, error) {
 	return record.SignEpoch(id, member, &e.Epoch)
 }
 
+// ParseRecipients parses the slots' recipients now: WrapDEK parses them on
+// first use and caches them without a lock, so a caller that wraps on many
+// goroutines at once (keys rewrap) calls this first.
+func (e *Epoch) ParseRecipients() error {
+	_, err := e.slotRecipients()
+	return err
+}
+
 // slotRecipients returns the slots' age recipients, parsed on first use.
 func (e *Epoch) slotRecipients() ([]age.Recipient, error) {
 	if e.recipients != nil {

@@ -28,6 +28,7 @@ func keysSyncCommand(e *env) *cli.Command {
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				res, err := v.SyncKeys(c.StringSlice("class"))
+				e.committed("the keys given are stored all the same: run 'tvault keys status'")
 				if c.Bool("json") && res != nil {
 					if jerr := jsonOut(e, syncJSON(res)); jerr != nil && err == nil {
 						err = jerr
@@ -102,6 +103,7 @@ func keysRotateCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
+				e.committed("epoch %d of class %s was made all the same: run 'tvault keys status'", r.To, r.Class)
 				if c.Bool("json") {
 					return jsonOut(e, map[string]any{"class": r.Class, "from": r.From, "epoch": r.To,
 						"threshold": r.Threshold, "holders": append([]string{}, r.Holders...)})
@@ -143,6 +145,7 @@ func keysRewrapCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
+				e.committed("the records were moved all the same: run 'tvault keys status'")
 				if c.Bool("json") {
 					if err := jsonOut(e, rewrapJSON(res)); err != nil {
 						return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -83,6 +84,9 @@ func (f *cliFixture) cliCases() []cliCase {
 			return []string{"policy", "apply", path, "-i", f.key("admin-kyiv")}
 		}},
 		{cmd: "keys status", args: fixed("keys", "status", "-i", f.key("mykola"))},
+		{cmd: "keys sync", done: "stored all the same", args: fixed("keys", "sync", "-i", f.key("iryna"))},
+		{cmd: "keys rotate", done: "was made all the same", args: fixed("keys", "rotate", "--class", "testimony", "-i", f.key("iryna"))},
+		{cmd: "keys rewrap", done: "moved all the same", args: fixed("keys", "rewrap", "--no-progress", "-i", f.key("iryna"))},
 		{cmd: "seal", done: "sealed all the same: run 'tvault list --since", args: fixed("seal", f.form, "-i", f.key("olena"))},
 		{cmd: "list", args: fixed("list", "-i", f.key("olena"))},
 		{cmd: "show", args: fixed("show", f.rec, "-i", f.key("olena"))},
@@ -199,7 +203,7 @@ func TestStdoutFull(t *testing.T) {
 
 	errLine := regexp.MustCompile(`(?m)^tvault: error: `)
 	for i, c := range cases {
-		n := string(rune('a' + i))
+		n := fmt.Sprintf("c%d", i) // a word, however many cases there are
 		args := c.args(n + "1")
 		// Written to a buffer, it prints something: the case is real.
 		if out := f.b.must(args...); out == "" {

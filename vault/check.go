@@ -199,7 +199,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return c.finding("audit log", err)
 	}
 	sealed := map[string]int64{}
-	rotations := map[string][]audit.Entry{}
+	rotations, applies, syncs := map[string][]audit.Entry{}, 0, map[int64]string{}
 	var purges []string      // digests of the receipts bundle purge removed records by
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
@@ -208,6 +208,12 @@ func (c *checker) checkLog(t *store.Txn) error {
 		}
 		if e.Action == actionBundlePurge && e.Outcome == audit.OutcomeOK {
 			purges = append(purges, e.Digest)
+		}
+		if e.Action == "policy-apply" && e.Outcome == audit.OutcomeOK {
+			applies++
+		}
+		if e.Action == actionSync && e.Outcome == audit.OutcomeOK {
+			syncs[e.Seq] = e.Class
 		}
 		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
 			return
@@ -247,6 +253,14 @@ func (c *checker) checkLog(t *store.Txn) error {
 		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
 	}
 	if err := c.checkImportedHere(t, sealed); err != nil {
+		return err
+	}
+	if stored := len(c.v.pols) - 1; c.v.field == nil && stored < applies {
+		// Someone with the folder rolled a policy apply back (the one that
+		// removed them, say): the vault would open under the older version.
+		c.errorf("policy", "the audit log records %d policy applies, but %d later policy versions are stored: policy versions were removed", applies, stored)
+	}
+	if err := c.checkGrants(t, syncs); err != nil {
 		return err
 	}
 	return c.checkRotations(t, rotations)

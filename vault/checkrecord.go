@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/record"
@@ -99,6 +101,35 @@ func storedRotations(t *store.Txn, class string) (map[int64]bool, map[string]boo
 		}
 	}
 	return seqs, digests, nil
+}
+
+// checkGrants checks that every grant the audit log records (its
+// keys-sync entries, by seq) is still stored: someone who deleted the grant
+// that gave them a class, and later lost it, would drop out of keys status
+// while keeping the slot key they unwrapped.
+func (c *checker) checkGrants(t *store.Txn, syncs map[int64]string) error {
+	stored := map[int64]bool{}
+	for _, class := range c.v.pol.ClassNames() {
+		es, err := t.Epochs(class)
+		if err != nil {
+			return err
+		}
+		for _, n := range es {
+			gs, err := t.Grants(class, n)
+			if err != nil {
+				return err
+			}
+			for _, g := range gs {
+				stored[g.Seq] = true
+			}
+		}
+	}
+	for _, seq := range slices.Sorted(maps.Keys(syncs)) {
+		if class := syncs[seq]; !stored[seq] {
+			c.errorf("class "+class, "audit entry %d gave members its keys, but its key grant is missing: it was removed", seq)
+		}
+	}
+	return nil
 }
 
 // checkRecord verifies one record: its header, each part's DEK wrap

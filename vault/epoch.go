@@ -148,11 +148,17 @@ func (v *Vault) loadEpoch(t *store.Txn, class string, number int) (*keys.Epoch, 
 }
 
 // currentEpochs loads the newest epoch of every class of the policy in
-// force: the keys new records are sealed to.
+// force: the keys new records are sealed to. A class the policy added that
+// has no keys yet is left out (sealing a form with it says so), so that
+// it does not stop forms without it.
 func (v *Vault) currentEpochs(t *store.Txn) (map[string]*keys.Epoch, error) {
 	out := map[string]*keys.Epoch{}
 	for _, class := range v.pol.ClassNames() {
 		es, err := v.epochNumbers(t, class)
+		var nk *NoKeysError
+		if errors.As(err, &nk) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

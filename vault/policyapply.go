@@ -113,6 +113,15 @@ func (a *Actor) refuseChange(cur, next *policy.Policy, changes []policy.Change) 
 			return &InputError{Msg: fmt.Sprintf("class %q would have %d holders, fewer than its threshold %d: give a role that decrypts it to enough members", class, n, k)}
 		}
 	}
+	// A class a holder left (or a new one) needs keys rotate, which takes
+	// a holder with the keys action: without one it never gets new keys.
+	steps := &PolicyChange{Changes: changes}
+	steps.classify(next)
+	for _, class := range append(steps.Rotate, steps.Make...) {
+		if !anyMay(next.Holders(class), next, policy.ActionKeys) {
+			return &InputError{Msg: fmt.Sprintf("no holder of class %q would have the keys action, so no one could run 'tvault keys rotate --class %s', which this change needs: give one of its holders a role that can \"keys\"", class, class)}
+		}
+	}
 	m, ok := next.Member(a.member.Name)
 	if !ok || !bytes.Equal(m.SigningPublicKey, a.member.SigningPublicKey) || m.Recipient != a.member.Recipient || !next.May(m.Name, policy.ActionPolicy) {
 		return &InputError{Msg: fmt.Sprintf("the new policy takes the policy action (or their keys) from %s, who is applying it: keep it, or have another admin apply the policy", a.member.Name)}
@@ -184,6 +193,16 @@ func (a *Actor) ShowPolicyVersion(n int64) (PolicyVersionInfo, error) {
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// anyMay reports whether any of ms may take action under pol.
+func anyMay(ms []policy.Member, pol *policy.Policy, action policy.Action) bool {
+	for _, m := range ms {
+		if pol.May(m.Name, action) {
 			return true
 		}
 	}

@@ -51,6 +51,10 @@ type ClassRewrap struct {
 	// holders' contributions; Awaiting says whose.
 	Waiting  int
 	Awaiting string
+	// Stale lists the members who hold the current epoch's keys that the
+	// policy in force no longer gives them: moving records to it removes
+	// no one until a holder runs keys rotate.
+	Stale []string
 }
 
 // Rewrap moves the DEK wraps of every record of each class to the class's
@@ -124,6 +128,10 @@ func (a *Actor) rewrapClass(ctx context.Context, class string, progress func(str
 		if rw.cur, err = a.v.loadEpoch(t, class, rw.r.To); err != nil {
 			return err
 		}
+		if err := rw.cur.ParseRecipients(); err != nil { // before rewrapAll's goroutines share it
+			return err
+		}
+		rw.r.Stale, _ = a.v.holderDrift(class, rw.cur.Slots)
 		ids, err = t.DEKRecords(class)
 		return err
 	})
@@ -163,7 +171,8 @@ type move struct {
 
 // batch moves the records of ids that are not on the current epoch, in t:
 // it reads their wraps, unwraps and rewraps them on every core, writes
-// them and the batch's audit entry. A batch is retried whole if t fails.
+// them and the batch's audit entry. If t fails the run fails; a rerun
+// redoes the batch.
 func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 	var moves []*move
 	current, left := 0, 0
@@ -176,8 +185,23 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 			return err
 		}
 		w, err := record.DecodeDEKWrap(raw, id, rw.class)
-		if err != nil {
+		if errors.Is(err, ErrIntegrity) {
+			left++ // it stays as it is; the other records still move
+			rw.r.Pending = damagedWrap(id, rw.class)
+			continue
+		} else if err != nil {
 			return fmt.Errorf("record %s: %w", id, err)
+		}
+		if w.Epoch > rw.r.To {
+			// Only a rotation since this run began makes a newer epoch; a
+			// wrap on one that does not exist opens for no one.
+			if _, err := t.Epoch(rw.class, w.Epoch); errors.Is(err, store.ErrNotFound) {
+				left++
+				rw.r.Pending = fmt.Sprintf("record %s names epoch %d of class %s, which does not exist: run 'tvault check'", id, w.Epoch, rw.class)
+				continue
+			} else if err != nil {
+				return err
+			}
 		}
 		if w.Epoch >= rw.r.To {
 			current++
@@ -204,7 +228,11 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 	rw.rewrapAll(moves)
 	moved, waiting, contributed := 0, 0, 0
 	for _, m := range moves {
-		if m.err != nil {
+		if errors.Is(m.err, ErrIntegrity) {
+			left++
+			rw.r.Pending = damagedWrap(m.id, rw.class)
+			continue
+		} else if m.err != nil {
 			return fmt.Errorf("record %s: %w", m.id, m.err)
 		}
 		done, err := rw.store(t, m)
@@ -299,10 +327,20 @@ func (rw *rewrapper) from(t *store.Txn, number int) (*oldEpoch, error) {
 	o.u, err = e.Unlock(rw.a.id)
 	switch {
 	case errors.Is(err, keys.ErrThreshold):
-		if _, ok := e.SlotOf(rw.a.member.Name); ok {
+		staying := 0 // holders of a slot of e who still hold the class
+		for _, h := range rw.a.v.pol.Holders(rw.class) {
+			if _, ok := e.SlotOf(h.Name); ok {
+				staying++
+			}
+		}
+		_, mine := e.SlotOf(rw.a.member.Name)
+		switch {
+		case mine && staying < e.Threshold:
+			o.pending = fmt.Sprintf("records of class %s epoch %d need %d of its holders to move, and only %d of them still hold the class: they stay on epoch %d, which no one can open alone", rw.class, number, e.Threshold, staying, number)
+		case mine:
 			o.e = e
 			rw.r.Awaiting = fmt.Sprintf("each record of class %s epoch %d moves once %d of its holders have run 'tvault keys rewrap --class %s'", rw.class, number, e.Threshold, rw.class)
-		} else {
+		default:
 			o.pending = fmt.Sprintf("%s holds no slot of class %s epoch %d: %d of its holders must run 'tvault keys rewrap --class %s'", rw.a.member.Name, rw.class, number, e.Threshold, rw.class)
 		}
 	case errors.Is(err, keys.ErrNoSlot):
@@ -312,4 +350,9 @@ func (rw *rewrapper) from(t *store.Txn, number int) (*oldEpoch, error) {
 	}
 	rw.old[number] = o
 	return o, nil
+}
+
+// damagedWrap says why a record with a damaged key of class was left.
+func damagedWrap(id, class string) string {
+	return fmt.Sprintf("record %s: its key of class %s is damaged and stays as it is: run 'tvault check'", id, class)
 }

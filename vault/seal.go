@@ -76,6 +76,13 @@ func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, cf := range checked {
+		for _, c := range cf.form.Classes {
+			if epochs[c.Class] == nil {
+				return nil, &NoKeysError{Class: c.Class}
+			}
+		}
+	}
 	s := &sealer{a: a, ctx: ctx, epochs: epochs, prog: newProgress(a.v.opts.Progress, total)}
 	for i, cf := range checked {
 		if err := s.add(cf, i == len(checked)-1); err != nil {

@@ -32,9 +32,9 @@ var jsonForms = map[string]string{
 (pending, when members still lack keys: why, and what would give them keys)`,
 	"keys rotate": `one object: {"class":"…","from":N,"epoch":N,"threshold":N,"holders":["NAME"],"awaiting":["NAME"]}
 (awaiting: for a threshold class, the holders who have not offered their slot yet; the epoch is in force when none)`,
-	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"waiting":N,"left":N,"pending":"…"}
+	"keys rewrap": `an array, one object per class: {"class":"…","epoch":N,"moved":N,"current":N,"waiting":N,"left":N,"pending":"…","stale":["NAME"]}
 (waiting: threshold records this holder contributed to that await other holders; left: records still on older
- epochs, which pending says why)`,
+ epochs, which pending says why; stale: members the policy no longer gives the class who hold epoch N — rotate first)`,
 	"policy check": `one object on standard output, whether or not the policy is valid (the exit code is the same):
 {"file":"FILE","ok":true,"policy":"NAME","classes":N,"roles":N,"members":N,
  "problems":[{"line":N,"name":"…","message":"…"}],"warnings":[…]}

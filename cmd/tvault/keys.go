@@ -22,7 +22,8 @@ func keysCommand(e *env) *cli.Command {
 				ArgsUsage: " ",
 				Description: "Any member may run it: it shows member names and record counts, no secret. For each class of the\n" +
 					"policy in force it lists every epoch of its keys with the number of records wrapped to it, every\n" +
-					"stale holder (a member who holds the current epoch's keys that the policy no longer gives them:\n" +
+					"stale holder (a member who holds keys of the current epoch, or of an older one records still use, that\n" +
+					"the policy no longer gives them:\n" +
 					"they can still open the class until 'tvault keys rotate --class C' and 'tvault keys rewrap'), and\n" +
 					"every member the policy makes a holder who has no keys yet ('tvault keys sync'). Exits 0 either way.",
 				Action: func(c *cli.Context) error {
@@ -68,7 +69,7 @@ func (e *env) printKeyStatus(st []vault.ClassKeys, ver int64) {
 			fmt.Fprintf(e.stdout, "  lacking keys: %s holds the class under policy version %d but has no keys of epoch %d: %s\n",
 				joinQuoted([]string{m}), ver, c.Current, lackingStep(c))
 		}
-		if len(c.Stale) == 0 && len(c.Lacking) == 0 {
+		if len(c.Stale) == 0 && len(c.Lacking) == 0 && c.Unreadable == 0 {
 			fmt.Fprintln(e.stdout, "  holders match the policy")
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
@@ -27,6 +28,7 @@ func keysSyncCommand(e *env) *cli.Command {
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				res, err := v.SyncKeys(c.StringSlice("class"))
+				e.committed("the keys given are stored all the same: run 'tvault keys status'")
 				if c.Bool("json") && res != nil {
 					if jerr := jsonOut(e, syncJSON(res)); jerr != nil && err == nil {
 						err = jerr
@@ -86,19 +88,24 @@ func keysRotateCommand(e *env) *cli.Command {
 			"moves them. Also makes the first keys of a class the policy added. A class with a threshold gives\n" +
 			"each holder a slot of their own, which that holder makes: every holder runs it once, and the new\n" +
 			"keys are in force after the last one.",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "class", Usage: "the class `C` to rotate"}},
+		Flags: []cli.Flag{&cli.StringSliceFlag{Name: "class", Usage: "the class `C` to rotate"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("keys rotate takes no arguments (name the class with --class)")
 			}
-			if c.String("class") == "" {
-				return usagef("keys rotate needs --class C: rotate one class at a time")
+			// A repeated --class must not rotate only the last one named.
+			switch classes := c.StringSlice("class"); {
+			case len(classes) == 0:
+				return usagef("name the class to rotate with --class C")
+			case len(classes) > 1:
+				return usagef("keys rotate rotates one class at a time: run it once for each of %s", strings.Join(classes, ", "))
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
-				r, err := v.RotateKeys(c.String("class"))
+				r, err := v.RotateKeys(c.StringSlice("class")[0])
 				if err != nil {
 					return err
 				}
+				e.committed("epoch %d of class %s was made all the same: run 'tvault keys status'", r.To, r.Class)
 				if c.Bool("json") {
 					return jsonOut(e, map[string]any{"class": r.Class, "from": r.From, "epoch": r.To, "threshold": r.Threshold,
 						"holders": append([]string{}, r.Holders...), "awaiting": append([]string{}, r.Awaiting...)})
@@ -128,7 +135,9 @@ func keysRewrapCommand(e *env) *cli.Command {
 			"killed, it loses nothing: run it again to finish. Shows a progress bar on a terminal. A record of a\n" +
 			"threshold class is never whole in one place: each holder's run adds their share, reshared to the new\n" +
 			"keys, and the run that brings the shares to the threshold moves the record; so k holders each run it\n" +
-			"once. Exits 0 when every record is moved or awaits other holders, 1 when some are left (it says why).",
+			"once. Exits 0 when every record is moved or awaits other holders, 1 when some are left (each class\n" +
+			"says why) or when a member the policy removed still holds the current epoch (run 'tvault keys rotate\n" +
+			"--class C' first).",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "class", Usage: "rewrap only class `C` (repeatable)"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "never show a progress bar"},
@@ -146,6 +155,7 @@ func keysRewrapCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
+				e.committed("the records were moved all the same: run 'tvault keys status'")
 				if c.Bool("json") {
 					if err := jsonOut(e, rewrapJSON(res)); err != nil {
 						return err
@@ -153,12 +163,16 @@ func keysRewrapCommand(e *env) *cli.Command {
 				} else {
 					e.printRewrap(res)
 				}
-				left := 0
+				left, stale := 0, 0
 				for _, r := range res {
 					left += r.Left
+					stale += len(r.Stale)
 					if r.To == 0 {
 						return fmt.Errorf("class %s has no keys to move records to", r.Class)
 					}
+				}
+				if stale > 0 {
+					return fmt.Errorf("records are on keys that members the policy removed still hold: run 'tvault keys rotate --class C' first, as said above")
 				}
 				if left > 0 {
 					return fmt.Errorf("%d record%s still on older epochs, as said above; they open as before", left, plural(left))
@@ -182,23 +196,28 @@ func (e *env) printRewrap(res []vault.ClassRewrap) {
 		if r.Left > 0 {
 			fmt.Fprintf(e.stdout, "; %d left: %s", r.Left, r.Pending)
 		}
+		if len(r.Stale) > 0 {
+			fmt.Fprintf(e.stdout, "; but %s still hold%s epoch %d, which the policy no longer gives them: run 'tvault keys rotate --class %s', then 'tvault keys rewrap --class %s'",
+				joinQuoted(r.Stale), sIfOne(len(r.Stale)), r.To, r.Class, r.Class)
+		}
 		fmt.Fprintln(e.stdout)
 	}
 }
 
 func rewrapJSON(res []vault.ClassRewrap) any {
 	type class struct {
-		Class   string `json:"class"`
-		Epoch   int    `json:"epoch"`
-		Moved   int    `json:"moved"`
-		Current int    `json:"current"`
-		Waiting int    `json:"waiting"`
-		Left    int    `json:"left"`
-		Pending string `json:"pending,omitempty"`
+		Class   string   `json:"class"`
+		Epoch   int      `json:"epoch"`
+		Moved   int      `json:"moved"`
+		Current int      `json:"current"`
+		Waiting int      `json:"waiting"`
+		Left    int      `json:"left"`
+		Pending string   `json:"pending,omitempty"`
+		Stale   []string `json:"stale"`
 	}
 	out := []class{}
 	for _, r := range res {
-		out = append(out, class{r.Class, r.To, r.Moved, r.Current, r.Waiting, r.Left, r.Pending})
+		out = append(out, class{r.Class, r.To, r.Moved, r.Current, r.Waiting, r.Left, r.Pending, append([]string{}, r.Stale...)})
 	}
 	return out
 }

@@ -85,6 +85,9 @@ func (f *cliFixture) cliCases() []cliCase {
 			return []string{"policy", "apply", path, "-i", f.key("admin-kyiv")}
 		}},
 		{cmd: "keys status", args: fixed("keys", "status", "-i", f.key("mykola"))},
+		{cmd: "keys sync", done: "stored all the same", args: fixed("keys", "sync", "-i", f.key("iryna"))},
+		{cmd: "keys rotate", done: "was made all the same", args: fixed("keys", "rotate", "--class", "testimony", "-i", f.key("iryna"))},
+		{cmd: "keys rewrap", done: "moved all the same", args: fixed("keys", "rewrap", "--no-progress", "-i", f.key("iryna"))},
 		{cmd: "seal", done: "sealed all the same: run 'tvault list --since", args: fixed("seal", f.form, "-i", f.key("olena"))},
 		{cmd: "list", args: fixed("list", "-i", f.key("olena"))},
 		{cmd: "show", args: fixed("show", f.rec, "-i", f.key("olena"))},

@@ -94,10 +94,17 @@ func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 	if e.PolicyVersion != a.PolicyVersion {
 		return nil, fault.Integrityf("keys of %s name policy version %d", e, e.PolicyVersion)
 	}
+	// Below the policy's threshold, one holder would open the class alone.
+	if want := max(a.Policy.Threshold(class), 1); e.Threshold != want {
+		return nil, fault.Integrityf("keys of %s have threshold %d, but policy version %d gives the class threshold %d", e, e.Threshold, a.PolicyVersion, want)
+	}
 	for _, s := range e.Slots {
 		if err := checkHolders(e, s.Wraps, a.Policy); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkOneSlotEach(e); err != nil {
+		return nil, err
 	}
 	if a.Rotated && e.Threshold > 1 {
 		if err := checkOffers(e, a.Policy); err != nil {
@@ -105,6 +112,24 @@ func Load(raw []byte, class string, number int, a Anchor) (*Epoch, error) {
 		}
 	}
 	return e, nil
+}
+
+// checkOneSlotEach checks that an epoch of a threshold class gives each
+// holder one slot, wrapped to them alone, as Generate makes it: a holder
+// who held two slots (or kept the secret of a slot wrapped to no one)
+// would have two shares of every DEK and open the class alone.
+func checkOneSlotEach(e *Epoch) error {
+	if e.Threshold == 1 {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, s := range e.Slots {
+		if len(s.Wraps) != 1 || seen[s.Wraps[0].Member] || seen[s.Wraps[0].Recipient] {
+			return fault.Integrityf("keys of %s: a holder has more than one slot, or a slot is not wrapped to exactly one holder", e)
+		}
+		seen[s.Wraps[0].Member], seen[s.Wraps[0].Recipient] = true, true
+	}
+	return nil
 }
 
 // checkHolders checks that every wrap goes to a holder of the class under
@@ -147,6 +172,14 @@ func (e *Epoch) AddGrant(raw []byte, signer string, key ed25519.PublicKey, ver i
 // Sign signs the epoch as member.
 func (e *Epoch) Sign(id *tcrypto.Identity, member string) ([]byte, error) {
 	return record.SignEpoch(id, member, &e.Epoch)
+}
+
+// ParseRecipients parses the slots' recipients now: WrapDEK parses them on
+// first use and caches them without a lock, so a caller that wraps on many
+// goroutines at once (keys rewrap) calls this first.
+func (e *Epoch) ParseRecipients() error {
+	_, err := e.slotRecipients()
+	return err
 }
 
 // slotRecipients returns the slots' age recipients, parsed on first use.

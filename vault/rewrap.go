@@ -174,62 +174,15 @@ type move struct {
 // them and the batch's audit entry. If t fails the run fails; a rerun
 // redoes the batch.
 func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
-	var moves []*move
-	current, left := 0, 0
-	for _, id := range ids {
-		raw, err := t.DEK(id, rw.class)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // erased or never had this class: nothing to move
-		}
-		if err != nil {
-			return err
-		}
-		w, err := record.DecodeDEKWrap(raw, id, rw.class)
-		if errors.Is(err, ErrIntegrity) {
-			left++ // it stays as it is; the other records still move
-			rw.r.Pending = damagedWrap(id, rw.class)
-			continue
-		} else if err != nil {
-			return fmt.Errorf("record %s: %w", id, err)
-		}
-		if w.Epoch > rw.r.To {
-			// Only a rotation since this run began makes a newer epoch; a
-			// wrap on one that does not exist opens for no one.
-			if _, err := t.Epoch(rw.class, w.Epoch); errors.Is(err, store.ErrNotFound) {
-				left++
-				rw.r.Pending = fmt.Sprintf("record %s names epoch %d of class %s, which does not exist: run 'tvault check'", id, w.Epoch, rw.class)
-				continue
-			} else if err != nil {
-				return err
-			}
-		}
-		if w.Epoch >= rw.r.To {
-			current++
-			continue
-		}
-		from, err := rw.from(t, w.Epoch)
-		if err != nil {
-			return err
-		}
-		switch {
-		case from.e != nil:
-			s, err := rw.readShare(t, id, w)
-			if err != nil {
-				return fmt.Errorf("record %s: %w", id, err)
-			}
-			moves = append(moves, &move{id: id, from: from, w: w, share: s})
-		case from.u != nil:
-			moves = append(moves, &move{id: id, from: from, w: w})
-		default:
-			left++
-			rw.r.Pending = from.pending
-		}
+	var n tally
+	moves, err := rw.collect(t, ids, &n)
+	if err != nil {
+		return err
 	}
 	rw.rewrapAll(moves)
-	moved, waiting, contributed := 0, 0, 0
 	for _, m := range moves {
 		if errors.Is(m.err, ErrIntegrity) {
-			left++
+			n.left++
 			rw.r.Pending = damagedWrap(m.id, rw.class)
 			continue
 		} else if m.err != nil {
@@ -240,29 +193,89 @@ func (rw *rewrapper) batch(t *store.Txn, ids []string) error {
 			return err
 		}
 		if m.share != nil && m.share.own != nil {
-			contributed++
+			n.contributed++
 		}
 		if done {
-			moved++
+			n.moved++
 		} else {
-			waiting++
+			n.waiting++
 		}
 	}
-	if moved+contributed > 0 {
-		detail := fmt.Sprintf("%d records to epoch %d", moved, rw.r.To)
-		if contributed+waiting > 0 {
-			detail += fmt.Sprintf("; %d contributions, %d records awaiting others", contributed, waiting)
+	if n.moved+n.contributed > 0 {
+		detail := fmt.Sprintf("%d records to epoch %d", n.moved, rw.r.To)
+		if n.contributed+n.waiting > 0 {
+			detail += fmt.Sprintf("; %d contributions, %d records awaiting others", n.contributed, n.waiting)
 		}
 		e := audit.Entry{Action: actionRewrap, Class: rw.class, Outcome: audit.OutcomeOK, Detail: detail}
 		if _, err := rw.a.appendEntry(t, e); err != nil {
 			return err
 		}
 	}
-	rw.r.Moved += moved
-	rw.r.Waiting += waiting
-	rw.r.Current += current
-	rw.r.Left += left
+	rw.r.Moved += n.moved
+	rw.r.Waiting += n.waiting
+	rw.r.Current += n.current
+	rw.r.Left += n.left
 	return nil
+}
+
+// tally counts one batch's records by what happened to them.
+type tally struct{ current, left, moved, waiting, contributed int }
+
+// collect reads the wraps of ids and returns the moves to make: every
+// record not on the current epoch that the actor can move (or contribute
+// to); the others are counted in n.
+func (rw *rewrapper) collect(t *store.Txn, ids []string, n *tally) ([]*move, error) {
+	var moves []*move
+	for _, id := range ids {
+		raw, err := t.DEK(id, rw.class)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // erased or never had this class: nothing to move
+		}
+		if err != nil {
+			return nil, err
+		}
+		w, err := record.DecodeDEKWrap(raw, id, rw.class)
+		if errors.Is(err, ErrIntegrity) {
+			n.left++ // it stays as it is; the other records still move
+			rw.r.Pending = damagedWrap(id, rw.class)
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("record %s: %w", id, err)
+		}
+		if w.Epoch > rw.r.To {
+			// Only a rotation since this run began makes a newer epoch; a
+			// wrap on one that does not exist opens for no one.
+			if _, err := t.Epoch(rw.class, w.Epoch); errors.Is(err, store.ErrNotFound) {
+				n.left++
+				rw.r.Pending = fmt.Sprintf("record %s names epoch %d of class %s, which does not exist: run 'tvault check'", id, w.Epoch, rw.class)
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		if w.Epoch >= rw.r.To {
+			n.current++
+			continue
+		}
+		from, err := rw.from(t, w.Epoch)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case from.e != nil:
+			s, err := rw.readShare(t, id, w)
+			if err != nil {
+				return nil, fmt.Errorf("record %s: %w", id, err)
+			}
+			moves = append(moves, &move{id: id, from: from, w: w, share: s})
+		case from.u != nil:
+			moves = append(moves, &move{id: id, from: from, w: w})
+		default:
+			n.left++
+			rw.r.Pending = from.pending
+		}
+	}
+	return moves, nil
 }
 
 // store writes one move: the new wrap of a record rewrapped whole, or the

@@ -3,7 +3,6 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	tcrypto "github.com/tvault/tvault/crypto"
@@ -69,30 +68,7 @@ func InitField(dir string, id *tcrypto.Identity, kitRaw []byte, name string, opt
 	if err != nil {
 		return nil, err
 	}
-	created, err := prepareDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	v, err := initFieldIn(dir, id, f, oraw, opts)
-	if err != nil {
-		if v != nil {
-			v.Close()
-		}
-		if created {
-			os.RemoveAll(dir)
-		} else {
-			os.RemoveAll(filepath.Join(dir, dbName))
-			os.Remove(filepath.Join(dir, markerName))
-			os.Remove(filepath.Join(dir, smallMarkerName))
-			os.Remove(filepath.Join(dir, initLockName))
-		}
-		return nil, err
-	}
-	if err := os.Remove(filepath.Join(dir, initLockName)); err != nil {
-		v.Close()
-		return nil, err
-	}
-	return v, nil
+	return initDir(dir, func() (*Vault, error) { return initFieldIn(dir, id, f, oraw, opts) })
 }
 
 func initFieldIn(dir string, id *tcrypto.Identity, f *field, oraw []byte, opts Options) (*Vault, error) {

@@ -75,11 +75,17 @@ func Init(dir string, id *tcrypto.Identity, policyTOML []byte, opts Options) (*V
 	if !pol.May(m.Name, policy.ActionPolicy) {
 		return nil, &DeniedError{Member: m.Name, Action: "init", Reason: "no role of theirs has the policy action"}
 	}
+	return initDir(dir, func() (*Vault, error) { return initIn(dir, id, m, pol, opts) })
+}
+
+// initDir prepares dir for a new vault (prepareDir), runs create in it and
+// releases the init lock; if create fails, it removes what it made.
+func initDir(dir string, create func() (*Vault, error)) (*Vault, error) {
 	created, err := prepareDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	v, err := initIn(dir, id, m, pol, opts)
+	v, err := create()
 	if err != nil {
 		if v != nil {
 			v.Close()
@@ -90,6 +96,7 @@ func Init(dir string, id *tcrypto.Identity, policyTOML []byte, opts Options) (*V
 		} else {
 			os.RemoveAll(filepath.Join(dir, dbName))
 			os.Remove(filepath.Join(dir, markerName))
+			os.Remove(filepath.Join(dir, smallMarkerName))
 			os.Remove(filepath.Join(dir, initLockName))
 		}
 		return nil, err

@@ -49,20 +49,12 @@ func (a *Actor) SyncKeys(classes []string) ([]ClassSync, error) {
 	if err := a.authorize(actionSync, ""); err != nil {
 		return nil, err
 	}
-	held := a.v.pol.Decryptable(a.member.Name)
-	if len(classes) == 0 {
-		classes = held
-	}
-	for _, c := range classes {
-		if !hasClass(a.v.pol, c) {
-			return nil, &InputError{Msg: fmt.Sprintf("the policy has no class %q: see 'tvault policy show'", c)}
-		}
-		if !slices.Contains(held, c) {
-			return nil, a.deny(actionSync, "", c, fmt.Sprintf("no role of theirs decrypts class %s, so they hold no key of it to give", c))
-		}
+	classes, err := a.heldClasses(actionSync, classes, "so they hold no key of it to give")
+	if err != nil {
+		return nil, err
 	}
 	var out []ClassSync
-	err := a.v.update(func(t *store.Txn) error {
+	err = a.v.update(func(t *store.Txn) error {
 		out = out[:0]
 		for _, c := range classes {
 			cs, err := a.syncClass(t, c)
@@ -142,4 +134,24 @@ func (a *Actor) syncClass(t *store.Txn, class string) (ClassSync, error) {
 	}
 	cs.Granted, cs.Lacking = cs.Lacking, nil
 	return cs, nil
+}
+
+// heldClasses returns classes, or every class the actor holds when none is
+// named, after checking that each is a class of the policy (an input
+// error) that the actor holds (a denial of op, recorded; why says what
+// they therefore cannot do).
+func (a *Actor) heldClasses(op string, classes []string, why string) ([]string, error) {
+	held := a.v.pol.Decryptable(a.member.Name)
+	if len(classes) == 0 {
+		return held, nil
+	}
+	for _, c := range classes {
+		if !hasClass(a.v.pol, c) {
+			return nil, &InputError{Msg: fmt.Sprintf("the policy has no class %q: see 'tvault policy show'", c)}
+		}
+		if !slices.Contains(held, c) {
+			return nil, a.deny(op, "", c, fmt.Sprintf("no role of theirs decrypts class %s, %s", c, why))
+		}
+	}
+	return classes, nil
 }

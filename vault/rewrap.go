@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/tvault/tvault/policy"
@@ -74,18 +73,9 @@ func (a *Actor) Rewrap(ctx context.Context, opts RewrapOptions) ([]ClassRewrap, 
 	if err := a.authorize(actionRewrap, policy.ActionKeys); err != nil {
 		return nil, err
 	}
-	held := a.v.pol.Decryptable(a.member.Name)
-	classes := opts.Classes
-	if len(classes) == 0 {
-		classes = held
-	}
-	for _, c := range classes {
-		if !hasClass(a.v.pol, c) {
-			return nil, &InputError{Msg: fmt.Sprintf("the policy has no class %q: see 'tvault policy show'", c)}
-		}
-		if !slices.Contains(held, c) {
-			return nil, a.deny(actionRewrap, "", c, fmt.Sprintf("no role of theirs decrypts class %s, so they cannot move its keys", c))
-		}
+	classes, err := a.heldClasses(actionRewrap, opts.Classes, "so they cannot move its keys")
+	if err != nil {
+		return nil, err
 	}
 	var out []ClassRewrap
 	for _, c := range classes {

@@ -129,7 +129,7 @@
 // filtered, with only the criteria set, times as above:
 //
 //	{"tvault_audit_export":1,"origin":"tvault/…","tree_size":1234}
-//	{"tvault_audit_export":1,"origin":"tvault/…","tree_size":1234,"filter":{"record":"…","actor":"…","since":"…","until":"…"}}
+//	{"tvault_audit_export":1,"origin":"tvault/…","tree_size":1234,"filter":{"record":"…","actor":"…","since":"…","until":"…","also":[17,42]}}
 //
 // Line 2, the verification material: the member keys the vault vouches for
 // (normally every member of every policy version, with the versions that
@@ -154,7 +154,11 @@
 //	{"checkpoint":"tvault/…\n1234\n…=\n\n— iryna …\n"}
 //
 // A filtered export selects entries whose record and actor equal the
-// criteria given and whose time t satisfies since <= t < until.
+// criteria given and whose time t satisfies since <= t < until, and
+// besides them the entries whose seqs "also" lists (at most 1024, in
+// increasing order, never without another criterion): a custody report
+// adds the entry that imported a record from a bundle, which names no
+// record.
 //
 // # Verifying an export
 //

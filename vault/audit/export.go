@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +28,9 @@ type KeyInfo struct {
 	PolicyVersions []int64 `json:"policy_versions,omitempty"`
 }
 
+// maxAlso bounds ExportOptions.Also.
+const maxAlso = 1024
+
 // ExportOptions selects the entries of an export. The zero value selects
 // every entry; any non-zero field makes the export filtered, and then each
 // entry carries an inclusion proof.
@@ -35,6 +39,11 @@ type ExportOptions struct {
 	Actor  string    // only entries by this actor name
 	Since  time.Time // only entries at or after Since (zero: no bound)
 	Until  time.Time // only entries strictly before Until (zero: no bound)
+	// Also lists, in increasing order, the seqs of entries to include
+	// besides those the criteria above select (a custody report includes
+	// the bundle-import entry that brought a record in, which names no
+	// record). Only with at least one other criterion.
+	Also []int64
 }
 
 func (o ExportOptions) filtered() bool {
@@ -42,6 +51,9 @@ func (o ExportOptions) filtered() bool {
 }
 
 func (o ExportOptions) match(e *Entry) bool {
+	if slices.Contains(o.Also, e.Seq) {
+		return true
+	}
 	return (o.Record == "" || e.Record == o.Record) &&
 		(o.Actor == "" || e.Actor == o.Actor) &&
 		(o.Since.IsZero() || !e.Time.Before(o.Since)) &&
@@ -51,6 +63,14 @@ func (o ExportOptions) match(e *Entry) bool {
 func (o ExportOptions) check() error {
 	if err := checkShort(o.Record); err != nil {
 		return fmt.Errorf("invalid record filter: %v", err)
+	}
+	if len(o.Also) > maxAlso || len(o.Also) > 0 && !o.filtered() {
+		return fmt.Errorf("invalid also filter: at most %d seqs, with another criterion", maxAlso)
+	}
+	for i, s := range o.Also {
+		if s < 0 || i > 0 && s <= o.Also[i-1] {
+			return fmt.Errorf("invalid also filter: seqs must be increasing and not negative")
+		}
 	}
 	if err := checkShort(o.Actor); err != nil {
 		return fmt.Errorf("invalid actor filter: %v", err)
@@ -256,6 +276,16 @@ func appendHeaderLine(dst []byte, origin string, size int64, opts ExportOptions)
 		}
 		if !opts.Until.IsZero() {
 			field("until", formatTime(opts.Until))
+		}
+		if len(opts.Also) > 0 {
+			dst = append(dst, `,"also":[`...)
+			for i, s := range opts.Also {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = strconv.AppendInt(dst, s, 10)
+			}
+			dst = append(dst, ']')
 		}
 		dst = append(dst, '}')
 	}

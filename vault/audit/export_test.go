@@ -164,6 +164,7 @@ func TestFilteredExports(t *testing.T) {
 		{"window and record", ExportOptions{Record: "r0", Since: testStart.Add(5 * time.Minute), Until: testStart.Add(15 * time.Minute)},
 			func(i int, e Entry) bool { return i%5 == 0 && i >= 5 && i < 15 }},
 		{"nothing", ExportOptions{Record: "none"}, func(int, Entry) bool { return false }},
+		{"record and also", ExportOptions{Record: "r2", Also: []int64{3, 11}}, func(i int, e Entry) bool { return i%5 == 2 || i == 3 || i == 11 }},
 	} {
 		out := export(t, l, b, tc.opts)
 		want := 0
@@ -342,5 +343,30 @@ func TestExportCSVFormulas(t *testing.T) {
 		if got := csvsafe.Unescape(cell); got != d {
 			t.Errorf("Unescape(%q) = %q, want %q", cell, got, d)
 		}
+	}
+}
+
+// An export's "also" seqs must be what Export writes: in order, with
+// another criterion; an entry listed by neither is refused.
+func TestExportAlsoFilter(t *testing.T) {
+	l, b := buildLog(t, 9)
+	out := export(t, l, b, ExportOptions{Record: "r2", Also: []int64{4}})
+	if !strings.Contains(out, `"filter":{"record":"r2","also":[4]}`) {
+		t.Fatalf("header: %s", strings.SplitN(out, "\n", 2)[0])
+	}
+	for _, bad := range []string{`"also":[4,4]`, `"also":[-1]`} {
+		tampered := strings.Replace(out, `"also":[4]`, bad, 1)
+		if _, err := VerifyExport(strings.NewReader(tampered)); err == nil {
+			t.Errorf("%s verified", bad)
+		}
+	}
+	// Dropping the also seq leaves entry 4 in the export unmatched.
+	tampered := strings.Replace(out, `,"also":[4]`, "", 1)
+	if _, err := VerifyExport(strings.NewReader(tampered)); err == nil {
+		t.Error("an entry no criterion selects verified")
+	}
+	var buf strings.Builder
+	if _, err := l.Export(&buf, b, nil, ExportOptions{Also: []int64{4}}); err == nil {
+		t.Error("an also filter without another criterion was accepted")
 	}
 }

@@ -28,10 +28,11 @@ type headerJSON struct {
 // filterJSON is the header's filter, present exactly when the export is
 // filtered; times are as formatTime writes them.
 type filterJSON struct {
-	Record string `json:"record"`
-	Actor  string `json:"actor"`
-	Since  string `json:"since"`
-	Until  string `json:"until"`
+	Record string  `json:"record"`
+	Actor  string  `json:"actor"`
+	Since  string  `json:"since"`
+	Until  string  `json:"until"`
+	Also   []int64 `json:"also"`
 }
 
 // keysJSON is line 2, the verification material.
@@ -90,7 +91,7 @@ func parseHeader(line []byte) (headerJSON, ExportOptions, error) {
 		return hdr, opts, tamperf(-1, 1, "line 1: tree size %d out of range", hdr.TreeSize)
 	}
 	if f := hdr.Filter; f != nil {
-		opts.Record, opts.Actor = f.Record, f.Actor
+		opts.Record, opts.Actor, opts.Also = f.Record, f.Actor, f.Also
 		var err error
 		if f.Since != "" {
 			if opts.Since, err = parseTime(f.Since); err != nil {

@@ -18,6 +18,10 @@ var jsonForms = map[string]string{
 	"bundle export": `one object: {"records":N,"file":"FILE"}`,
 	"bundle import": `one object: {"records":N,"imported":N,"present":N} (present: records the vault held already)`,
 	"bundle purge":  `one object: {"purged":N,"kept":N}`,
+	"custody": `one object, for custody ID (the report made) and custody verify FILE: {"ok":true,"record":"…","vault":"…","sealed_by":"NAME","sealed_at":"…","sealing_entry":N,
+ "imported":BOOL,"events":[{"seq":N,"time":"…","actor":"…","action":"…","class":"…","outcome":"…","detail":"…"}],
+ "attachments":[{"class":"…","name":"…","size":N,"sha256":"…"}],"made_by":"NAME","tree_size":N,"checkpoint_signer":"NAME",
+ "report_sha256":"…"}`,
 	"policy show": `one object: {"version":N,"policy":"<the policy file's text>"}; with --version N also
  "signed_by":"NAME","signed_at":"<RFC 3339>","current":BOOL`,
 	"policy apply": `one object: {"version":N,"previous":N,"changes":[{"kind":"…","subject":"…","class":"…","text":"…"}],

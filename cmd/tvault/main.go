@@ -119,6 +119,7 @@ func newApp(e *env) *cli.App {
 			openCommand(e),
 			catCommand(e),
 			auditCommand(e),
+			custodyCommand(e),
 			checkCommand(e),
 		},
 		CommandNotFound: func(_ *cli.Context, name string) {},

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -67,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"unreadable": cmdUnreadable,
 			"slice":      cmdSlice,
 			"flipbyte":   cmdFlipbyte,
+			"sha256":     cmdSha256,
 			"code":       cmdCode,
 			"mkbig":      cmdMkbig,
 			"editpolicy": cmdEditpolicy,
@@ -278,6 +281,17 @@ func cmdFlipbyte(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	b[off] ^= 1
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
+}
+
+// sha256 FILE: sets $SHA to the hex SHA-256 of FILE.
+func cmdSha256(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sha256 FILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	sum := sha256.Sum256(b)
+	ts.Setenv("SHA", hex.EncodeToString(sum[:]))
 }
 
 // code N PROG ARGS...: runs PROG like exec and requires exit status N;

@@ -40,6 +40,7 @@ func tamperf(seq int64, line int, format string, args ...any) *TamperError {
 
 // Summary describes what a verification checked.
 type Summary struct {
+	Origin    string    // the log's origin line ("tvault/<vault id>"); set by VerifyExport
 	Entries   int64     // entries checked
 	TreeSize  int64     // size of the tree the checkpoint signs
 	Filtered  bool      // the export selects entries and proves each with an inclusion proof

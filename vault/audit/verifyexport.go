@@ -236,7 +236,7 @@ func (v *exportVerifier) header(line []byte) error {
 		return err
 	}
 	v.hdr, v.opts, v.filtered = hdr, opts, opts.filtered()
-	v.sum = Summary{TreeSize: hdr.TreeSize, Filtered: v.filtered}
+	v.sum = Summary{Origin: hdr.Origin, TreeSize: hdr.TreeSize, Filtered: v.filtered}
 	v.state = expectKeys
 	return nil
 }

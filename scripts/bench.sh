@@ -209,7 +209,28 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 tail -c $((1048576 + 12345)) in/big/interview.opus | head -c 1048576 | cmp -s - range.out || die "cat --offset: the range does not match"
-rm -rf v-big big.age in/big range.out
+rm -rf v-big range.out
+
+log "$BIG_MIB MiB attachment in a bundle: $ROUNDS rounds of bundle export vs age -r, bundle import vs age -d (both synced)"
+# Each round: a new vault, a kit, a field vault holding the record (untimed);
+# then export vs age -r -o FILE && sync, import vs age -d -o FILE && sync.
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	rm -rf f-bun b.tvb big.out
+	newvault v-bun
+	"$T" --vault v-bun kit export -o kit.tvk -i keys/admin-kyiv.age >/dev/null 2>&1 || die "kit export failed"
+	"$T" --vault f-bun init --kit kit.tvk --name olena -i keys/olena.age >/dev/null 2>&1 || die "init --kit failed"
+	"$T" --vault f-bun seal --no-progress in/big/form.toml -i keys/olena.age >/dev/null 2>&1 || die "field seal failed"
+	rm -f kit.tvk
+	m bundle_export_big /dev/null "$T" --vault f-bun bundle export -o b.tvb -i keys/olena.age
+	m age_enc_sync_bun /dev/null sh -c '"$0" -r "$1" -o big.sync.age "$2" && sync big.sync.age' "$AGE" "$R" in/big/interview.opus
+	rm -f big.sync.age
+	m age_dec_sync_bun /dev/null sh -c '"$0" -d -i keys/iryna.age -o big.out big.age && sync big.out' "$AGE"
+	rm -f big.out
+	m bundle_import_big /dev/null "$T" --vault v-bun bundle import b.tvb -i keys/mykola.age
+	r=$((r + 1))
+done
+rm -rf v-bun f-bun b.tvb big.age in/big
 
 # ---------------------------------------------------------------------------
 HUGE_DONE=0
@@ -376,7 +397,14 @@ anon_limit=65536 # KiB
 		as=$(med age_enc_sync_big)
 		echo "| seal, as above / \`age -r -o FILE && sync FILE\` (durable baseline, for scale) | $(calc '%.2f s' "$sb") | $(calc '%.2f s' "$as") | $(calc '%.2f×' "$sb/$as") | | |"
 	fi
+	be=$(med bundle_export_big) bae=$(med age_enc_sync_bun) bi=$(med bundle_import_big) bad=$(med age_dec_sync_bun)
+	echo "| \`bundle export\` of a $(sz "$BIG_MIB") record / \`age -r -o FILE && sync\` | $(calc '%.2f s' "$be") | $(calc '%.2f s' "$bae") | $(calc '%.2f×' "$be/$bae") | ≤ 1.25× | $(verdict "$be/$bae <= 1.25") |"
+	echo "| \`bundle import\` of it (reads it twice: verify, then write) / \`age -d -o FILE && sync\` | $(calc '%.2f s' "$bi") | $(calc '%.2f s' "$bad") | $(calc '%.2f×' "$bi/$bad") | ≤ 1.25× | $(verdict "$bi/$bad <= 1.25") |"
 	echo "| \`cat\` it to /dev/null / \`age -d -o /dev/null\` (both ciphertexts in the page cache) | $(calc '%.2f s' "$cb") | $(calc '%.2f s' "$db") | $(calc '%.2f×' "$cb/$db") | ≤ 1.1× | $(verdict "$cb/$db <= 1.1") |"
+	for op in bundle_export bundle_import; do
+		a=$(agg "${op}_big" anon_kib max)
+		echo "| peak RssAnon, \`$(echo $op | tr _ ' ')\` $(sz "$BIG_MIB") | $(calc '%.1f' "$a/1024") MiB | | | ≤ 64 MiB | $(verdict "$a <= $anon_limit") |"
+	done
 	for op in seal cat open; do
 		for size in big huge; do
 			[ "$size" = huge ] && [ "$HUGE_DONE" = 0 ] && continue

@@ -16,6 +16,18 @@
 //	idx/<field>/<escaped value>/<id> public-metadata index
 //	log/size, log/e/<seq:8 BE>, log/h/<index:8 BE>, log/checkpoint
 //	                                the audit log (see package audit)
+//	log/seal/<id>, log/policy/<version>, log/epoch/<class>/<epoch>,
+//	log/import/<id>, log/unmask/{r,g}/…
+//	                                the seq of the entry that binds a stored value
+//	grant/<class>/<epoch>/<seq>     a key grant of keys sync, keyed by its entry
+//	offer/<class>/<epoch>/<member>  a holder's slot offer for a threshold rotation
+//	contrib/<class>/<id>/<x>        a holder's contribution to a threshold rewrap
+//	unm/r/…, unm/g/…                unmask requests and approvals
+//	kit/<seq>, intake/<seq>         exported seal kits and their intake keys
+//	bundle/<digest>                 manifests of imported bundles
+//	field/origin, field/kit, field/seal/<id>, receipt/<digest>
+//	                                a field vault's origin and kit; an imported
+//	                                record's field seal entry; purge receipts
 //
 // Larger blobs are not its concern: package vault routes them to a
 // blobs.Store by size. Values that carry ciphertext (inline blobs, DEK

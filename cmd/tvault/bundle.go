@@ -55,6 +55,7 @@ func bundleExportCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
+				e.committed("the bundle was written to %s all the same", c.String("output"))
 				if c.Bool("json") {
 					return jsonOut(e, map[string]any{"records": rep.Records, "file": c.String("output")})
 				}
@@ -132,6 +133,7 @@ func bundlePurgeCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
+				e.committed("%d record%s removed all the same", rep.Purged, wereWas(rep.Purged))
 				if c.Bool("json") {
 					return jsonOut(e, map[string]any{"purged": rep.Purged, "kept": rep.Kept})
 				}
@@ -156,4 +158,11 @@ func tuneImportGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
+}
+
+func wereWas(n int) string {
+	if n == 1 {
+		return " was"
+	}
+	return "s were"
 }

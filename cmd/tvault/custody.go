@@ -56,20 +56,22 @@ func custodyCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
-				e.committed("the custody report was recorded in the audit log all the same")
 				if err := e.writeOutput(c.String("output"), func(w io.Writer) error { _, err := w.Write(report); return err }); err != nil {
 					return err
 				}
+				e.committed("the custody report was written to %s all the same", c.String("output"))
 				if err := e.custodyMarkdown(c, report); err != nil {
 					return err
 				}
+				sum, err := vault.VerifyCustody(report)
+				if err != nil {
+					return err
+				}
 				if c.Bool("json") {
-					sum, err := vault.VerifyCustody(report)
-					if err != nil {
-						return err
-					}
 					return jsonOut(e, custodyJSON(sum, report))
 				}
+				fmt.Fprintf(e.stdout, "wrote the chain of custody of record %s (%d audit entries, %d attachment hashes) to %s\n",
+					id, len(sum.Events), len(sum.Report.Attachments), c.String("output"))
 				return nil
 			})
 		},

@@ -27,11 +27,12 @@ func TestFieldVaultOnSmallDrive(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := func(name string) string { return team.Get(name).Path }
-	home := newBinary(t, filepath.Join(dir, "vault"), team.PassFile)
+	// The release build: under -race the test binary takes minutes here.
+	home := newBuiltBinary(t, "", filepath.Join(dir, "vault"), team.PassFile)
 	home.must("init", "--policy", filepath.Join(dir, "policy.toml"), "-i", key("admin-kyiv"))
 	kit := filepath.Join(dir, "kit.tvk")
 	home.must("kit", "export", "-o", kit, "-i", key("admin-kyiv"))
-	field := newBinary(t, filepath.Join(mnt, "field"), team.PassFile)
+	field := newBuiltBinary(t, "", filepath.Join(mnt, "field"), team.PassFile)
 	field.must("init", "--kit", kit, "--name", "olena", "-i", key("olena"))
 
 	rng := rand.New(rand.NewPCG(5, 6))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
@@ -34,11 +35,16 @@ func kitCommand(e *env) *cli.Command {
 					if err != nil {
 						return err
 					}
-					e.committed("the kit export is in the audit log all the same")
-					return e.writeOutput(c.String("output"), func(w io.Writer) error {
+					if err := e.writeOutput(c.String("output"), func(w io.Writer) error {
 						_, err := w.Write(kit)
 						return err
-					})
+					}); err != nil {
+						return err
+					}
+					e.committed("the kit was written to %s all the same", c.String("output"))
+					_, ver := v.Vault().Policy()
+					fmt.Fprintf(e.stdout, "wrote a seal kit of policy version %d to %s: it names no member and holds no secret\n", ver, c.String("output"))
+					return nil
 				})
 			},
 		}},

@@ -146,6 +146,9 @@ func (e *env) sources(c *cli.Context, v *vault.Actor, forms []*vault.Form, res [
 		return nil
 	}
 	if !c.Bool("remove-sources") {
+		if e.out != nil && e.out.err != nil {
+			return nil // standard output failed: the one line about it is what matters
+		}
 		e.note("the plaintext the %s sealed from (%s and %s attachments) is still on this disk: remove it once the %s safe, or seal with --remove-sources",
 			recordWord(len(res)), formWord(len(res)), their(len(res)), recordIs(len(res)))
 		return nil

@@ -24,6 +24,9 @@ import (
 type cliFixture struct {
 	dir, form, rec, export string
 	thVault, thRec         string // a vault with a threshold class (unmask_test.go), made on first use
+	// a field vault, a bundle of it and the receipt of its import
+	// (field_cases_test.go), made on first use
+	fieldVault, bundle, receipt string
 	team                   *testkit.Team
 	b                      *binary
 }
@@ -100,7 +103,7 @@ func (f *cliFixture) cliCases() []cliCase {
 		{cmd: "audit verify", args: fixed("audit", "verify", "-i", f.key("iryna"))},
 		{cmd: "audit checkpoint", args: fixed("audit", "checkpoint", "-i", f.key("iryna"))},
 		{cmd: "check", args: fixed("check", "-i", f.key("iryna"))},
-	}, f.unmaskCases()...)
+	}, append(f.unmaskCases(), f.fieldCases()...)...)
 }
 
 // leafCommands names every command that runs an action ("audit verify",

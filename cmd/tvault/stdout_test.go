@@ -27,8 +27,8 @@ type cliFixture struct {
 	// a field vault, a bundle of it and the receipt of its import
 	// (field_cases_test.go), made on first use
 	fieldVault, bundle, receipt string
-	team                   *testkit.Team
-	b                      *binary
+	team                        *testkit.Team
+	b                           *binary
 }
 
 func newCLIFixture(t *testing.T) *cliFixture {

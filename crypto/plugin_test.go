@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tvault/tvault/internal/private"
+
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"filippo.io/age/plugin"
@@ -306,10 +308,19 @@ func TestSigningKeyFileTamper(t *testing.T) {
 			if err := os.Remove(skPath); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(skPath, []byte(tc.data), 0o600); err != nil {
+			// Private as keygen writes it (under wine a file written with
+			// os.WriteFile is readable by everyone, and refused as such).
+			f, err := private.Create(skPath)
+			if err != nil {
 				t.Fatal(err)
 			}
-			_, err := tcrypto.ReadIdentity(path, tcrypto.ReadOptions{})
+			if _, err := f.WriteString(tc.data); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = tcrypto.ReadIdentity(path, tcrypto.ReadOptions{})
 			if !errors.Is(err, tcrypto.ErrSigningKeyFile) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an ErrSigningKeyFile saying %q", err, tc.want)
 			}

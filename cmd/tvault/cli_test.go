@@ -69,10 +69,12 @@ func buildTvault(t *testing.T, tags string) string {
 	}
 	out := filepath.Join(builds.dir, name)
 	args := []string{"build", "-trimpath", "-o", out}
-	if raceBuild {
+	// "norace" is no tag: the release build even under -race, for tests
+	// whose point is volume (filling a disk), not concurrency.
+	if raceBuild && tags != norace {
 		args = append(args, "-race")
 	}
-	if tags != "" {
+	if tags != "" && tags != norace {
 		args = append(args, "-tags", tags)
 	}
 	c := exec.Command("go", append(args, ".")...)
@@ -82,6 +84,10 @@ func buildTvault(t *testing.T, tags string) string {
 	builds.paths[tags] = out
 	return out
 }
+
+// norace, as buildTvault's tags, builds without -race whatever the test
+// binary was built with.
+const norace = "norace"
 
 // removeBuilds deletes what buildTvault made.
 func removeBuilds() {

@@ -27,12 +27,13 @@ func TestFieldVaultOnSmallDrive(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := func(name string) string { return team.Get(name).Path }
-	// The release build: under -race the test binary takes minutes here.
-	home := newBuiltBinary(t, "", filepath.Join(dir, "vault"), team.PassFile)
+	// Without -race even under it: this test is about volume, and a race
+	// build takes minutes to fill the disk.
+	home := newBuiltBinary(t, norace, filepath.Join(dir, "vault"), team.PassFile)
 	home.must("init", "--policy", filepath.Join(dir, "policy.toml"), "-i", key("admin-kyiv"))
 	kit := filepath.Join(dir, "kit.tvk")
 	home.must("kit", "export", "-o", kit, "-i", key("admin-kyiv"))
-	field := newBuiltBinary(t, "", filepath.Join(mnt, "field"), team.PassFile)
+	field := newBuiltBinary(t, norace, filepath.Join(mnt, "field"), team.PassFile)
 	field.must("init", "--kit", kit, "--name", "olena", "-i", key("olena"))
 
 	rng := rand.New(rand.NewPCG(5, 6))

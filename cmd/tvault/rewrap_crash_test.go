@@ -21,9 +21,9 @@ import (
 // the move; then every record opens, the text byte for byte, and check
 // --read-data passes.
 func TestCrashDuringRewrap(t *testing.T) {
-	trials, records := 12, 1000
+	trials, records := 12, 400
 	if testing.Short() {
-		trials, records = 6, 600
+		trials, records = 6, 200
 	}
 	dir := t.TempDir()
 	team, err := testkit.NewTeam(dir, 1)

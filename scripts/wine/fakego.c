@@ -5,7 +5,10 @@
  * harness cross-builds tvault once per set of tags beforehand, into
  * %TVAULT_WINE_PREBUILT%\tvault.exe and tvault-T.exe, and this program
  * copies the matching one to OUT, as go build would have written it (with
- * -o, go build adds no .exe). Anything else fails with a message.
+ * -o, go build adds no .exe). The tests of hardware keys build the test age
+ * plugin (internal/testkit/ageplugin's Build): for a package path naming
+ * age-plugin-tvtest it copies %TVAULT_WINE_PREBUILT%\age-plugin-tvtest.exe.
+ * Anything else fails with a message.
  */
 #include <windows.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *tags = "";
+	int plugin = 0;
 	char dir[MAX_PATH], src[MAX_PATH * 2];
 	int i;
 
@@ -26,6 +30,8 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		else if (strcmp(argv[i], "-tags") == 0 && i + 1 < argc)
 			tags = argv[++i];
+		else if (strstr(argv[i], "age-plugin-tvtest") != NULL)
+			plugin = 1;
 		else if (strcmp(argv[i], "-race") == 0) {
 			fprintf(stderr, "scripts/wine go.exe: no -race build for windows/amd64 without cgo\n");
 			return 2;
@@ -39,7 +45,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scripts/wine go.exe: TVAULT_WINE_PREBUILT is not set\n");
 		return 2;
 	}
-	if (tags[0] != '\0') {
+	if (plugin) {
+		snprintf(src, sizeof src, "%s\\age-plugin-tvtest.exe", dir);
+	} else if (tags[0] != '\0') {
 		char t[MAX_PATH];
 		char *p;
 		snprintf(t, sizeof t, "%s", tags);

@@ -128,6 +128,10 @@ export WINEPATH TVAULT_WINE_PREBUILT
 
 export GOOS=windows GOARCH=amd64 CGO_ENABLED=0
 goflags=()
+# The test age plugin, for crypto's and cmd/tvault's hardware-key tests
+# (fakego.c copies it for their go build).
+go build -trimpath -o "$tmp/prebuilt/age-plugin-tvtest.exe" ./internal/testkit/ageplugin/age-plugin-tvtest ||
+	echo "wine: could not prebuild age-plugin-tvtest.exe" >&2
 
 # removeall_overlay: wine 8.0 answers NtSetInformationFile's
 # FileDispositionInformationEx (POSIX-semantics delete, Windows 10 1607 and

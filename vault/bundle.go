@@ -198,7 +198,8 @@ func (v *Vault) tarBlob(ctx context.Context, tw *tar.Writer, id string, ref reco
 	if err := tw.WriteHeader(&tar.Header{Name: id + "/blob/" + ref.ID, Mode: 0o600, Size: ref.Size, Format: tar.FormatPAX}); err != nil {
 		return err
 	}
-	n, err := io.Copy(tw, br)
+	// In large reads: io.Copy's 32 KiB made 32,000 preads for 1 GiB.
+	n, err := io.CopyBuffer(tw, struct{ io.Reader }{br}, make([]byte, 1<<20))
 	if err == nil && n != ref.Size {
 		err = integrityErrorf("blob %s has %d bytes, want %d", ref.ID, n, ref.Size)
 	}

@@ -88,7 +88,9 @@ func storedRotations(t *store.Txn, class string) (map[int64]bool, map[string]boo
 		if raw, err := t.Epoch(class, n); err == nil {
 			if e, err := record.DecodeEpoch(raw, class, n); err == nil {
 				for _, s := range e.Slots {
-					digests[audit.Digest(s.Offer)] = len(s.Offer) > 0
+					if len(s.Offer) > 0 {
+						digests[audit.Digest(s.Offer)] = true
+					}
 				}
 			}
 		}

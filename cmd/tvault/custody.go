@@ -60,11 +60,13 @@ func custodyCommand(e *env) *cli.Command {
 					return err
 				}
 				e.committed("the custody report was written to %s all the same", c.String("output"))
-				if err := e.custodyMarkdown(c, report); err != nil {
-					return err
-				}
+				// Verified once: the rendering and the summary both come
+				// from what a court's verification will find.
 				sum, err := vault.VerifyCustody(report)
 				if err != nil {
+					return err
+				}
+				if err := e.custodyMarkdown(c.String("markdown"), sum, report); err != nil {
 					return err
 				}
 				if c.Bool("json") {
@@ -97,22 +99,14 @@ func (e *env) verifyCustody(c *cli.Context, path string) error {
 			sum.Report.Record, sum.Report.Vault, text.Escape(sum.SealedBy), sum.SealedAt.UTC().Format(time.RFC3339),
 			len(sum.Events), sum.Checkpoint.TreeSize, text.Escape(sum.Checkpoint.Signer), text.Escape(sum.Report.MadeBy))
 	}
-	if out := c.String("markdown"); out != "" {
-		return e.writeOutput(out, func(w io.Writer) error { _, err := io.WriteString(w, renderCustody(sum, b)); return err })
-	}
-	return nil
+	return e.custodyMarkdown(c.String("markdown"), sum, b)
 }
 
-// custodyMarkdown writes the rendering of a report just made, from its
-// verification.
-func (e *env) custodyMarkdown(c *cli.Context, report []byte) error {
-	out := c.String("markdown")
+// custodyMarkdown writes the rendering of a verified report to out, if
+// one was asked for.
+func (e *env) custodyMarkdown(out string, sum *vault.CustodySummary, report []byte) error {
 	if out == "" {
 		return nil
-	}
-	sum, err := vault.VerifyCustody(report)
-	if err != nil {
-		return err
 	}
 	return e.writeOutput(out, func(w io.Writer) error { _, err := io.WriteString(w, renderCustody(sum, report)); return err })
 }

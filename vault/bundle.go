@@ -58,39 +58,44 @@ func (a *Actor) ExportBundle(ctx context.Context, w io.Writer, since time.Time) 
 	if err := a.authorize(actionBundleOut, policy.ActionSeal); err != nil {
 		return nil, err
 	}
-	ids, manifest, err := a.bundleManifest(since)
+	recs, manifest, err := a.bundleManifest(since)
 	if err != nil {
 		return nil, a.failed(actionBundleOut, "", err)
 	}
-	if err := a.writeBundle(ctx, w, ids, manifest); err != nil {
+	if err := a.writeBundle(ctx, w, recs, manifest); err != nil {
 		return nil, a.failed(actionBundleOut, "", err)
 	}
 	if err := a.record(audit.Entry{Action: actionBundleOut, Outcome: audit.OutcomeOK,
-		Detail: fmt.Sprintf("%d records", len(ids)), Digest: audit.Digest(manifest)}); err != nil {
+		Detail: fmt.Sprintf("%d records", len(recs)), Digest: audit.Digest(manifest)}); err != nil {
 		return nil, err
 	}
-	return &BundleReport{Records: len(ids)}, nil
+	return &BundleReport{Records: len(recs)}, nil
+}
+
+// bundled is one record a bundle carries, as bundleManifest verified it:
+// the digest of its header and the seq of its seal entry.
+type bundled struct {
+	id     string
+	sealed time.Time
+	digest string
+	seq    int64
 }
 
 // bundleManifest lists the records sealed at or after since, oldest first,
-// and signs the manifest that names them.
-func (a *Actor) bundleManifest(since time.Time) ([]string, []byte, error) {
+// each verified (header and seal entry), and signs the manifest that names
+// them.
+func (a *Actor) bundleManifest(since time.Time) ([]bundled, []byte, error) {
 	b := &record.Bundle{Vault: a.v.field.kit.Vault, Field: a.v.meta.ID, KitDigest: a.v.field.origin.KitDigest,
 		Sealer: a.member.Name, Made: a.v.now()}
-	type rec struct {
-		id     string
-		sealed time.Time
-		digest string
-	}
-	var recs []rec
+	var recs []bundled
 	err := a.v.view(func(t *store.Txn) error {
 		return t.EachHeader(func(id string, raw []byte) error {
-			h, _, err := a.v.verifyHeader(t, id, raw, true)
+			h, e, err := a.v.verifyHeader(t, id, raw, true)
 			if err != nil {
 				return err
 			}
 			if !h.SealedAt.Before(since) {
-				recs = append(recs, rec{id, h.SealedAt, audit.Digest(raw)})
+				recs = append(recs, bundled{id, h.SealedAt, audit.Digest(raw), e.Seq})
 			}
 			return nil
 		})
@@ -102,17 +107,15 @@ func (a *Actor) bundleManifest(since time.Time) ([]string, []byte, error) {
 		return nil, nil, &InputError{Msg: "no record to bundle: the field vault holds none sealed in that time"}
 	}
 	sort.Slice(recs, func(i, j int) bool { return recs[i].sealed.Before(recs[j].sealed) })
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = r.id
+	for _, r := range recs {
 		b.Records = append(b.Records, record.BundleRecord{ID: r.id, Header: r.digest})
 	}
 	raw, err := record.SignBundle(a.id, b)
-	return ids, raw, err
+	return recs, raw, err
 }
 
 // writeBundle encrypts the tar stream of ids to the kit's intake key.
-func (a *Actor) writeBundle(ctx context.Context, w io.Writer, ids []string, manifest []byte) error {
+func (a *Actor) writeBundle(ctx context.Context, w io.Writer, recs []bundled, manifest []byte) error {
 	r, err := age.ParseHybridRecipient(a.v.field.kit.Intake)
 	if err != nil {
 		return integrityErrorf("the seal kit's intake key is malformed")
@@ -125,11 +128,11 @@ func (a *Actor) writeBundle(ctx context.Context, w io.Writer, ids []string, mani
 	if err := tarFile(tw, bundleManifest, manifest); err != nil {
 		return err
 	}
-	for _, id := range ids {
+	for _, r := range recs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := a.writeBundleRecord(ctx, tw, id); err != nil {
+		if err := a.writeBundleRecord(ctx, tw, r); err != nil {
 			return err
 		}
 	}
@@ -141,7 +144,10 @@ func (a *Actor) writeBundle(ctx context.Context, w io.Writer, ids []string, mani
 
 // writeBundleRecord writes one record's header, seal entry, wraps and
 // blobs.
-func (a *Actor) writeBundleRecord(ctx context.Context, tw *tar.Writer, id string) error {
+// The header was verified with its seal entry by bundleManifest; it is
+// read again here only to be streamed, and must be the same bytes.
+func (a *Actor) writeBundleRecord(ctx context.Context, tw *tar.Writer, r bundled) error {
+	id := r.id
 	var h *record.Header
 	var raw, leaf []byte
 	wraps := map[string][]byte{}
@@ -150,11 +156,13 @@ func (a *Actor) writeBundleRecord(ctx context.Context, tw *tar.Writer, id string
 		if raw, err = t.Header(id); err != nil {
 			return err
 		}
-		var e audit.Entry
-		if h, e, err = a.v.verifyHeader(t, id, raw, true); err != nil {
+		if audit.Digest(raw) != r.digest {
+			return integrityErrorf("record %s: its header changed while it was bundled", id)
+		}
+		if h, err = record.DecodeHeader(id, raw); err != nil {
 			return err
 		}
-		if leaf, err = t.ReadEntry(e.Seq); err != nil {
+		if leaf, err = t.ReadEntry(r.seq); err != nil {
 			return err
 		}
 		for _, p := range h.Parts {

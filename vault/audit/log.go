@@ -114,12 +114,18 @@ func (l *Log) Stamp(b Backend, now time.Time) (time.Time, error) {
 	return later(now, last).UTC(), nil
 }
 
-// lastTime returns the time of the last of b's n entries, or the zero time.
+// lastTime returns the time of the last of b's n entries, or the zero time
+// if there is none or it is damaged: a damaged log is for the verifiers to
+// report, and must not stop check from recording that it ran.
 func lastTime(b Backend, n int64) (time.Time, error) {
 	if n <= 0 {
 		return time.Time{}, nil
 	}
 	e, _, err := readEntry(b, n-1)
+	var te *TamperError
+	if errors.As(err, &te) {
+		return time.Time{}, nil
+	}
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -38,9 +38,11 @@ var _ tlog.HashReader = Backend(nil)
 // entries. A vault's log is never empty: init is its first entry.
 var ErrEmptyLog = errors.New("audit log is empty")
 
-// Actor is the member (or non-member) on whose behalf an entry is appended:
-// their name in the policy ("" for a non-member, recorded as UnknownActor)
-// and their Ed25519 signing key, which signs the entry and the checkpoint.
+// Actor is the member on whose behalf an entry is appended: their name in
+// the policy and their Ed25519 signing key, which signs the entry and the
+// checkpoint. A vault never appends on behalf of a non-member: a
+// non-member's refused attempt leaves no entry, since anyone can make a
+// key and fill the log with them.
 type Actor struct {
 	Name string
 	Key  ed25519.PrivateKey

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -162,5 +163,32 @@ func TestReview14DuplicateSignatures(t *testing.T) {
 	}
 	if _, _, _, err := openCheckpoint([]byte(text+"\n\n"+bad+sig), kr, nil); err == nil {
 		t.Error("a bad signature then a valid one by the same key verified")
+	}
+}
+
+// What the time rule cannot do: an entry's time is the writer's word,
+// bounded below by the previous entry's. A member whose clock is set back
+// (or who writes with their own build) dates a new entry at the last
+// entry's time, days back in a quiet vault; Append accepts it, and a
+// --since export of the days since leaves it out and verifies. SECURITY.md
+// says so; if this test fails, the log learned to prove when an entry was
+// made, and SECURITY.md must say that instead.
+func TestReview14TimeIsTheWritersWord(t *testing.T) {
+	l, b := buildLog(t, 5) // the last entry at 09:04
+	a, e := testEntry(5)
+	monday := testStart.Add(4 * time.Minute)
+	ts, err := l.Stamp(b, monday.Add(-72*time.Hour)) // a clock set back three days
+	if err != nil || !ts.Equal(monday) {
+		t.Fatalf("Stamp: %v, %v", ts, err)
+	}
+	e.Time, e.Action, e.Record = ts, "open", "r1"
+	if _, err := l.Append(b, a, e); err != nil { // made on Thursday
+		t.Fatalf("Append at the last entry's time: %v", err)
+	}
+	wednesday := monday.Add(48 * time.Hour)
+	ex := export(t, l, b, ExportOptions{Since: wednesday})
+	sum, err := VerifyExport(strings.NewReader(ex))
+	if err != nil || sum.Entries != 0 || sum.TreeSize != 6 {
+		t.Fatalf("the --since export: %v, %+v", err, sum)
 	}
 }

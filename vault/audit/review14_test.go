@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -191,4 +193,56 @@ func TestReview14TimeIsTheWritersWord(t *testing.T) {
 	if err != nil || sum.Entries != 0 || sum.TreeSize != 6 {
 		t.Fatalf("the --since export: %v, %+v", err, sum)
 	}
+}
+
+// FuzzVerifyAgainst fuzzes an export checked against a kept checkpoint,
+// with earlier-checkpoint lines (P0-P5, C9, C10), which FuzzVerifyExport's
+// seeds never carry: a failure wraps ErrTampered, and what verifies
+// extends the kept checkpoint and holds only the log's entries, unchanged.
+func FuzzVerifyAgainst(f *testing.F) {
+	l, b := buildLog(f, 12)
+	want := map[int64][]byte{}
+	for seq := range int64(12) {
+		leaf, err := b.ReadEntry(seq)
+		if err != nil {
+			f.Fatal(err)
+		}
+		want[seq] = leaf
+	}
+	kept := signedAt(f, b, 8)
+	l10, b10 := buildLog(f, 10)
+	for _, s := range []string{
+		export(f, l, b, ExportOptions{}),
+		export(f, l, b, ExportOptions{Earlier: [][]byte{kept}}),
+		export(f, l, b, ExportOptions{Record: "r1", Earlier: [][]byte{kept}}),
+		export(f, l, b, ExportOptions{Since: testStart.Add(5 * time.Minute), Earlier: [][]byte{signedAt(f, b, 0), kept, signedAt(f, b, 12)}}),
+		export(f, l10, b10, ExportOptions{Actor: "olena", Earlier: [][]byte{kept}}),
+		withEarlier(f, l, b, testKeys(), sizesUpTo(12)),
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sum, err := VerifyExportWith(bytes.NewReader(data), VerifyOptions{Against: kept})
+		if err != nil {
+			if !errors.Is(err, ErrTampered) {
+				t.Fatalf("error %v does not wrap ErrTampered", err)
+			}
+			return
+		}
+		if sum.Against == nil || sum.Against.Size != 8 || sum.TreeSize < 8 {
+			t.Fatalf("accepted without extending the kept checkpoint: %+v", sum)
+		}
+		for _, line := range lines(string(data)) {
+			var ej entryJSON
+			if !strings.HasPrefix(line, `{"seq":`) || json.Unmarshal([]byte(line), &ej) != nil {
+				continue
+			}
+			tm, _ := parseTime(ej.Time)
+			e := Entry{Seq: ej.Seq, Time: tm, Actor: ej.Actor, ActorKey: ej.ActorKey, Action: ej.Action,
+				Record: ej.Record, Class: ej.Class, Outcome: ej.Outcome, Detail: ej.Detail, Digest: ej.Digest, Sig: ej.Sig}
+			if !bytes.Equal(e.Leaf(), want[ej.Seq]) {
+				t.Fatalf("accepted entry %d changed: %s", ej.Seq, e.Leaf())
+			}
+		}
+	})
 }

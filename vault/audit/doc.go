@@ -267,6 +267,6 @@
 // "entry 18 missing (seq jumps from 17 to 19)") or the checkpoint
 // ("checkpoint: root does not match entries"). Signatures are verified on
 // all CPUs in batches, and the entry reported is still the first bad one.
-// Other errors (reading the input or the backend) are returned as they
-// are.
+// Other errors (reading the input or the backend, invalid options such as
+// a witness given twice) are returned as they are.
 package audit

@@ -246,3 +246,49 @@ func FuzzVerifyAgainst(f *testing.F) {
 		}
 	})
 }
+
+// An exporter with a member key who rewrites entry 7 of a filtered export
+// must carry a consistency proof from the kept checkpoint's size: one made
+// from their own checkpoint of that size fails, and so does a checkpoint
+// of the kept size itself. A kept checkpoint with an extension line and a
+// stranger's signature still counts.
+func TestReview14FilteredAgainstForkOfSameSize(t *testing.T) {
+	l, b := buildLog(t, 12)
+	kept := signedAt(t, b, 8)
+	fork, fb := New(testOrigin), NewMemBackend()
+	for i := range 12 {
+		a, e := testEntry(i)
+		if i == 7 {
+			e.Detail = "nothing to see"
+		}
+		if _, err := fork.Append(fb, a, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forged := export(t, fork, fb, ExportOptions{Record: "r2", Earlier: [][]byte{signedAt(t, fb, 8)}})
+	_, err := verifyWith(t, forged, VerifyOptions{Against: kept})
+	wantTamper(t, err, "line 3: the export's history differs from the earlier checkpoint's")
+
+	sameSize := export(t, fork, fb, ExportOptions{Record: "r2"})
+	_, err = verifyWith(t, sameSize, VerifyOptions{Against: signedAt(t, b, 12)})
+	wantTamper(t, err, "checkpoint: differs from the earlier checkpoint of the same size")
+
+	// The court's copy has an extension line (signed) and a stranger's signature.
+	s, err := newSigner(iryna)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := tlog.TreeHash(8, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := note.Sign(&note.Note{Text: formatCheckpoint(testOrigin, 8, root) + "kept by the court\n"}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := testWitness(t, "stranger.example/w")
+	honest := export(t, l, b, ExportOptions{Record: "r2", Earlier: [][]byte{kept}})
+	if _, err := verifyWith(t, honest, VerifyOptions{Against: cosign(t, ext, ws)}); err != nil {
+		t.Fatalf("a kept checkpoint with an extension line and a stranger's signature: %v", err)
+	}
+}

@@ -119,10 +119,13 @@
 // most 16, none empty) are accepted and ignored (tvault writes none); a
 // note has at most 100 signature lines; signatures by keys the verifier
 // does not know, such as witnesses' cosignatures nobody asked for, are
-// ignored; the first signature by a known key (same name and key hash)
-// must verify, and later ones by the same key are ignored, unchecked, as
-// note.Open does; and at least one signature must be by a listed member
-// key, under that key's name.
+// ignored; every signature by a known key (same name and key hash) must
+// verify, a repeated one too (note.Open checks only the first of each key,
+// so tvault checks the rest); and at least one signature must be by a
+// listed key, under that key's name. Keys must be canonical encodings of
+// curve points not of small order (a key of small order would "sign"
+// anything under the batch equation below); every tvault layer refuses
+// others where a key comes in.
 //
 // Who may sign a log's checkpoints: every member of every version of the
 // vault's policy, under their member name, with the signing key of their

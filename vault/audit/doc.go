@@ -108,7 +108,10 @@
 //
 //	<origin>\n<tree size in decimal>\n<root hash in standard base64>\n
 //
-// where origin is "tvault/<vault id>", followed by a blank line and one
+// where origin is "tvault/<vault id>" in every checkpoint tvault writes (a
+// verifier accepts any valid origin, which C2SP leaves to the log: non-empty,
+// at most 256 bytes of valid UTF-8 without control or bidirectional-override
+// characters, not beginning with '{'), followed by a blank line and one
 // signature line "— <actor name> <base64(key hash || Ed25519 signature)>\n".
 // The key hash is the first four bytes, big-endian, of SHA-256(actor name ||
 // "\n" || 0x01 || public key), as in note.NewEd25519VerifierKey; the
@@ -151,8 +154,10 @@
 // An export (Log.Export) is JSON Lines: UTF-8, one JSON object per line,
 // each line ending in '\n'. Lines are written with the string escaping
 // above, members in the order shown, no white space, and a verifier
-// rejects any other encoding of the same values: a line must be
-// byte-identical to what Export writes for its values.
+// rejects any other encoding of the same values: a line, without its line
+// end, must be byte-identical to what Export writes for its values. As
+// files cross Windows and mail, a verifier accepts "\r\n" line ends and a
+// last line without its end; no line is longer than 1 MiB.
 //
 // Line 1, the header; "filter" is present exactly when the export is
 // filtered, with only the criteria set, times as above:

@@ -29,7 +29,7 @@ func TestTamperAuditEntry(t *testing.T) {
 			f := newFixture(t, 1)
 			f.as("olena", func(v *member) { seal(t, v, f.exampleForm("ta")) })
 			v := f.open("iryna")
-			if _, err := v.VerifyAudit(ctx, nil); err != nil {
+			if _, err := v.VerifyAudit(ctx, audit.VerifyOptions{}); err != nil {
 				t.Fatalf("untouched log: %v", err)
 			}
 			// The last entry is iryna's audit-verify entry, outcome ok.
@@ -61,7 +61,7 @@ func TestTamperAuditEntry(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = v.VerifyAudit(ctx, nil)
+			_, err = v.VerifyAudit(ctx, audit.VerifyOptions{})
 			if !errors.Is(err, audit.ErrTampered) {
 				t.Errorf("audit verify after editing an entry: %v, want ErrTampered", err)
 			}

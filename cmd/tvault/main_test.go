@@ -76,6 +76,7 @@ func TestScripts(t *testing.T) {
 			"editpolicy":  cmdEditpolicy,
 			"mkplugin":    cmdMkplugin,
 			"cardmember":  cmdCardmember,
+			"mkcards":     cmdMkcards,
 		},
 	})
 }

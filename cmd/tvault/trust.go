@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -66,6 +67,10 @@ func readTrust(p string) (*vault.TrustedKeys, string, error) {
 		return nil, "", usagef("the --trust file %s is larger than %d MiB", p, vault.MaxTrustedKeysFile>>20)
 	}
 	tk, err := vault.ReadTrustedKeys(b)
+	if errors.Is(err, vault.ErrIntegrity) {
+		return nil, "", withHint(fmt.Errorf("--trust %s: %w", p, err),
+			"the file was changed after it was written, or is not genuine: get the policy chain or the cards again from members you trust")
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("--trust %s: %w", p, err)
 	}
@@ -93,7 +98,10 @@ func trustVerifyOptions(c *cli.Context, o *audit.VerifyOptions) error {
 		return nil // the verification reports it
 	}
 	defer f.Close()
-	if err := tk.CheckExport(bufio.NewReaderSize(f, 1<<20)); err != nil {
+	if err := tk.CheckExport(bufio.NewReaderSize(f, 1<<20)); errors.Is(err, vault.ErrIntegrity) {
+		return withHint(fmt.Errorf("%s: %w", c.Args().First(), err),
+			"the export does not match the policy chain given with --trust: one of them was altered, or they are of different vaults")
+	} else if err != nil {
 		return fmt.Errorf("%s: %w", c.Args().First(), err)
 	}
 	return nil

@@ -85,15 +85,15 @@ func ParseCards(b []byte) ([]audit.KeyInfo, error) {
 // cardsProblem is go-toml's reason without the offending line it quotes
 // (which could be anything a user pointed --trust at), with its position.
 func cardsProblem(err error) string {
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		line, _ := de.Position()
-		return fmt.Sprintf("line %d: %s", line, strings.TrimPrefix(de.Error(), "toml: "))
-	}
 	var se *toml.StrictMissingError
 	if errors.As(err, &se) && len(se.Errors) > 0 {
 		line, _ := se.Errors[0].Position()
 		return fmt.Sprintf("line %d: unknown key %q", line, strings.Join(se.Errors[0].Key(), "."))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, _ := de.Position()
+		return fmt.Sprintf("line %d: %s", line, strings.TrimPrefix(de.Error(), "toml: "))
 	}
 	return strings.TrimPrefix(err.Error(), "toml: ")
 }

@@ -45,7 +45,7 @@
 //
 // # Verifying a chain file
 //
-// Verify checks everything above and, given a vault id, that the chain is
+// ParseChain checks everything above and, given a vault id, that the chain is
 // that vault's. It returns the verified versions; Keys lists every member
 // signing key of every version with the versions that list it, and InForce
 // says which version was in force at an audit entry's seq: version 1 from

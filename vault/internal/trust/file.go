@@ -64,23 +64,14 @@ func (c *Chain) VaultID() string { return strings.TrimPrefix(c.Origin, "tvault/"
 // Keys lists the members' signing keys of every version (see Keys).
 func (c *Chain) Keys() []audit.KeyInfo { return Keys(c.Versions) }
 
-// VerifyChain reads a chain file from r and verifies it, with nothing but the
-// file: see the package documentation. If vaultID is not empty, the chain
-// must be that vault's. Every failure, a malformed file included, wraps
+// ParseChain verifies the chain file b, with nothing but the file: see
+// the package documentation. If vaultID is not empty, the chain must be
+// that vault's. Every failure, a malformed file included, wraps
 // fault.ErrIntegrity, and names what is wrong.
-func VerifyChain(r io.Reader, vaultID string) (*Chain, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxChainSize+1))
-	if err != nil {
-		return nil, err
-	}
+func ParseChain(b []byte, vaultID string) (*Chain, error) {
 	if len(b) > MaxChainSize {
 		return nil, fault.Integrityf("the policy chain is larger than %d bytes", MaxChainSize)
 	}
-	return ParseChain(b, vaultID)
-}
-
-// ParseChain is VerifyChain of a chain file in memory.
-func ParseChain(b []byte, vaultID string) (*Chain, error) {
 	var f fileJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -111,15 +111,6 @@ func InForce(versions []Version, seq int64) int64 {
 	return ver
 }
 
-// Member reports whether name signs with key as a member of version ver.
-func Member(versions []Version, ver int64, name, key string) bool {
-	if ver < 1 || ver > int64(len(versions)) {
-		return false
-	}
-	m, ok := versions[ver-1].Parsed.Member(name)
-	return ok && tcrypto.FormatSigningKey(m.SigningPublicKey) == key
-}
-
 // origin returns the audit log origin of the vault whose signed version 1
 // is raw.
 func origin(raw []byte) string { return "tvault/" + record.VaultID(raw) }

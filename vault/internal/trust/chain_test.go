@@ -45,19 +45,17 @@ func TestChainRoundTrip(t *testing.T) {
 	}
 }
 
-// InForce and Member: olena's key signs under version 1 (seqs 0 to 3, the
-// policy-apply entry included), not under version 2 (from seq 4).
+// InForce: version 1 from seq 0 to the policy-apply entry of version 2
+// (seq 3) included, version 2 after it.
 func TestInForce(t *testing.T) {
 	c := newChain(t)
-	olena := c.tm.ids["olena"].Card().SigningKey
 	for seq, want := range []int64{1, 1, 1, 1, 2, 2} {
 		if got := InForce(c.versions, int64(seq)); got != want {
 			t.Errorf("InForce(%d) = %d, want %d", seq, got, want)
 		}
 	}
-	if !Member(c.versions, 1, "olena", olena) || Member(c.versions, 2, "olena", olena) ||
-		Member(c.versions, 3, "olena", olena) || Member(c.versions, 1, "iryna", olena) {
-		t.Fatal("Member")
+	if got := InForce(c.versions[:1], 100); got != 1 {
+		t.Errorf("one version: InForce = %d", got)
 	}
 }
 

@@ -61,16 +61,23 @@
 // the vault writes no entry for an identity that is not a member of the
 // policy in force (one process holds the vault at a time, and policy apply
 // changes the policy in force at once), so a verifier holding the chain
-// checks each entry's actor and key against the version InForce at its
-// seq (Member). A cards file carries no versions: with it, every card's key
-// verifies entries at every seq.
+// checks that the version InForce at each entry's seq is among those Keys
+// lists for the entry's actor and key (package vault's
+// TrustedKeys.CheckExport does, before the export is verified with Keys).
+// It also checks that each policy-apply entry the export holds is the
+// chain's (same seq, same leaf hash), and, for an unfiltered export, that
+// it holds every one below its tree size: a chain and an export that do
+// not tell the same history are refused. A cards file carries no
+// versions: with it, every card's key verifies entries at every seq.
 //
 // What a verified chain proves: every version was signed by a member the
 // version before allowed to change the policy, from the version that
-// defines the vault id. It cannot prove that it is complete: a chain
-// exported before a later policy change ends early, and an admin could
-// sign versions the vault never applied (they would be missing from the
-// audit log, where their policy-apply entries must be).
+// defines the vault id. Alone, it cannot prove that it is complete (a
+// chain exported before a later policy change ends early; an export that
+// applied a version the chain lacks is then refused, as a chain to export
+// again) nor that the vault applied its versions (an admin could sign
+// versions the vault never applied: checked with an export, their
+// policy-apply entries are not the log's).
 //
 // # The cards file
 //

@@ -190,15 +190,31 @@ func (e *env) printSummary(c *cli.Context, sum audit.Summary) error {
 	if sum.Entries > 0 {
 		first, last = &sum.First, &sum.Last
 	}
+	var extends *int64
+	if sum.Against != nil {
+		extends = &sum.Against.Size
+	}
+	type witnessed struct {
+		Name string `json:"name"`
+		Size int64  `json:"tree_size"`
+	}
+	var ws []witnessed
+	for _, w := range sum.Witnessed {
+		ws = append(ws, witnessed{w.Name, w.Size})
+	}
 	return jsonOut(e, struct {
-		OK        bool       `json:"ok"`
-		Entries   int64      `json:"entries"`
-		Filtered  bool       `json:"filtered"`
-		TreeSize  int64      `json:"tree_size"`
-		Root      string     `json:"root"`
-		Signer    string     `json:"signer"`
-		SignerKey string     `json:"signer_key,omitempty"`
-		First     *time.Time `json:"first,omitempty"`
-		Last      *time.Time `json:"last,omitempty"`
-	}{true, sum.Entries, sum.Filtered, sum.TreeSize, sum.Root.String(), sum.Signer, sum.SignerKey, first, last})
+		OK        bool        `json:"ok"`
+		Entries   int64       `json:"entries"`
+		Filtered  bool        `json:"filtered"`
+		TreeSize  int64       `json:"tree_size"`
+		Root      string      `json:"root"`
+		Signer    string      `json:"signer"`
+		SignerKey string      `json:"signer_key,omitempty"`
+		First     *time.Time  `json:"first,omitempty"`
+		Last      *time.Time  `json:"last,omitempty"`
+		KeysFrom  string      `json:"keys_from,omitempty"`
+		Extends   *int64      `json:"extends_checkpoint_of,omitempty"`
+		Witnessed []witnessed `json:"witnessed,omitempty"`
+	}{true, sum.Entries, sum.Filtered, sum.TreeSize, sum.Root.String(), sum.Signer, sum.SignerKey, first, last,
+		sum.KeysFrom, extends, ws})
 }

@@ -298,3 +298,20 @@ func TestTimeNeverGoesBackwards(t *testing.T) {
 	_, err = verifyWith(t, export(t, l, b, ExportOptions{Actor: "iryna"}), VerifyOptions{})
 	wantTamper(t, err, "entry 6: its time")
 }
+
+// --since and --until compare instants: a bound given in another time zone
+// selects the same entries as the same instant in UTC, and the header
+// states it in UTC.
+func TestFilterComparesInstants(t *testing.T) {
+	l, b := buildLog(t, 10)
+	kyiv := time.FixedZone("EEST", 3*60*60)
+	since := testStart.Add(4 * time.Minute)
+	a := export(t, l, b, ExportOptions{Since: since.In(kyiv), Until: since.Add(3 * time.Minute).In(kyiv)})
+	u := export(t, l, b, ExportOptions{Since: since, Until: since.Add(3 * time.Minute)})
+	if a != u || len(lines(a)) != 2+3+1 {
+		t.Fatalf("a bound in another zone selects differently:\n%s\n%s", a, u)
+	}
+	if _, err := VerifyExport(strings.NewReader(a)); err != nil {
+		t.Fatal(err)
+	}
+}

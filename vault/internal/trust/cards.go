@@ -66,7 +66,7 @@ func ParseCards(b []byte) ([]audit.KeyInfo, error) {
 		if m.Name == "" || m.Recipient == "" || m.SigningKey == "" || m.CardSig == "" {
 			return nil, &FormatError{subj + " lacks one of name, recipient, signing_key and card_sig: paste all three lines 'tvault card' prints, under name"}
 		}
-		if !policy.ValidMemberName(m.Name) || m.Name == audit.UnknownActor {
+		if !policy.ValidMemberName(m.Name) || m.Name == "unknown" { // reserved by the policy language
 			return nil, fault.Integrityf("%s: the name is not one a policy allows", subj)
 		}
 		card := tcrypto.Card{Recipient: m.Recipient, SigningKey: m.SigningKey, Signature: m.CardSig}

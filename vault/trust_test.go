@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tvault/tvault/vault/audit"
 )
@@ -123,4 +124,30 @@ func reappend(t *testing.T, f *fixture, export []byte, extra audit.Entry, keys [
 func jsonUnmarshalFirstLine(b []byte, v any) error {
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	return json.Unmarshal(line, v)
+}
+
+// FuzzParseSigner: parseSigner never panics, and what it reads of a line
+// is what a JSON decoder reads of it whenever the line is a canonical
+// entry line's shape (valid UTF-8, a time, a name and a key without
+// escapes).
+func FuzzParseSigner(f *testing.F) {
+	f.Add([]byte(`{"seq":17,"time":"2024-05-01T12:00:00Z","actor":"iryna","actor_key":"ed25519:AAAA","action":"open","record":"","class":"","outcome":"ok","detail":"","sig":"x","hash":"y"}`))
+	f.Add([]byte(`{"seq":1,"time":"t","actor":"a\",\"actor_key\":\"k","actor_key":"z"}`))
+	f.Add([]byte(`{"seq":-1,"time":""`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var e entryLine
+		if !e.parseSigner(line) {
+			return
+		}
+		if strings.Contains(e.ActorKey, `"`) {
+			t.Fatalf("read a key with a quote: %q", e.ActorKey)
+		}
+		var j entryLine
+		if json.Unmarshal(line, &j) != nil || !utf8.Valid(line) || strings.ContainsAny(string(line), `\`) || bytes.Count(line, []byte(`"actor`)) != 2 {
+			return
+		}
+		if j.Seq != e.Seq || j.Actor != e.Actor || j.ActorKey != e.ActorKey {
+			t.Fatalf("parseSigner read %+v, JSON %+v", e, j)
+		}
+	})
 }

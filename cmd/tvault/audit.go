@@ -96,6 +96,7 @@ func auditVerifyCommand(e *env) *cli.Command {
 			"a failure exits 4. With FILE it needs no vault.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "also prove that the log (or the export in FILE) extends the checkpoint in `CHECKPOINT`, kept off the machine"},
+			trustFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
@@ -157,6 +158,11 @@ func (e *env) auditVerifyOptions(c *cli.Context) (audit.VerifyOptions, error) {
 			return o, err
 		}
 		o.Against = b
+	}
+	if c.String("trust") != "" {
+		if err := trustVerifyOptions(c, &o); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -191,6 +192,10 @@ func (e *env) verifyExportFile(c *cli.Context, p string, o audit.VerifyOptions) 
 	}
 	defer f.Close()
 	sum, err := audit.VerifyExportWith(bufio.NewReaderSize(f, 1<<20), o)
+	if errors.Is(err, audit.ErrTampered) {
+		return withHint(fmt.Errorf("%s: %w", p, err), "the export was changed after it was made, or the log it was made from was: "+
+			"keep this file as it is, and ask for a new export made in front of you")
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}

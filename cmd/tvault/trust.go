@@ -89,7 +89,7 @@ func trustVerifyOptions(c *cli.Context, o *audit.VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	o.Trusted, o.TrustedFrom = tk.Keys, from
+	o.Trusted, o.TrustedFrom, o.Origin = tk.Keys, from, tk.Origin
 	if c.NArg() != 1 {
 		return nil
 	}

@@ -244,6 +244,7 @@
 //
 //   - trusted keys (--trust: the members' cards or the vault's signed
 //     policy chain) replace the keys line, which is still checked for form;
+//     a policy chain also names the only origin accepted;
 //     without them the summary says that the keys came from the export;
 //   - a kept checkpoint (--against) must verify with the keys, name the
 //     header's origin and have at most tree_size entries; unfiltered, the

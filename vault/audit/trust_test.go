@@ -331,3 +331,17 @@ func TestSmallOrderKeyRefused(t *testing.T) {
 		t.Error("a trusted key of small order was accepted")
 	}
 }
+
+// With Origin set (a policy chain's vault), an export or a log of another
+// vault is refused, even one signed by the same members.
+func TestVerifyOrigin(t *testing.T) {
+	l, b := buildLog(t, 3)
+	full := export(t, l, b, ExportOptions{})
+	if _, err := verifyWith(t, full, VerifyOptions{Trusted: testKeys(), Origin: testOrigin}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := verifyWith(t, full, VerifyOptions{Trusted: testKeys(), Origin: "tvault/another"})
+	wantTamper(t, err, `the export is of the log "`+testOrigin+`", not "tvault/another"`)
+	_, err = l.VerifyLogWith(b, testKeys(), VerifyOptions{Origin: "tvault/another"})
+	wantTamper(t, err, "not \"tvault/another\"")
+}

@@ -18,7 +18,7 @@ func auditCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "audit",
 		Usage:       "export, verify and checkpoint the audit log",
-		Subcommands: []*cli.Command{auditExportCommand(e), auditVerifyCommand(e), auditCheckpointCommand(e)},
+		Subcommands: []*cli.Command{auditExportCommand(e), auditVerifyCommand(e), auditCheckpointCommand(e), auditWitnessCommand(e)},
 	}
 }
 
@@ -80,12 +80,16 @@ func auditVerifyCommand(e *env) *cli.Command {
 		Usage:       "verify an export offline, or the vault's own log",
 		ArgsUsage:   "[FILE]",
 		Description: "Prints one line, \"ok: N entries, tree size N, root …, checkpoint signed by NAME (KEY)\"; a failure exits 4.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "also prove the vault's log extends the checkpoint in `FILE`"},
-		},
+		}, witnessFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
 				return usagef("audit verify takes at most one FILE")
+			}
+			witnesses, quorum, err := parseWitnesses(c)
+			if err != nil {
+				return err
 			}
 			if c.NArg() == 1 {
 				if c.IsSet("against") {
@@ -105,6 +109,11 @@ func auditVerifyCommand(e *env) *cli.Command {
 				sum, err := v.VerifyAudit(c.Context, against)
 				if err != nil {
 					return err
+				}
+				if len(witnesses) > 0 {
+					if err := e.checkOwnWitnesses(c, v, witnesses, quorum); err != nil {
+						return err
+					}
 				}
 				return e.printSummary(c, sum)
 			})

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/tvault/tvault/internal/witness"
+	"github.com/tvault/tvault/vault"
+)
+
+func auditWitnessCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "witness",
+		Usage:     "have a C2SP tlog-witness cosign the audit log's checkpoint, and keep its cosignature",
+		ArgsUsage: " ",
+		Description: "Records an audit-witness entry, then sends the checkpoint that covers it, with a consistency proof from\n" +
+			"the tree size that witness last cosigned, to URL/add-checkpoint, and keeps the checkpoint with the\n" +
+			"witness's cosignature in the vault; 'tvault audit verify --witness KEY' and exports use it.\n" +
+			"The witness must know the log: its origin (the first line of 'tvault audit checkpoint') and every\n" +
+			"member's signing key (see the README, \"Witnesses\"). Exit 4 if the witness has seen a different\n" +
+			"history (a vault restored from an older copy, or changed) or its cosignature does not verify.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Usage: "the witness's base `URL` (http:// or https://)"},
+			&cli.StringFlag{Name: "key", Usage: "the witness's verifier key `VKEY` (name+hash+key, as litewitness prints it)"},
+			&cli.DurationFlag{Name: "timeout", Value: witness.DefaultTimeout, Usage: "give up on a witness that has not answered within `DURATION`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("audit witness takes no arguments (got %q)", c.Args().First())
+			}
+			if !c.IsSet("url") || !c.IsSet("key") {
+				return usagef("audit witness needs --url URL and --key VKEY (the witness's verifier key)")
+			}
+			u, err := witness.ParseURL(c.String("url"))
+			if err != nil {
+				return usagef("--url: %v", err)
+			}
+			key, err := witness.ParseVerifierKey(c.String("key"))
+			if err != nil {
+				return usagef("--key: %v", err)
+			}
+			if c.Duration("timeout") <= 0 {
+				return usagef("--timeout must be positive")
+			}
+			opts := vault.WitnessOptions{URL: u, Key: key, Client: &http.Client{Timeout: c.Duration("timeout")}}
+			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+				res, err := v.AuditWitness(c.Context, opts)
+				if err != nil {
+					return witnessHint(err)
+				}
+				if c.Bool("json") {
+					return jsonOut(e, map[string]any{"witness": res.Witness, "tree_size": res.Size, "old_size": res.OldSize,
+						"cosigned": string(res.Cosigned)})
+				}
+				_, err = fmt.Fprintf(e.stdout, "ok: witness %s cosigned tree size %d (it had %d)\n", res.Witness, res.Size, res.OldSize)
+				return err
+			})
+		},
+	}
+}
+
+// witnessHint adds what to do to a witness's refusal.
+func witnessHint(err error) error {
+	switch {
+	case errors.Is(err, witness.ErrUnknownLog):
+		return withHint(err, "register the log with the witness: its origin and every member's signing key (README, \"Witnesses\")")
+	case errors.Is(err, vault.ErrIntegrity):
+		return withHint(err, "keep a copy of the vault as it is and compare its log with the last export a court or the witness's operator holds")
+	}
+	return err
+}
+
+// witnessFlags are audit verify's flags for witnesses.
+func witnessFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "witness", Usage: "require a cosignature by the witness with verifier key `VKEY` (repeatable)"},
+		&cli.IntFlag{Name: "quorum", Usage: "with --witness: require cosignatures from `N` of them (default: all)"},
+	}
+}
+
+// parseWitnesses reads audit verify's --witness and --quorum.
+func parseWitnesses(c *cli.Context) ([]note.Verifier, int, error) {
+	keys := c.StringSlice("witness")
+	if len(keys) == 0 {
+		if c.IsSet("quorum") {
+			return nil, 0, usagef("--quorum counts witnesses: add --witness VKEY")
+		}
+		return nil, 0, nil
+	}
+	var out []note.Verifier
+	seen := map[string]bool{}
+	for _, k := range keys {
+		v, err := witness.ParseVerifierKey(k)
+		if err != nil {
+			return nil, 0, usagef("--witness: %v", err)
+		}
+		if seen[v.String()] {
+			return nil, 0, usagef("--witness %s is given twice", v.Name())
+		}
+		seen[v.String()] = true
+		out = append(out, v)
+	}
+	q := len(out)
+	if c.IsSet("quorum") {
+		q = c.Int("quorum")
+		if q < 1 || q > len(out) {
+			return nil, 0, usagef("--quorum must be between 1 and the %d witnesses given", len(out))
+		}
+	}
+	return out, q, nil
+}
+
+// checkOwnWitnesses checks the vault's kept cosignatures after audit
+// verify checked its log, and prints which witnesses vouch for it.
+func (e *env) checkOwnWitnesses(c *cli.Context, v *vault.Actor, ws []note.Verifier, quorum int) error {
+	wc, err := v.CheckWitnesses(c.Context, ws, quorum)
+	if err != nil {
+		return witnessHint(err)
+	}
+	if c.Bool("json") {
+		return nil // the summary's JSON is the output; a failure exits 4
+	}
+	for i, w := range wc.Witnesses {
+		e.note("witness %s cosigned the log at tree size %d, which the log extends", w, wc.Sizes[i])
+	}
+	return nil
+}

@@ -44,6 +44,13 @@ type ExportOptions struct {
 	// the bundle-import entry that brought a record in, which names no
 	// record). Only with at least one other criterion.
 	Also []int64
+	// Earlier are earlier checkpoints (signed notes) from which the export
+	// proves that the log extends them: a checkpoint an auditor kept
+	// (--from-checkpoint), those witnesses cosigned. Each becomes an
+	// earlier-checkpoint line with its consistency proof; notes of the same
+	// tree are merged into one with every signature. Not a filter: it
+	// does not change which entries are exported.
+	Earlier [][]byte
 }
 
 func (o ExportOptions) filtered() bool {
@@ -106,11 +113,18 @@ func (l *Log) Export(w io.Writer, b Backend, keys []KeyInfo, opts ExportOptions)
 	if err != nil {
 		return 0, err
 	}
+	earlier, err := l.proveEarlier(b, keys, cp, opts.Earlier)
+	if err != nil {
+		return 0, err
+	}
 	filtered := opts.filtered()
 
 	bw := bufio.NewWriterSize(w, 64<<10)
 	line := appendHeaderLine(nil, l.origin, cp.Size, opts)
 	line = appendKeysLine(line, keys)
+	for _, e := range earlier {
+		line = appendEarlierLine(line, e.cp.Text, e.proof)
+	}
 	if _, err := bw.Write(line); err != nil {
 		return 0, err
 	}

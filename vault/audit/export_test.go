@@ -50,7 +50,8 @@ func TestExportRoundTrip(t *testing.T) {
 		sum.SignerKey != keyOf(olena) || !sum.First.Equal(testStart) || !sum.Last.Equal(testStart.Add(19*time.Minute)) {
 		t.Errorf("summary %+v", sum)
 	}
-	if want := "ok: 20 entries, tree size 20, root " + cp.Root.String() + ", checkpoint signed by olena (" + keyOf(olena) + ")"; sum.String() != want {
+	if want := "ok: 20 entries, tree size 20, root " + cp.Root.String() + ", checkpoint signed by olena (" + keyOf(olena) + ")" +
+		"; the keys came from the export itself: compare them with the members' cards, or verify with --trust"; sum.String() != want {
 		t.Errorf("String() = %q, want %q", sum, want)
 	}
 	// Line ends may be CRLF, as after a trip through some mail systems.

@@ -79,6 +79,9 @@ func (a *Actor) ExportAudit(ctx context.Context, w io.Writer, opts ExportOptions
 		if err != nil {
 			return err
 		}
+		if err := a.v.addCosigned(t, &opts.ExportOptions); err != nil {
+			return err
+		}
 		n, err = a.v.log.Export(w, t, keys, opts.ExportOptions)
 		return err
 	})

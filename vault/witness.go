@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tvault/tvault/internal/witness"
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/fault"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -199,29 +201,23 @@ func (v *Vault) witnessProof(old int64) (cp []byte, size int64, proof tlog.TreeP
 	return cp, size, proof, err
 }
 
-// WitnessCheck is what CheckWitnesses found: the witnesses whose kept
-// cosigned checkpoints verify and that the log extends, with their sizes.
-type WitnessCheck struct {
-	Witnesses []string
-	Sizes     []int64
-	Missing   []string // witnesses given without a kept cosignature
-}
-
 // CheckWitnesses checks the cosigned checkpoints kept from the given
-// witnesses against the vault's own log: each must verify (the witness's
-// cosignature and a member's signature) and the log must extend it. A
-// kept checkpoint that fails is an ErrIntegrity at once; fewer than quorum
-// witnesses with a kept checkpoint (quorum 0: all of them) is an
-// ErrIntegrity naming the first missing one. Any member may check; it
-// records nothing (VerifyAudit, which runs with it, does).
-func (a *Actor) CheckWitnesses(ctx context.Context, witnesses []note.Verifier, quorum int) (WitnessCheck, error) {
+// witnesses against the vault's own log, and returns the witnesses that
+// vouch for it with the tree size each cosigned: each kept checkpoint must
+// verify (the witness's cosignature and a member's signature) and the log
+// must extend it. A kept checkpoint that fails is an ErrIntegrity at once;
+// fewer than quorum witnesses with a kept checkpoint (quorum 0: all of
+// them) is an ErrIntegrity naming the missing ones. Any member may check;
+// it records nothing (VerifyAudit, which runs with it, does).
+func (a *Actor) CheckWitnesses(ctx context.Context, witnesses []note.Verifier, quorum int) ([]audit.Witnessed, error) {
 	if err := a.authorize("audit-verify", ""); err != nil {
-		return WitnessCheck{}, err
+		return nil, err
 	}
 	if quorum <= 0 || quorum > len(witnesses) {
 		quorum = len(witnesses)
 	}
-	var out WitnessCheck
+	var out []audit.Witnessed
+	var missing []string
 	err := a.v.view(func(t *store.Txn) error {
 		for _, wv := range witnesses {
 			kept, err := t.Cosigned(witnessKey(wv))
@@ -229,30 +225,30 @@ func (a *Actor) CheckWitnesses(ctx context.Context, witnesses []note.Verifier, q
 				return err
 			}
 			if kept == nil {
-				out.Missing = append(out.Missing, wv.Name())
+				missing = append(missing, wv.Name())
 				continue
 			}
 			_, size, err := a.v.checkKept(t, wv, kept)
 			if err != nil {
 				return err
 			}
-			out.Witnesses, out.Sizes = append(out.Witnesses, wv.Name()), append(out.Sizes, size)
+			out = append(out, audit.Witnessed{Name: wv.Name(), Size: size})
 		}
 		return nil
 	})
-	if err == nil && len(out.Witnesses) < quorum {
-		err = witnessIntegrity("the log has cosignatures from %d of the witnesses given, fewer than the %d required: none kept from witness %s "+
-			"(run 'tvault audit witness' with its URL and key)", len(out.Witnesses), quorum, out.Missing[0])
+	if err == nil && len(out) < quorum {
+		err = witnessIntegrity("the log is cosigned by %d of the witnesses given, %d required: this vault keeps no cosignature by %s "+
+			"(run 'tvault audit witness' with its URL and key)", len(out), quorum, strings.Join(missing, ", "))
 	}
 	return out, err
 }
 
-// cosignedNotes returns every kept cosigned checkpoint, for an export.
-func (v *Vault) cosignedNotes(t *store.Txn) ([][]byte, error) {
-	var out [][]byte
-	err := t.EachCosigned(func(_ string, n []byte) error {
-		out = append(out, n)
+// addCosigned adds the checkpoints kept from witnesses to an export's
+// earlier checkpoints, so that the export carries their cosignatures with
+// the proof that the log extends them.
+func (v *Vault) addCosigned(t *store.Txn, opts *audit.ExportOptions) error {
+	return t.EachCosigned(func(_ string, n []byte) error {
+		opts.Earlier = append(opts.Earlier, n)
 		return nil
 	})
-	return out, err
 }

@@ -95,7 +95,7 @@ func auditVerifyCommand(e *env) *cli.Command {
 				if c.IsSet("against") {
 					return usagef("--against checks the vault's own log: run it without FILE")
 				}
-				return e.verifyExportFile(c, c.Args().First())
+				return e.verifyExportFile(c, c.Args().First(), audit.VerifyOptions{Witnesses: witnesses, Quorum: quorum})
 			}
 			var against []byte
 			if p := c.String("against"); p != "" {
@@ -111,7 +111,7 @@ func auditVerifyCommand(e *env) *cli.Command {
 					return err
 				}
 				if len(witnesses) > 0 {
-					if err := e.checkOwnWitnesses(c, v, witnesses, quorum); err != nil {
+					if err := checkOwnWitnesses(c, v, &sum, witnesses, quorum); err != nil {
 						return err
 					}
 				}
@@ -149,13 +149,13 @@ func auditCheckpointCommand(e *env) *cli.Command {
 	}
 }
 
-func (e *env) verifyExportFile(c *cli.Context, p string) error {
+func (e *env) verifyExportFile(c *cli.Context, p string, opts audit.VerifyOptions) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return usagef("cannot read %s: %v", p, unwrapPathError(err))
 	}
 	defer f.Close()
-	sum, err := audit.VerifyExport(bufio.NewReaderSize(f, 1<<20))
+	sum, err := audit.VerifyExportWith(bufio.NewReaderSize(f, 1<<20), opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tvault/tvault/internal/witness"
 	"github.com/tvault/tvault/vault"
+	"github.com/tvault/tvault/vault/audit"
 )
 
 func auditWitnessCommand(e *env) *cli.Command {
@@ -115,17 +116,13 @@ func parseWitnesses(c *cli.Context) ([]note.Verifier, int, error) {
 }
 
 // checkOwnWitnesses checks the vault's kept cosignatures after audit
-// verify checked its log, and prints which witnesses vouch for it.
-func (e *env) checkOwnWitnesses(c *cli.Context, v *vault.Actor, ws []note.Verifier, quorum int) error {
-	wc, err := v.CheckWitnesses(c.Context, ws, quorum)
+// verify checked its log, and adds the witnesses that vouch for it to the
+// summary.
+func checkOwnWitnesses(c *cli.Context, v *vault.Actor, sum *audit.Summary, ws []note.Verifier, quorum int) error {
+	w, err := v.CheckWitnesses(c.Context, ws, quorum)
 	if err != nil {
 		return witnessHint(err)
 	}
-	if c.Bool("json") {
-		return nil // the summary's JSON is the output; a failure exits 4
-	}
-	for i, w := range wc.Witnesses {
-		e.note("witness %s cosigned the log at tree size %d, which the log extends", w, wc.Sizes[i])
-	}
+	sum.Witnessed = w
 	return nil
 }

@@ -229,7 +229,9 @@ func parseSSHEd25519(line []byte) (ed25519.PublicKey, error) {
 	return ed25519.PublicKey(wire[len(want):]), nil
 }
 
-func sshString(b []byte) []byte { return append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...) }
+func sshString(b []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)
+}
 
 // fingerprint is ssh-keygen's SHA256 fingerprint of an Ed25519 key,
 // litewitness's -key.

@@ -51,8 +51,9 @@ func witnessIntegrity(format string, args ...any) error {
 // checkpoint and keeps the cosigned checkpoint (store key
 // log/cosigned/<name>+<hash>). Any member may. It first checks that the
 // log extends the checkpoint kept from this witness, then appends its own
-// entry (action audit-witness, naming the witness and the tree size), so
-// that the checkpoint sent covers it, and sends that checkpoint with a
+// entry (action audit-witness, naming the witness and the tree size: the
+// request, whatever the witness answers), so that the checkpoint sent
+// covers it, and sends that checkpoint with a
 // consistency proof from the size the witness last cosigned. When the
 // witness answers that it has another size (409), it retries once with a
 // proof from that size.
@@ -83,7 +84,7 @@ func (a *Actor) AuditWitness(ctx context.Context, opts WitnessOptions) (WitnessR
 		return WitnessResult{}, err
 	}
 	size++ // the entry below
-	if err := a.recordOK("audit-witness", "", "", fmt.Sprintf("checkpoint of tree size %d sent to witness %s", size, name)); err != nil {
+	if err := a.recordOK("audit-witness", "", "", fmt.Sprintf("asks witness %s to cosign the checkpoint of tree size %d", name, size)); err != nil {
 		return WitnessResult{}, err
 	}
 	cp, answer, old, err := a.v.sendToWitness(ctx, opts, old)

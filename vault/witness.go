@@ -253,3 +253,26 @@ func (v *Vault) addCosigned(t *store.Txn, opts *audit.ExportOptions) error {
 		return nil
 	})
 }
+
+// WitnessLog returns what a witness must know of this vault's audit log:
+// its origin and the signed-note verifier keys (note.NewEd25519VerifierKey)
+// of the members who may sign its checkpoints, the current policy's, in
+// policy order. A removed member signs nothing any more: a witness that
+// still accepted their key would let them sign a forked checkpoint. Any
+// member may ask; the request is recorded.
+func (a *Actor) WitnessLog() (origin string, vkeys []string, err error) {
+	if err := a.authorize("audit-witness", ""); err != nil {
+		return "", nil, err
+	}
+	for _, m := range a.v.pol.Members {
+		k, err := note.NewEd25519VerifierKey(m.Name, m.SigningPublicKey)
+		if err != nil {
+			return "", nil, fmt.Errorf("member %s's signing key: %v", m.Name, err)
+		}
+		vkeys = append(vkeys, k)
+	}
+	if err := a.recordOK("audit-witness", "", "", "listed the log's origin and member keys for a witness"); err != nil {
+		return "", nil, err
+	}
+	return a.v.log.Origin(), vkeys, nil
+}

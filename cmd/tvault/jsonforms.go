@@ -57,7 +57,7 @@ var jsonForms = map[string]string{
 (filtered: the export holds selected entries, each with its inclusion proof; first and last: the times
 of the first and last entries checked, absent if none). A failure prints nothing on standard output`,
 	"audit witness": `one object: {"witness":"NAME","tree_size":N,"old_size":N,"cosigned":"<the checkpoint with the witness's cosignature>"}
-(old_size: the tree size the witness had cosigned before, 0 for none)`,
+(old_size: the tree size the witness had cosigned before, 0 for none); with --setup: {"origin":"tvault/…","keys":["NAME+HASH+KEY"]}`,
 	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
  "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
 (orphans and partial: blobs an interrupted seal left, which --repair removes)`,

@@ -17,21 +17,29 @@ func auditWitnessCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "witness",
 		Usage:     "have a C2SP tlog-witness cosign the audit log's checkpoint, and keep its cosignature",
+		UsageText: "tvault audit witness --url URL --key VKEY [--timeout DURATION] | --setup",
 		ArgsUsage: " ",
 		Description: "Records an audit-witness entry, then sends the checkpoint that covers it, with a consistency proof from\n" +
 			"the tree size that witness last cosigned, to URL/add-checkpoint, and keeps the checkpoint with the\n" +
 			"witness's cosignature in the vault; 'tvault audit verify --witness KEY' and exports use it.\n" +
-			"The witness must know the log: its origin (the first line of 'tvault audit checkpoint') and every\n" +
-			"member's signing key (see the README, \"Witnesses\"). Exit 4 if the witness has seen a different\n" +
+			"The witness must know the log: its origin and every member's signing key, which --setup prints as\n" +
+			"witnessctl commands (see the README, \"Witnesses\"). Exit 4 if the witness has seen a different\n" +
 			"history (a vault restored from an older copy, or changed) or its cosignature does not verify.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Usage: "the witness's base `URL` (http:// or https://)"},
 			&cli.StringFlag{Name: "key", Usage: "the witness's verifier key `VKEY` (name+hash+key, as litewitness prints it)"},
 			&cli.DurationFlag{Name: "timeout", Value: witness.DefaultTimeout, Usage: "give up on a witness that has not answered within `DURATION`"},
+			&cli.BoolFlag{Name: "setup", Usage: "print the witnessctl commands that register this log with a litewitness (its origin and the members' keys), and send nothing"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("audit witness takes no arguments (got %q)", c.Args().First())
+			}
+			if c.Bool("setup") {
+				if c.IsSet("url") || c.IsSet("key") {
+					return usagef("--setup sends nothing: run it without --url and --key")
+				}
+				return e.witnessSetup(c)
 			}
 			if !c.IsSet("url") || !c.IsSet("key") {
 				return usagef("audit witness needs --url URL and --key VKEY (the witness's verifier key)")
@@ -62,6 +70,26 @@ func auditWitnessCommand(e *env) *cli.Command {
 			})
 		},
 	}
+}
+
+// witnessSetup prints what a witness must know of the log.
+func (e *env) witnessSetup(c *cli.Context) error {
+	return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
+		origin, vkeys, err := v.WitnessLog()
+		if err != nil {
+			return err
+		}
+		if c.Bool("json") {
+			return jsonOut(e, map[string]any{"origin": origin, "keys": vkeys})
+		}
+		// Origins and keys are printable ASCII without spaces
+		// (checkOrigin, note's key names); quoting is for the shell.
+		fmt.Fprintf(e.stdout, "witnessctl add-log -db litewitness.db -origin '%s'\n", origin)
+		for _, k := range vkeys {
+			fmt.Fprintf(e.stdout, "witnessctl add-key -db litewitness.db -origin '%s' -key '%s'\n", origin, k)
+		}
+		return nil
+	})
 }
 
 // witnessHint adds what to do to a witness's refusal.

@@ -46,9 +46,19 @@ func TestWitnessLitewitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The witness learns the log from --setup: its origin and every current
+	// member's key, each as note.NewEd25519VerifierKey makes it.
+	var setup struct {
+		Origin string   `json:"origin"`
+		Keys   []string `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(b.must("audit", "witness", "--setup", "--json", "-i", id("iryna"))), &setup); err != nil {
+		t.Fatal(err)
+	}
 	cp := b.must("audit", "checkpoint", "-i", id("iryna"))
-	origin, _, _ := strings.Cut(cp, "\n")
-	// Every member may sign a checkpoint: the witness must know all their keys.
+	if origin, _, _ := strings.Cut(cp, "\n"); setup.Origin != origin {
+		t.Errorf("--setup origin %q, the checkpoint's %q", setup.Origin, origin)
+	}
 	var vkeys []string
 	for _, m := range team.Members {
 		k, err := note.NewEd25519VerifierKey(m.Name, m.Identity.SigningPublicKey())
@@ -57,7 +67,10 @@ func TestWitnessLitewitness(t *testing.T) {
 		}
 		vkeys = append(vkeys, k)
 	}
-	w := litewitness.Start(t, "witness.test/lw", origin, vkeys)
+	if strings.Join(setup.Keys, " ") != strings.Join(vkeys, " ") {
+		t.Errorf("--setup keys %q, want %q", setup.Keys, vkeys)
+	}
+	w := litewitness.Start(t, "witness.test/lw", setup.Origin, setup.Keys)
 	witness := func(who string) (res struct{ TreeSize, OldSize int64 }, code int, stderr string) {
 		out, errs, code := b.run("audit", "witness", "--url", w.URL, "--key", w.VKey, "--json", "-i", id(who))
 		if code == 0 {

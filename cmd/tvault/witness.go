@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/mod/sumdb/note"
@@ -61,6 +63,7 @@ func auditWitnessCommand(e *env) *cli.Command {
 				if err != nil {
 					return witnessHint(err)
 				}
+				e.committed("witness %s's cosignature of tree size %d is kept all the same", res.Witness, res.Size)
 				if c.Bool("json") {
 					return jsonOut(e, map[string]any{"witness": res.Witness, "tree_size": res.Size, "old_size": res.OldSize,
 						"cosigned": string(res.Cosigned)})
@@ -84,11 +87,13 @@ func (e *env) witnessSetup(c *cli.Context) error {
 		}
 		// Origins and keys are printable ASCII without spaces
 		// (checkOrigin, note's key names); quoting is for the shell.
-		fmt.Fprintf(e.stdout, "witnessctl add-log -db litewitness.db -origin '%s'\n", origin)
+		var b strings.Builder
+		fmt.Fprintf(&b, "witnessctl add-log -db litewitness.db -origin '%s'\n", origin)
 		for _, k := range vkeys {
-			fmt.Fprintf(e.stdout, "witnessctl add-key -db litewitness.db -origin '%s' -key '%s'\n", origin, k)
+			fmt.Fprintf(&b, "witnessctl add-key -db litewitness.db -origin '%s' -key '%s'\n", origin, k)
 		}
-		return nil
+		_, err = io.WriteString(e.stdout, b.String())
+		return err
 	})
 }
 

@@ -44,12 +44,13 @@ func memberOf(pol *policy.Policy, id *tcrypto.Identity) (policy.Member, bool) {
 // a member of the policy in force.
 func (a *Actor) Member() (policy.Member, bool) { return a.member, a.ok }
 
-// name is the actor's name in the audit log.
+// name is the actor's name in the audit log: "" for a non-member, whom the
+// log refuses to record (a non-member's refused attempt leaves no entry).
 func (a *Actor) name() string {
 	if a.ok {
 		return a.member.Name
 	}
-	return audit.UnknownActor
+	return ""
 }
 
 // authorize lets the operation op go ahead if the actor is a member and,

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tvault/tvault/internal/witness"
-	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/fault"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -202,54 +200,14 @@ func (v *Vault) witnessProof(old int64) (cp []byte, size int64, proof tlog.TreeP
 	return cp, size, proof, err
 }
 
-// CheckWitnesses checks the cosigned checkpoints kept from the given
-// witnesses against the vault's own log, and returns the witnesses that
-// vouch for it with the tree size each cosigned: each kept checkpoint must
-// verify (the witness's cosignature and a member's signature) and the log
-// must extend it. A kept checkpoint that fails is an ErrIntegrity at once;
-// fewer than quorum witnesses with a kept checkpoint (quorum 0: all of
-// them) is an ErrIntegrity naming the missing ones. Any member may check;
-// it records nothing (VerifyAudit, which runs with it, does).
-func (a *Actor) CheckWitnesses(ctx context.Context, witnesses []note.Verifier, quorum int) ([]audit.Witnessed, error) {
-	if err := a.authorize("audit-verify", ""); err != nil {
-		return nil, err
-	}
-	if quorum <= 0 || quorum > len(witnesses) {
-		quorum = len(witnesses)
-	}
-	var out []audit.Witnessed
-	var missing []string
-	err := a.v.view(func(t *store.Txn) error {
-		for _, wv := range witnesses {
-			kept, err := t.Cosigned(witnessKey(wv))
-			if err != nil {
-				return err
-			}
-			if kept == nil {
-				missing = append(missing, wv.Name())
-				continue
-			}
-			_, size, err := a.v.checkKept(t, wv, kept)
-			if err != nil {
-				return err
-			}
-			out = append(out, audit.Witnessed{Name: wv.Name(), Size: size})
-		}
-		return nil
-	})
-	if err == nil && len(out) < quorum {
-		err = witnessIntegrity("the log is cosigned by %d of the witnesses given, %d required: this vault keeps no cosignature by %s "+
-			"(run 'tvault audit witness' with its URL and key)", len(out), quorum, strings.Join(missing, ", "))
-	}
-	return out, err
-}
-
-// addCosigned adds the checkpoints kept from witnesses to an export's
-// earlier checkpoints, so that the export carries their cosignatures with
-// the proof that the log extends them.
-func (v *Vault) addCosigned(t *store.Txn, opts *audit.ExportOptions) error {
+// addKept appends the checkpoints kept from witnesses to earlier: an
+// export's (ExportOptions.Earlier), which then carries their cosignatures
+// with the proof that the log extends them, or what VerifyAudit proves
+// (VerifyOptions.Earlier), where each must be a prefix of the log and
+// their cosignatures count toward the witnesses required.
+func (v *Vault) addKept(t *store.Txn, earlier *[][]byte) error {
 	return t.EachCosigned(func(_ string, n []byte) error {
-		opts.Earlier = append(opts.Earlier, n)
+		*earlier = append(*earlier, n)
 		return nil
 	})
 }

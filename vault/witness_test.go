@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tvault/tvault/internal/witness"
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
@@ -108,6 +109,12 @@ func (w *miniWitness) learn(t *testing.T, cp []byte) {
 	w.mu.Unlock()
 }
 
+// verifyWitnessed is audit verify --witness on the vault's own log.
+func verifyWitnessed(v *member, wv note.Verifier) ([]audit.Witnessed, error) {
+	sum, err := v.VerifyAudit(ctx, audit.VerifyOptions{Witnesses: []note.Verifier{wv}})
+	return sum.Witnessed, err
+}
+
 func keptNote(t *testing.T, v *member, wv note.Verifier) []byte {
 	t.Helper()
 	var kept []byte
@@ -149,9 +156,9 @@ func TestAuditWitness(t *testing.T) {
 	if res2.OldSize != res.Size || w.olds[len(w.olds)-1] != res.Size {
 		t.Errorf("second request from size %d (witness saw old %d), want %d", res2.OldSize, w.olds[len(w.olds)-1], res.Size)
 	}
-	got, err := v.CheckWitnesses(ctx, []note.Verifier{w.vkeyV}, 0)
+	got, err := verifyWitnessed(v, w.vkeyV)
 	if err != nil || len(got) != 1 || got[0].Size != res2.Size {
-		t.Errorf("CheckWitnesses = %v, %v; want the witness at %d", got, err, res2.Size)
+		t.Errorf("verify --witness = %v, %v; want the witness at %d", got, err, res2.Size)
 	}
 }
 
@@ -189,16 +196,16 @@ func TestAuditWitnessFailsClosed(t *testing.T) {
 	if kept := keptNote(t, v, w.vkeyV); kept != nil || logSize(t, v) != n+1 {
 		t.Errorf("failing witness: kept %q, log grew by %d; want nothing kept and the request's entry", kept, logSize(t, v)-n)
 	}
-	if _, err := v.CheckWitnesses(ctx, []note.Verifier{w.vkeyV}, 0); !errors.Is(err, ErrIntegrity) {
-		t.Errorf("CheckWitnesses without a kept note: err = %v, want ErrIntegrity", err)
+	if _, err := verifyWitnessed(v, w.vkeyV); !errors.Is(err, ErrIntegrity) {
+		t.Errorf("verify --witness without a kept note: err = %v, want ErrIntegrity", err)
 	}
 	// Another witness key under the same name verifies nothing kept.
 	if _, err := v.AuditWitness(ctx, w.opts()); err != nil {
 		t.Fatal(err)
 	}
 	other, _ := witness.NewVerifier("mini.example/w", ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, 32)).Public().(ed25519.PublicKey))
-	if _, err := v.CheckWitnesses(ctx, []note.Verifier{other}, 0); !errors.Is(err, ErrIntegrity) {
-		t.Errorf("CheckWitnesses with another key: err = %v, want ErrIntegrity", err)
+	if _, err := verifyWitnessed(v, other); !errors.Is(err, ErrIntegrity) {
+		t.Errorf("verify --witness with another key: err = %v, want ErrIntegrity", err)
 	}
 }
 
@@ -221,10 +228,10 @@ func TestAuditWitnessTamperedKept(t *testing.T) {
 		if err := v.st.Update(func(tx *store.Txn) error { return tx.PutCosigned(witnessKey(w.vkeyV), bad) }); err != nil {
 			t.Fatal(err)
 		}
-		_, err := v.CheckWitnesses(ctx, []note.Verifier{w.vkeyV}, 0)
+		_, err := verifyWitnessed(v, w.vkeyV)
 		if !errors.Is(err, ErrIntegrity) {
-			t.Errorf("%s: CheckWitnesses: err = %v, want ErrIntegrity", what, err)
-		} else if what == "history" && !strings.Contains(err.Error(), "does not extend the checkpoint") {
+			t.Errorf("%s: verify --witness: err = %v, want ErrIntegrity", what, err)
+		} else if what == "history" && !strings.Contains(err.Error(), "does not extend") {
 			t.Errorf("forked kept checkpoint: err = %v, want it to say the log does not extend it", err)
 		}
 		n, sent := logSize(t, v), len(w.olds)

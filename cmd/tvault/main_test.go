@@ -69,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"unreadable":  cmdUnreadable,
 			"slice":       cmdSlice,
 			"flipbyte":    cmdFlipbyte,
+			"forgeexport": cmdForgeexport,
 			"sha256":      cmdSha256,
 			"code":        cmdCode,
 			"mkbig":       cmdMkbig,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tvault/tvault/internal/witness"
 	"github.com/tvault/tvault/vault"
-	"github.com/tvault/tvault/vault/audit"
 )
 
 func auditWitnessCommand(e *env) *cli.Command {
@@ -146,16 +145,4 @@ func parseWitnesses(c *cli.Context) ([]note.Verifier, int, error) {
 		}
 	}
 	return out, q, nil
-}
-
-// checkOwnWitnesses checks the vault's kept cosignatures after audit
-// verify checked its log, and adds the witnesses that vouch for it to the
-// summary.
-func checkOwnWitnesses(c *cli.Context, v *vault.Actor, sum *audit.Summary, ws []note.Verifier, quorum int) error {
-	w, err := v.CheckWitnesses(c.Context, ws, quorum)
-	if err != nil {
-		return witnessHint(err)
-	}
-	sum.Witnessed = w
-	return nil
 }

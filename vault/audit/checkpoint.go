@@ -96,9 +96,6 @@ func (s *signer) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.key, m
 // note.NewEd25519VerifierKey computes for the same name and public key.
 func newSigner(a Actor) (*signer, error) {
 	name := a.Name
-	if name == "" {
-		name = UnknownActor
-	}
 	if err := checkName(name); err != nil {
 		return nil, fmt.Errorf("invalid actor name: %v", err)
 	}

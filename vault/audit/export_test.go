@@ -224,23 +224,6 @@ func TestFilteredExports(t *testing.T) {
 
 func TestExportKeys(t *testing.T) {
 	l, b := buildLog(t, 3)
-	stranger := testActor("")
-	if _, err := l.Append(b, stranger, Entry{Action: "open", Record: "r1", Outcome: OutcomeDenied}); err != nil {
-		t.Fatal(err)
-	}
-	// The non-member's key is added to the keys line, as not a member.
-	out := export(t, l, b, ExportOptions{})
-	want := `{"name":"unknown","key":"` + keyOf(stranger) + `","member":false}`
-	if !strings.Contains(lines(out)[1], want) {
-		t.Errorf("keys line %s lacks %s", lines(out)[1], want)
-	}
-	sum, err := VerifyExport(strings.NewReader(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Signer != UnknownActor || sum.SignerKey != keyOf(stranger) {
-		t.Errorf("summary %+v", sum)
-	}
 	// A member's key that the caller does not vouch for is an error.
 	var buf bytes.Buffer
 	if _, err := l.Export(&buf, b, []KeyInfo{memberKey(iryna), memberKey(olena)}, ExportOptions{}); err == nil ||

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
@@ -38,9 +39,11 @@ var _ tlog.HashReader = Backend(nil)
 // entries. A vault's log is never empty: init is its first entry.
 var ErrEmptyLog = errors.New("audit log is empty")
 
-// Actor is the member (or non-member) on whose behalf an entry is appended:
-// their name in the policy ("" for a non-member, recorded as UnknownActor)
-// and their Ed25519 signing key, which signs the entry and the checkpoint.
+// Actor is the member on whose behalf an entry is appended: their name in
+// the policy and their Ed25519 signing key, which signs the entry and the
+// checkpoint. A vault never appends on behalf of a non-member: a
+// non-member's refused attempt leaves no entry, since anyone can make a
+// key and fill the log with them.
 type Actor struct {
 	Name string
 	Key  ed25519.PrivateKey
@@ -114,16 +117,29 @@ func (l *Log) Stamp(b Backend, now time.Time) (time.Time, error) {
 	return later(now, last).UTC(), nil
 }
 
-// lastTime returns the time of the last of b's n entries, or the zero time.
+// lastTime returns the time of the last of b's n entries, or the zero time
+// if there is none or it is damaged: a damaged log is for the verifiers to
+// report, and must not stop check from recording that it ran. It reads
+// only the time, the leaf's last member (see the package documentation),
+// without parsing the rest: Append calls it for every entry.
 func lastTime(b Backend, n int64) (time.Time, error) {
 	if n <= 0 {
 		return time.Time{}, nil
 	}
-	e, _, err := readEntry(b, n-1)
+	leaf, err := b.ReadEntry(n - 1)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, fmt.Errorf("failed to read audit entry %d: %w", n-1, err)
 	}
-	return e.Time, nil
+	rest, ok := bytes.CutSuffix(leaf, []byte(`"}`))
+	i := bytes.LastIndex(rest, []byte(`,"time":"`))
+	if !ok || i < 0 {
+		return time.Time{}, nil
+	}
+	t, err := parseTime(string(rest[i+len(`,"time":"`):]))
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return t, nil
 }
 
 // later returns the later of a and b, dropping a's monotonic reading.

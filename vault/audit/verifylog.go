@@ -12,8 +12,7 @@ import (
 // keys listed under its actor's name; the tree recomputed from the entries
 // equal to every stored tree hash; the latest checkpoint signed by a key in
 // keys, for this origin, the log's size and the recomputed root. keys are
-// the keys the vault knows (members of every policy version, and the keys
-// of UnknownActor entries it accepts). A failure is a *TamperError naming
+// the keys the vault knows (members of every policy version). A failure is a *TamperError naming
 // the first bad entry; errors from b are returned wrapped.
 func (l *Log) VerifyLog(b Backend, keys []KeyInfo) (Summary, error) {
 	return l.VerifyLogEach(b, keys, nil)

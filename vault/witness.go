@@ -111,33 +111,32 @@ func (v *Vault) keptWitnessSize(t *store.Txn, wv note.Verifier) (int64, error) {
 	if err != nil || kept == nil {
 		return 0, err
 	}
-	_, size, err := v.checkKept(t, wv, kept)
-	return size, err
+	return v.checkKept(t, wv, kept)
 }
 
-// checkKept checks one kept cosigned checkpoint: the witness's
-// cosignature, the member's signature, and that the log extends it. It
-// returns the member-signed checkpoint and its size.
-func (v *Vault) checkKept(t *store.Txn, wv note.Verifier, kept []byte) ([]byte, int64, error) {
+// checkKept checks one kept cosigned checkpoint — the witness's
+// cosignature, the member's signature, and that the log extends it — and
+// returns its size.
+func (v *Vault) checkKept(t *store.Txn, wv note.Verifier, kept []byte) (int64, error) {
 	cp, err := witness.Open(kept, wv)
 	if err != nil {
-		return nil, 0, witnessIntegrity("the checkpoint kept from witness %s does not verify: %v", wv.Name(), err)
+		return 0, witnessIntegrity("the checkpoint kept from witness %s does not verify: %v", wv.Name(), err)
 	}
 	size, err := witness.CheckpointSize(cp)
 	if err != nil {
-		return nil, 0, witnessIntegrity("the checkpoint kept from witness %s is malformed", wv.Name())
+		return 0, witnessIntegrity("the checkpoint kept from witness %s is malformed", wv.Name())
 	}
 	keys, err := v.keyInfos(t)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	if err := v.log.VerifyAgainst(t, keys, cp); err != nil {
 		if errors.Is(err, ErrIntegrity) {
-			return nil, 0, witnessIntegrity("the audit log does not extend the checkpoint of tree size %d that witness %s cosigned: %v", size, wv.Name(), err)
+			return 0, witnessIntegrity("the audit log does not extend the checkpoint of tree size %d that witness %s cosigned: %v", size, wv.Name(), err)
 		}
-		return nil, 0, err
+		return 0, err
 	}
-	return cp, size, nil
+	return size, nil
 }
 
 // sendToWitness sends the current checkpoint with a proof from old and,
@@ -179,15 +178,14 @@ var errAheadOfLog = errors.New("the witness is ahead of the log")
 // proof from old to it. An old size beyond the log is errAheadOfLog.
 func (v *Vault) witnessProof(old int64) (cp []byte, size int64, proof tlog.TreeProof, err error) {
 	err = v.view(func(t *store.Txn) error {
-		if cp, err = t.Checkpoint(); err != nil {
+		// Head checks the stored checkpoint against the last entry's
+		// signer and the stored tree: a witness is never sent one the
+		// vault's own check would refuse.
+		head, err := v.log.Head(v.logBackend(t))
+		if err != nil {
 			return err
 		}
-		if cp == nil {
-			return integrityErrorf("the audit log has no checkpoint")
-		}
-		if size, err = t.Size(); err != nil {
-			return err
-		}
+		cp, size = head.Text, head.Size
 		switch {
 		case old > size:
 			return errAheadOfLog

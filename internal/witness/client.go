@@ -100,6 +100,10 @@ func AddCheckpoint(ctx context.Context, client *http.Client, base *url.URL, req 
 		return nil, fmt.Errorf("witness %s: cannot make the request", where)
 	}
 	resp, err := c.Do(hr)
+	if err != nil && ctx.Err() != nil {
+		// Wrapped, so that the caller sees the interruption as one.
+		return nil, fmt.Errorf("witness %s: %w", where, ctx.Err())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("witness %s did not answer: %s", where, netCause(err))
 	}

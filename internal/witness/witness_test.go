@@ -335,3 +335,18 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestAddCheckpointInterrupted: a cancelled context (Ctrl-C) comes back as
+// context.Canceled, which the CLI reports as an interruption.
+func TestAddCheckpointInterrupted(t *testing.T) {
+	cp := testCheckpoint(t)
+	cctx, cancel := context.WithCancel(context.Background())
+	u := fakeWitness(t, func(w http.ResponseWriter, r *http.Request) {
+		cancel()
+		<-r.Context().Done()
+	})
+	_, err := AddCheckpoint(cctx, nil, u, Request{Checkpoint: cp})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}

@@ -342,8 +342,12 @@ func TestAddCheckpointInterrupted(t *testing.T) {
 	cp := testCheckpoint(t)
 	cctx, cancel := context.WithCancel(context.Background())
 	u := fakeWitness(t, func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body) // then the server notices the client leaving
 		cancel()
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
 	})
 	_, err := AddCheckpoint(cctx, nil, u, Request{Checkpoint: cp})
 	if !errors.Is(err, context.Canceled) {

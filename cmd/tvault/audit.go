@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,7 +65,7 @@ func auditExportCommand(e *env) *cli.Command {
 				if c.Bool("csv") {
 					return usagef("--from-checkpoint adds a proof, which CSV does not carry: drop --csv")
 				}
-				cp, err := readInputFile(p, "checkpoint")
+				cp, err := readCheckpointFile(p)
 				if err != nil {
 					return err
 				}
@@ -95,6 +97,7 @@ func auditVerifyCommand(e *env) *cli.Command {
 			"a failure exits 4. With FILE it needs no vault.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "also prove that the log (or the export in FILE) extends the checkpoint in `CHECKPOINT`, kept off the machine"},
+			trustFlag(),
 		}, witnessFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
@@ -151,15 +154,37 @@ func auditCheckpointCommand(e *env) *cli.Command {
 func (e *env) auditVerifyOptions(c *cli.Context) (audit.VerifyOptions, error) {
 	var o audit.VerifyOptions
 	if p := c.String("against"); p != "" {
-		b, err := readInputFile(p, "checkpoint")
+		b, err := readCheckpointFile(p)
 		if err != nil {
 			return o, err
 		}
 		o.Against = b
 	}
+	if c.String("trust") != "" {
+		if err := trustVerifyOptions(c, &o); err != nil {
+			return o, err
+		}
+	}
 	var err error
 	o.Witnesses, o.Quorum, err = parseWitnesses(c)
 	return o, err
+}
+
+// readCheckpointFile reads a kept checkpoint, a signed note. A copy that
+// went through a Windows editor or a mail client (a byte order mark, CRLF
+// line ends, no final line end) is read as the note it was: a signed note
+// holds no carriage return and ends in a line end, so no note that could
+// verify is changed.
+func readCheckpointFile(p string) ([]byte, error) {
+	b, err := readInputFile(p, "checkpoint")
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.ReplaceAll(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), []byte("\r\n"), []byte("\n"))
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	return b, nil
 }
 
 func (e *env) verifyExportFile(c *cli.Context, p string, o audit.VerifyOptions) error {
@@ -169,6 +194,10 @@ func (e *env) verifyExportFile(c *cli.Context, p string, o audit.VerifyOptions) 
 	}
 	defer f.Close()
 	sum, err := audit.VerifyExportWith(bufio.NewReaderSize(f, 1<<20), o)
+	if errors.Is(err, audit.ErrTampered) {
+		return withHint(fmt.Errorf("%s: %w", p, err), "the export was changed after it was made, or the log it was made from was: "+
+			"keep this file as it is, and ask for a new export made in front of you")
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}

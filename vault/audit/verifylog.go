@@ -179,12 +179,24 @@ func (l *Log) VerifyAgainst(b Backend, keys []KeyInfo, checkpoint []byte) error 
 // and proven a prefix of the log, its cosignatures counted toward a quorum
 // of o.Witnesses.
 func (l *Log) VerifyLogWith(b Backend, keys []KeyInfo, o VerifyOptions) (Summary, error) {
+	if err := o.checkWitnesses(); err != nil {
+		return Summary{}, err
+	}
 	if o.Trusted != nil {
 		keys = o.Trusted
+	}
+	if o.Origin != "" && o.Origin != l.origin {
+		return Summary{}, tamperf(-1, 0, "the log is %q, not %q", l.origin, truncate(o.Origin))
 	}
 	sum, err := l.VerifyLog(b, keys)
 	if err != nil {
 		return Summary{}, err
+	}
+	if o.Trusted != nil {
+		sum.KeysFrom = o.TrustedFrom
+		if sum.KeysFrom == "" {
+			sum.KeysFrom = "the trusted keys"
+		}
 	}
 	if o.Against != nil {
 		if err := l.VerifyAgainst(b, keys, o.Against); err != nil {

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"filippo.io/torchwood"
+
+	"github.com/tvault/tvault/internal/edkey"
 )
 
 // MaxKeyLen bounds a vkey: a name of up to 256 bytes, the hash and the key.
@@ -80,6 +82,11 @@ func NewVerifier(name string, pub ed25519.PublicKey) (*torchwood.CosignatureVeri
 	}
 	if len(pub) != ed25519.PublicKeySize {
 		return nil, errors.New("witness key is not 32 bytes")
+	}
+	// A key of small order would "verify" a share of all signatures; one
+	// handed to a court as a witness's would vouch for anything.
+	if edkey.Check(pub) != nil {
+		return nil, errors.New("witness key is not a usable Ed25519 key (not canonical, or of small order)")
 	}
 	// torchwood builds verifiers only from signers; publicKey is one that
 	// cannot sign, so that the verifier is torchwood's own.

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -130,6 +133,13 @@ func TestParseVerifierKeyErrors(t *testing.T) {
 		} else if len(vkey) > 8 && strings.Contains(err.Error(), vkey) {
 			t.Errorf("%s: error repeats the input: %v", what, err)
 		}
+	}
+	// The identity point, a key of small order, with a correct hash.
+	weak := make([]byte, 32)
+	weak[0] = 1
+	wk := "w.example+" + weakHash(t, "w.example", weak) + "+" + base64.StdEncoding.EncodeToString(append([]byte{4}, weak...))
+	if _, err := ParseVerifierKey(wk); err == nil || !strings.Contains(err.Error(), "small order") {
+		t.Errorf("a key of small order: err = %v", err)
 	}
 	if _, err := ParseVerifierKey(ed); err == nil || !strings.Contains(err.Error(), "0x01") {
 		t.Errorf("a plain Ed25519 key: err = %v, want it to say type 0x01", err)
@@ -353,4 +363,11 @@ func TestAddCheckpointInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
+}
+
+// weakHash is the signed-note key hash of a cosignature/v1 key, computed
+// here because NewVerifier refuses the key.
+func weakHash(t *testing.T, name string, pub []byte) string {
+	h := sha256.Sum256(append([]byte(name+"\n\x04"), pub...))
+	return hex.EncodeToString(h[:4])
 }

@@ -113,6 +113,9 @@ run tvault open "$R2" -o iryna-out -i iryna.age --purpose "ICC filing preparatio
 cat iryna-out/identity/fields.json
 run tvault cat "$R1" testimony/interview.opus --offset 1000000 --length 16 -i iryna.age | od -An -tx1 | head -2
 
+step "The ICC team's lawyer keeps today's checkpoint of the audit log, off this machine"
+run tvault audit checkpoint -o kept-by-lawyer.txt -i iryna.age
+
 step "For the next trip Olena carries a field vault, not the vault: it seals, opens nothing, names no one else"
 run tvault kit export -o kit.tvk -i admin-kyiv.age
 run tvault init --kit kit.tvk --name olena --vault field -i olena.age
@@ -166,8 +169,14 @@ grep -c '"outcome":"denied"' audit.jsonl | sed 's/^/denied attempts on record: /
 run tvault audit checkpoint -o checkpoint.txt -i iryna.age
 cat checkpoint.txt
 
-step "A tampered export is caught"
+step "The court trusts neither Iryna nor the export: the members' keys from the signed policy chain, history checked against the lawyer's checkpoint"
+run tvault policy export -o chain.json -i mykola.age
+run tvault audit verify audit.jsonl --trust chain.json --against kept-by-lawyer.txt
+
+step "A tampered export is caught, and so is one cut short"
 sed 's/"outcome":"denied"/"outcome":"ok"/' audit.jsonl > tampered.jsonl
 expect 4 tvault audit verify tampered.jsonl
+head -n 5 audit.jsonl > cut.jsonl && tail -n 1 audit.jsonl >> cut.jsonl
+expect 4 tvault audit verify cut.jsonl --trust chain.json --against kept-by-lawyer.txt
 
 step "Done: the vault was in $DEMO and is now removed"

@@ -10,9 +10,17 @@ all: build
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/tvault
 
-# The tests, CLI scripts (cmd/tvault/testdata/*.txt) included.
+# The tests, CLI scripts (cmd/tvault/testdata/*.txt) included. Every
+# package runs under the race detector except the CLI's, whose scripts run
+# the test binary as tvault hundreds of times (four times slower under
+# -race, for code that is mostly sequential): it runs without it, and the
+# tests of its concurrent parts (signals, interrupted commands, a broken pipe,
+# the witness client) run again under -race.
+RACE_CLI_TESTS = ^(TestInterrupt|TestRunInterrupted|TestBrokenPipe|TestWitnessLitewitness)$$
 test:
-	$(GO) test -race -timeout 20m ./...
+	$(GO) test -race -timeout 20m $$($(GO) list ./... | grep -v '/cmd/tvault$$')
+	$(GO) test -timeout 20m ./cmd/tvault
+	$(GO) test -race -timeout 20m -run '$(RACE_CLI_TESTS)' ./cmd/tvault
 
 lint:
 	@out=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

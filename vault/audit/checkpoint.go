@@ -182,11 +182,15 @@ func openCheckpoint(msg []byte, kr *keySet, witnesses []note.Verifier) (Checkpoi
 }
 
 // checkRepeatedSigs verifies every signature line of the signed note msg
-// that is by a known key. note.Open verifies only the first line of each
-// key and drops the rest unread; a signature by a known key that does not
-// verify must fail (C2SP signed-note), whichever line it is on. msg has
-// opened with known, so it is well-formed.
-func checkRepeatedSigs(msg []byte, known knownKeys) error {
+// that is by a known key, and requires its base64 to be canonical.
+// note.Open verifies only the first line of each key and drops the rest
+// unread; a signature by a known key that does not verify must fail (C2SP
+// signed-note), whichever line it is on. And note.Open decodes base64
+// loosely: the unused low bits of a signature's last character could
+// change without changing the signature, so that a signed checkpoint or
+// report would have more than one form. msg has opened with known, so it
+// is well-formed.
+func checkRepeatedSigs(msg []byte, known note.Verifiers) error {
 	i := bytes.LastIndex(msg, []byte("\n\n"))
 	if i < 0 {
 		return nil
@@ -202,7 +206,7 @@ func checkRepeatedSigs(msg []byte, known knownKeys) error {
 		if err != nil {
 			continue
 		}
-		if !v.Verify(text, sig[4:]) {
+		if !v.Verify(text, sig[4:]) || base64.StdEncoding.EncodeToString(sig) != b64 {
 			return &note.InvalidSignatureError{Name: name, Hash: v.KeyHash()}
 		}
 	}

@@ -123,8 +123,9 @@
 // note has at most 100 signature lines; signatures by keys the verifier
 // does not know, such as witnesses' cosignatures nobody asked for, are
 // ignored; every signature by a known key (same name and key hash) must
-// verify, a repeated one too (note.Open checks only the first of each key,
-// so tvault checks the rest); and at least one signature must be by a
+// verify and be in canonical base64, a repeated one too (note.Open checks
+// only the first of each key, and decodes base64 loosely, so tvault checks
+// the rest); and at least one signature must be by a
 // listed key, under that key's name. Keys must be canonical encodings of
 // curve points not of small order (a key of small order would "sign"
 // anything under the batch equation below); every tvault layer refuses

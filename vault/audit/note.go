@@ -41,7 +41,11 @@ func OpenNote(msg []byte, keys []KeyInfo) (text, signer string, err error) {
 		}
 		vs = append(vs, v)
 	}
-	n, err := note.Open(msg, note.VerifierList(vs...))
+	known := note.VerifierList(vs...)
+	n, err := note.Open(msg, known)
+	if err == nil {
+		err = checkRepeatedSigs(msg, known)
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("the signature does not verify with any member's key: %v", err)
 	}

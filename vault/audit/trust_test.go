@@ -345,3 +345,23 @@ func TestVerifyOrigin(t *testing.T) {
 	_, err = l.VerifyLogWith(b, testKeys(), VerifyOptions{Origin: "tvault/another"})
 	wantTamper(t, err, "not \"tvault/another\"")
 }
+
+// A signature whose base64 differs only in the unused bits of its last
+// character decodes to the same bytes under note.Open's loose decoding: a
+// signed checkpoint or report would have several forms. Refused.
+func TestNoteSignatureCanonicalBase64(t *testing.T) {
+	l, b := buildLog(t, 3)
+	cp := string(head(t, l, b))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	i := strings.LastIndex(cp, "=\n") - 1 // the last character before the padding
+	malleable := cp[:i] + string(alphabet[strings.IndexByte(alphabet, cp[i])^1]) + cp[i+1:]
+	if _, _, _, err := openCheckpoint([]byte(cp), mustKeySet(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := openCheckpoint([]byte(malleable), mustKeySet(t), nil); err == nil {
+		t.Error("a checkpoint signature in non-canonical base64 verified")
+	}
+	if _, _, err := OpenNote([]byte(malleable), testKeys()); err == nil {
+		t.Error("a note signature in non-canonical base64 verified")
+	}
+}

@@ -1,0 +1,193 @@
+package specverify
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Options tunes Verify. Its zero value verifies as doc.go describes.
+type Options struct {
+	// MaxLine caps a line's length in bytes (0: 16 MiB). doc.go sets no
+	// limit; a verifier needs one.
+	MaxLine int
+}
+
+// Result is what a verified export shows.
+type Result struct {
+	Origin    string
+	TreeSize  int64
+	Filtered  bool
+	Entries   int64
+	Root      [32]byte
+	Signer    string // the name of the checkpoint's first valid signature
+	SignerKey string // its key, "ed25519:" + base64
+	Keys      []Key  // the keys line, as the export gives it
+}
+
+// RejectError is Verify's verdict on an export that breaks a rule of
+// doc.go: the line (from 1; 0 for the input as a whole) and why.
+type RejectError struct {
+	Line   int
+	Reason string
+}
+
+func (e *RejectError) Error() string {
+	return fmt.Sprintf("export rejected at line %d: %s", e.Line, e.Reason)
+}
+
+type verifier struct {
+	opts     Options
+	res      Result
+	hdr      *header
+	keys     map[[2]string]ed25519.PublicKey // (name, key) → key
+	next     int64                           // the next seq (unfiltered) or the least allowed (filtered)
+	leaves   [][32]byte                      // leaf hashes, unfiltered
+	proofs   []proved                        // filtered
+	lineNo   int
+	finished bool
+}
+
+type proved struct {
+	seq   int64
+	hash  tlog.Hash
+	proof tlog.RecordProof
+}
+
+// Verify reads an export and checks it as doc.go's "Verifying an export"
+// says, failing on the first problem with a *RejectError. An error reading
+// r is returned as it is.
+func Verify(r io.Reader, opts Options) (Result, error) {
+	if opts.MaxLine <= 0 {
+		opts.MaxLine = 16 << 20
+	}
+	v := &verifier{opts: opts}
+	br := bufio.NewReader(r)
+	for {
+		line, err := v.readLine(br)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if err := v.line(line); err != nil {
+			return Result{}, &RejectError{Line: v.lineNo, Reason: err.Error()}
+		}
+	}
+	if !v.finished {
+		return Result{}, &RejectError{Line: v.lineNo, Reason: "the export ends before its checkpoint line"}
+	}
+	return v.res, nil
+}
+
+// readLine returns the next line without its '\n': "each line ending in
+// '\n'".
+func (v *verifier) readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > v.opts.MaxLine+1 {
+			v.lineNo++
+			return nil, &RejectError{Line: v.lineNo, Reason: "line too long"}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(line) == 0:
+			return nil, io.EOF
+		case err == io.EOF:
+			v.lineNo++
+			return nil, &RejectError{Line: v.lineNo, Reason: "the last line does not end in a newline"}
+		case err != nil:
+			return nil, err
+		}
+		v.lineNo++
+		return line[:len(line)-1], nil
+	}
+}
+
+func (v *verifier) line(line []byte) error {
+	switch {
+	case v.finished:
+		return errors.New("the checkpoint is not the last line")
+	case v.lineNo == 1:
+		h, err := parseHeader(line)
+		if err != nil {
+			return fmt.Errorf("header: %w", err)
+		}
+		v.hdr = h
+		v.res.Origin, v.res.TreeSize, v.res.Filtered = *h.Origin, *h.TreeSize, h.Filter != nil
+		return nil
+	case v.lineNo == 2:
+		keys, err := parseKeys(line)
+		if err != nil {
+			return fmt.Errorf("keys: %w", err)
+		}
+		v.res.Keys = keys
+		v.keys = map[[2]string]ed25519.PublicKey{}
+		for _, k := range keys {
+			v.keys[[2]string{k.Name, k.Key}] = k.public
+		}
+		return nil
+	case bytes.HasPrefix(line, []byte(`{"checkpoint":`)):
+		v.finished = true
+		return v.checkpoint(line)
+	default:
+		return v.entry(line)
+	}
+}
+
+func (v *verifier) checkpoint(line []byte) error {
+	msg, err := parseCheckpointLine(line)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if !v.res.Filtered && v.res.Entries != v.res.TreeSize {
+		// "unfiltered: as many entries as tree_size"
+		return fmt.Errorf("checkpoint: %d entries for tree_size %d", v.res.Entries, v.res.TreeSize)
+	}
+	cp, err := openCheckpoint(msg, v.res.Keys, v.res.Origin, v.res.TreeSize)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	v.res.Root, v.res.Signer, v.res.SignerKey = cp.root, cp.signer, cp.signerKey
+	if !v.res.Filtered {
+		if rootOf(v.leaves) != cp.root {
+			return errors.New("checkpoint: root does not match entries")
+		}
+		return nil
+	}
+	for _, p := range v.proofs {
+		// "each entry's inclusion proof must lead from its leaf hash to the
+		// checkpoint's root"
+		if err := tlog.CheckRecord(p.proof, v.res.TreeSize, cp.root, p.seq, p.hash); err != nil {
+			return fmt.Errorf("checkpoint: entry %d: inclusion proof does not lead to the root", p.seq)
+		}
+	}
+	return nil
+}
+
+// rootOf is the RFC 6962 Merkle tree hash of the leaf hashes: the empty
+// tree's is "SHA-256 of nothing"; otherwise the left subtree is the largest
+// power of two smaller than the size.
+func rootOf(leaves [][32]byte) [32]byte {
+	switch len(leaves) {
+	case 0:
+		return sha256.Sum256(nil)
+	case 1:
+		return leaves[0]
+	}
+	k := 1
+	for k*2 < len(leaves) {
+		k *= 2
+	}
+	return nodeHash(rootOf(leaves[:k]), rootOf(leaves[k:]))
+}

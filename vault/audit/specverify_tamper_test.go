@@ -88,14 +88,36 @@ func svForge(tb testing.TB, export string, edits map[int]func(string) string) st
 	if strings.Contains(g[0], `"filter"`) {
 		return svJoin(g)
 	}
+	return svSeal(tb, g, hashes, nil)
+}
+
+// svSeal replaces the checkpoint of an unfiltered export (lines g, leaf
+// hashes) with one over the recomputed root, its text passed through edit
+// (if not nil), signed by signers (by default the last entry's actor).
+func svSeal(tb testing.TB, g []string, hashes []tlog.Hash, edit func(string) string, signers ...audit.Actor) string {
 	var cp struct{ Checkpoint string }
 	_ = json.Unmarshal([]byte(g[len(g)-1]), &cp)
 	lines := strings.SplitN(cp.Checkpoint, "\n", 3)
-	var last audit.Entry
-	_ = json.Unmarshal([]byte(g[len(g)-2]), &last)
-	msg, err := audit.SignNote(svSigner(last.ActorKey), lines[0]+"\n"+lines[1]+"\n"+svRoot(hashes).String()+"\n")
-	if err != nil {
-		tb.Fatal(err)
+	if len(signers) == 0 {
+		var last audit.Entry
+		_ = json.Unmarshal([]byte(g[len(g)-2]), &last)
+		signers = []audit.Actor{svSigner(last.ActorKey)}
+	}
+	text := lines[0] + "\n" + lines[1] + "\n" + svRoot(hashes).String() + "\n"
+	if edit != nil {
+		text = edit(text)
+	}
+	var msg []byte
+	for i, a := range signers {
+		m, err := audit.SignNote(a, text)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if i == 0 {
+			msg = m
+		} else {
+			msg = append(msg, m[len(text)+1:]...) // its signature line
+		}
 	}
 	g[len(g)-1] = svCheckpointLine(msg)
 	return svJoin(g)

@@ -1,0 +1,155 @@
+package audit_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/audit/internal/specverify"
+)
+
+// Probes: exports that are honest but for one point where doc.go is
+// silent, loose or strict, each re-signed as needed so that only that
+// point is in question. Both verifiers must give the verdict the probe
+// names; a probe marked svDiffers records a known disagreement between
+// doc.go and the code (see svProbes), and fails once it is resolved.
+
+const svDiffers = svAgreed + 1
+
+type svProbe struct {
+	name   string
+	base   string // the export it starts from
+	accept bool   // what doc.go says (specverify's verdict)
+	want   int    // svAgreed, or svDiffers when VerifyExport says otherwise
+	edit   func(tb testing.TB, g []string) string
+}
+
+func svHashes(g []string) []tlog.Hash {
+	var hs []tlog.Hash
+	for _, line := range g[2 : len(g)-1] {
+		var h struct{ Hash tlog.Hash }
+		_ = json.Unmarshal([]byte(line), &h)
+		hs = append(hs, h.Hash)
+	}
+	return hs
+}
+
+// svLineEdit replaces old with new in line i.
+func svLineEdit(i int, old, new string) func(testing.TB, []string) string {
+	return func(tb testing.TB, g []string) string {
+		if !strings.Contains(g[i], old) {
+			tb.Fatalf("line %d lacks %q", i, old)
+		}
+		g[i] = strings.Replace(g[i], old, new, 1)
+		return svJoin(g)
+	}
+}
+
+// svSealEdit re-seals the export with the checkpoint text edited and
+// signed by signers.
+func svSealEdit(edit func(string) string, signers ...audit.Actor) func(testing.TB, []string) string {
+	return func(tb testing.TB, g []string) string { return svSeal(tb, g, svHashes(g), edit, signers...) }
+}
+
+// svRelabel changes the origin in the header and the checkpoint.
+func svRelabel(origin string) func(testing.TB, []string) string {
+	return func(tb testing.TB, g []string) string {
+		g[0] = strings.Replace(g[0], svOrigin, origin, 1)
+		return svSeal(tb, g, svHashes(g), func(s string) string { return strings.Replace(s, svOrigin, origin, 1) })
+	}
+}
+
+func svForgeProbe(sub string, old, new string) func(testing.TB, []string) string {
+	return func(tb testing.TB, g []string) string {
+		return svForgeEdit(sub, func(s string) string { return strings.Replace(s, old, new, 1) })(tb, svJoin(g), g)
+	}
+}
+
+func svProbes() []svProbe {
+	stranger := svActor("witness", "witness")
+	last := `"time":"2025-03-10T00:13:58.246913578Z"`
+	nothing := func(f string) func(testing.TB, []string) string { return svLineEdit(0, `{"actor":"nobody"}`, f) }
+	addKey := func(k string) func(testing.TB, []string) string {
+		return svLineEdit(1, "}]}\n", `},{"name":`+k+"}]}\n")
+	}
+	return []svProbe{
+		{"checkpoint signed by two members", "full", true, svAgreed, svSealEdit(nil, svIryna, svOlena)},
+		{"checkpoint signature repeated", "full", true, svAgreed, svSealEdit(nil, svIryna, svIryna)},
+		{"checkpoint cosigned by an unlisted key", "full", false, svAgreed, svSealEdit(nil, svIryna, stranger)},
+		{"checkpoint extension line", "full", false, svAgreed, svSealEdit(func(s string) string { return s + "ext\n" })},
+		{"checkpoint size 015", "full", false, svAgreed, svSealEdit(func(s string) string { return strings.Replace(s, "\n15\n", "\n015\n", 1) })},
+		{"origin not tvault/", "full", false, svDiffers, svRelabel("audit/5f3c")},
+		{"origin tvault/", "full", false, svDiffers, svRelabel("tvault/")},
+		{"origin with space", "full", true, svAgreed, svRelabel("tvault/5f3c 0a1e")},
+		{"empty log", "one entry", true, svAgreed, func(tb testing.TB, g []string) string {
+			g[0] = strings.Replace(g[0], `"tree_size":1`, `"tree_size":0`, 1)
+			h := []string{g[0], g[1], g[3]}
+			return svSeal(tb, h, nil, func(s string) string { return strings.Replace(s, "\n1\n", "\n0\n", 1) }, svIryna)
+		}},
+		{"filter record empty", "nothing", false, svAgreed, nothing(`{"record":""}`)},
+		{"filter {}", "nothing", false, svAgreed, nothing(`{}`)},
+		{"filter also alone", "nothing", false, svAgreed, nothing(`{"also":[3]}`)},
+		{"filter also empty", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[]}`)},
+		{"filter also repeated", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[3,3]}`)},
+		{"filter also decreasing", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[5,3]}`)},
+		{"filter also negative", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[-1]}`)},
+		{"filter also beyond tree", "nothing", true, svAgreed, nothing(`{"actor":"nobody","also":[99]}`)},
+		{"filter also 1025", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[` + svSeq(1025) + `]}`)},
+		{"filter also 1024", "nothing", true, svAgreed, nothing(`{"actor":"nobody","also":[` + svSeq(1024) + `]}`)},
+		{"filter since .000", "nothing", false, svAgreed, nothing(`{"actor":"nobody","since":"2025-03-10T00:00:00.000Z"}`)},
+		{"filter since after until", "nothing", true, svAgreed, nothing(`{"actor":"nobody","since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`)},
+		{"filter actor with space", "nothing", true, svAgreed, nothing(`{"actor":"no body"}`)},
+		{"filter record with control", "nothing", false, svAgreed, nothing(`{"record":"r\u0001"}`)},
+		{"filter year 0000", "nothing", false, svAgreed, nothing(`{"actor":"nobody","since":"0000-01-01T00:00:00Z"}`)},
+		{"filter member order", "nothing", false, svAgreed, nothing(`{"until":"2025-01-01T00:00:00Z","actor":"nobody"}`)},
+		{"policy_versions []", "full", false, svAgreed, svLineEdit(1, `"policy_versions":[2]}`, `"policy_versions":[]}`)},
+		{"policy_versions unsorted", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[2,1]}`)},
+		{"policy_versions repeated", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[2,2]}`)},
+		{"policy_versions 0", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[0]}`)},
+		{"member named unknown", "full", true, svAgreed, addKey(`"unknown","key":"` + svKey(stranger) + `","member":true`)},
+		{"key name NBSP", "full", false, svAgreed, addKey(`"a` + "\u00a0" + `b","key":"` + svKey(stranger) + `","member":false`)},
+		{"key name plus", "full", false, svAgreed, addKey(`"a+b","key":"` + svKey(stranger) + `","member":false`)},
+		{"key name 257 bytes", "full", false, svAgreed, addKey(`"` + strings.Repeat("a", 257) + `","key":"` + svKey(stranger) + `","member":false`)},
+		{"key name 256 bytes", "full", true, svAgreed, addKey(`"` + strings.Repeat("a", 256) + `","key":"` + svKey(stranger) + `","member":false`)},
+		{"key not canonical", "full", false, svAgreed, addKey(`"w","key":"` + svKey(stranger)[:50] + `B=","member":false`)},
+		{"record 256 bytes", "full", true, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, `"record":"`+strings.Repeat("r", 256)+`"`)},
+		{"record 257 bytes", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, `"record":"`+strings.Repeat("r", 257)+`"`)},
+		{"action 257 bytes", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"action":"init"`, `"action":"`+strings.Repeat("a", 257)+`"`)},
+		{"action a--b", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"action":"init"`, `"action":"in--it"`)},
+		{"record U+0085", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, "\"record\":\"r\u00851\"")},
+		{"record U+00A0", "full", true, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, "\"record\":\"r\u00a01\"")},
+		{"record U+FEFF", "full", true, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, "\"record\":\"r\ufeff1\"")},
+		{"detail CR", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"detail":""`, `"detail":"a\rb"`)},
+		{"detail U+200F", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"detail":""`, "\"detail\":\"a\u200fb\"")},
+		{"class U+2066", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"class":"testimony"`, "\"class\":\"t\u2066\"")},
+		{"time year 9999", "full", true, svAgreed, svForgeProbe(last, last, `"time":"9999-12-31T23:59:59.999999999Z"`)},
+	}
+}
+
+func svSeq(n int) string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = fmt.Sprint(i)
+	}
+	return strings.Join(s, ",")
+}
+
+func TestSpecVerifyProbes(t *testing.T) {
+	exports := svExports(t)
+	for _, p := range svProbes() {
+		export := p.edit(t, svLines(exports[p.base]))
+		_, err := audit.VerifyExport(strings.NewReader(export))
+		_, serr := specverify.Verify(strings.NewReader(export), specverify.Options{})
+		t.Logf("%-40s VerifyExport: %v | specverify: %v", p.name, err, serr)
+		if (serr == nil) != p.accept {
+			t.Errorf("%s: specverify says %v, doc.go says accept=%t", p.name, serr, p.accept)
+		}
+		if differs := (err == nil) != (serr == nil); differs != (p.want == svDiffers) {
+			t.Errorf("%s: VerifyExport says %v, specverify %v", p.name, err, serr)
+		}
+	}
+}

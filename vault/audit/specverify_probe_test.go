@@ -82,6 +82,21 @@ func svProbes() []svProbe {
 		{"checkpoint cosigned by an unlisted key", "full", false, svAgreed, svSealEdit(nil, svIryna, stranger)},
 		{"checkpoint extension line", "full", false, svAgreed, svSealEdit(func(s string) string { return s + "ext\n" })},
 		{"checkpoint size 015", "full", false, svAgreed, svSealEdit(func(s string) string { return strings.Replace(s, "\n15\n", "\n015\n", 1) })},
+		{"checkpoint signature repeated, garbled", "full", true, svAgreed, svSigEdit(func(sig string) string {
+			l := strings.TrimSuffix(sig, "\n")
+			i := len(l) - 10
+			return sig + l[:i] + string("AB"[(l[i]-'A'+1)%2]) + l[i+1:] + "\n"
+		})},
+		{"checkpoint signature base64 not canonical", "full", true, svAgreed, svSigEdit(func(sig string) string {
+			return svNonCanonical(strings.TrimSuffix(sig, "\n")) + "\n"
+		})},
+		{"checkpoint root base64 not canonical", "full", false, svAgreed, svSealEdit(func(s string) string {
+			l := strings.Split(s, "\n")
+			return l[0] + "\n" + l[1] + "\n" + svNonCanonical(l[2]) + "\n"
+		})},
+		{"checkpoint size +15", "full", false, svAgreed, svSealEdit(func(s string) string { return strings.Replace(s, "\n15\n", "\n+15\n", 1) })},
+		{"hash base64 not canonical", "full", false, svAgreed, svB64Edit(`"hash":"`)},
+		{"proof base64 not canonical", "record", false, svAgreed, svB64Edit(`"proof":["`)},
 		{"origin not tvault/", "full", false, svDiffers, svRelabel("audit/5f3c")},
 		{"origin tvault/", "full", false, svDiffers, svRelabel("tvault/")},
 		{"origin with space", "full", true, svAgreed, svRelabel("tvault/5f3c 0a1e")},
@@ -127,6 +142,36 @@ func svProbes() []svProbe {
 		{"detail U+200F", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"detail":""`, "\"detail\":\"a\u200fb\"")},
 		{"class U+2066", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"class":"testimony"`, "\"class\":\"t\u2066\"")},
 		{"time year 9999", "full", true, svAgreed, svForgeProbe(last, last, `"time":"9999-12-31T23:59:59.999999999Z"`)},
+	}
+}
+
+// svSigEdit edits the checkpoint's signature lines.
+func svSigEdit(edit func(string) string) func(testing.TB, []string) string {
+	return func(tb testing.TB, g []string) string {
+		var cp struct{ Checkpoint string }
+		_ = json.Unmarshal([]byte(g[len(g)-1]), &cp)
+		text, sig, _ := strings.Cut(cp.Checkpoint, "\n\n")
+		g[len(g)-1] = svCheckpointLine([]byte(text + "\n\n" + edit(sig)))
+		return svJoin(g)
+	}
+}
+
+// svNonCanonical sets the unused low bits of base64 s: the same bytes,
+// spelled otherwise.
+func svNonCanonical(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	i := len(strings.TrimRight(s, "=")) - 1
+	return s[:i] + string(alphabet[strings.IndexByte(alphabet, s[i])|1]) + s[i+1:]
+}
+
+// svB64Edit spells the base64 after member (in each entry line) otherwise.
+func svB64Edit(member string) func(testing.TB, []string) string {
+	return func(tb testing.TB, g []string) string {
+		for i := 2; i < len(g)-1; i++ {
+			j := strings.Index(g[i], member) + len(member)
+			g[i] = g[i][:j] + svNonCanonical(g[i][j:j+44]) + g[i][j+44:]
+		}
+		return svJoin(g)
 	}
 }
 

@@ -1,6 +1,9 @@
 package audit_test
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -130,6 +133,9 @@ func svProbes() []svProbe {
 		{"key name plus", "full", false, svAgreed, addKey(`"a+b","key":"` + svKey(stranger) + `","member":false`)},
 		{"key name 257 bytes", "full", false, svAgreed, addKey(`"` + strings.Repeat("a", 257) + `","key":"` + svKey(stranger) + `","member":false`)},
 		{"key name 256 bytes", "full", true, svAgreed, addKey(`"` + strings.Repeat("a", 256) + `","key":"` + svKey(stranger) + `","member":false`)},
+		{"entry signed by a key of small order", "full", false, svDiffers, svSmallOrder},
+		{"key not a curve point", "full", true, svAgreed, addKey(`"w","key":"ed25519:AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
+		{"key of small order", "full", true, svAgreed, addKey(`"w","key":"ed25519:AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
 		{"key not canonical", "full", false, svAgreed, addKey(`"w","key":"` + svKey(stranger)[:50] + `B=","member":false`)},
 		{"record 256 bytes", "full", true, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, `"record":"`+strings.Repeat("r", 256)+`"`)},
 		{"record 257 bytes", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, `"record":"`+strings.Repeat("r", 257)+`"`)},
@@ -143,6 +149,33 @@ func svProbes() []svProbe {
 		{"class U+2066", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"class":"testimony"`, "\"class\":\"t\u2066\"")},
 		{"time year 9999", "full", true, svAgreed, svForgeProbe(last, last, `"time":"9999-12-31T23:59:59.999999999Z"`)},
 	}
+}
+
+// svSmallOrder lists a key of order 8 under a new name and makes entry 0
+// that name's, with the signature (R = identity, S = 0): the cofactored
+// equation holds for every message, RFC 8032's (crypto/ed25519) for one
+// in eight. The rest is re-hashed and the checkpoint re-signed.
+func svSmallOrder(tb testing.TB, g []string) string {
+	a, _ := hex.DecodeString("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
+	sig := append([]byte{1}, make([]byte, 63)...)
+	key := "ed25519:" + base64.StdEncoding.EncodeToString(a)
+	g[1] = strings.Replace(g[1], "}]}\n", `},{"name":"z","key":"`+key+`","member":false}]}`+"\n", 1)
+	var e audit.Entry
+	_ = json.Unmarshal([]byte(g[2]), &e)
+	oldHash := tlog.RecordHash(e.Leaf()).String()
+	for i := 0; ; i++ {
+		e.Actor, e.ActorKey, e.Sig, e.Detail = "z", key, base64.StdEncoding.EncodeToString(sig), fmt.Sprint(i)
+		if !ed25519.Verify(a, e.SignedBytes(), sig) {
+			break
+		}
+	}
+	line := strings.Replace(g[2], `"actor":"iryna","actor_key":"`+svKey(svIryna), `"actor":"z","actor_key":"`+key, 1)
+	line = strings.Replace(line, `"detail":""`, `"detail":"`+e.Detail+`"`, 1)
+	line = strings.Replace(line, oldHash, tlog.RecordHash(e.Leaf()).String(), 1)
+	var old struct{ Sig string }
+	_ = json.Unmarshal([]byte(g[2]), &old)
+	g[2] = strings.Replace(line, old.Sig, e.Sig, 1)
+	return svSeal(tb, g, svHashes(g), nil)
 }
 
 // svSigEdit edits the checkpoint's signature lines.

@@ -234,7 +234,7 @@ func (c *checker) member(p *Policy, t map[string]any, path []string, i int, seen
 		npath := at(path, "name")
 		c.checkName(npath, subj, "member", s)
 		if s == "unknown" {
-			// The audit log names non-members "unknown".
+			// Reserved: earlier formats named non-members "unknown" in the audit log.
 			c.add(npath, subj, `"unknown" is reserved for identities that are not members: choose another name`)
 		}
 		if j, dup := seen.names[s]; dup {

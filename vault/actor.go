@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/policy"
@@ -43,12 +44,13 @@ func memberOf(pol *policy.Policy, id *tcrypto.Identity) (policy.Member, bool) {
 // a member of the policy in force.
 func (a *Actor) Member() (policy.Member, bool) { return a.member, a.ok }
 
-// name is the actor's name in the audit log.
+// name is the actor's name in the audit log: "" for a non-member, whom the
+// log refuses to record (a non-member's refused attempt leaves no entry).
 func (a *Actor) name() string {
 	if a.ok {
 		return a.member.Name
 	}
-	return audit.UnknownActor
+	return ""
 }
 
 // authorize lets the operation op go ahead if the actor is a member and,
@@ -81,15 +83,38 @@ func (a *Actor) notMemberReason() string {
 // is what makes the log fail closed.
 func (a *Actor) appendEntry(t *store.Txn, e audit.Entry) (audit.Entry, error) {
 	if e.Time.IsZero() {
-		e.Time = a.v.now()
+		var err error
+		if e.Time, err = a.stamp(t); err != nil {
+			return audit.Entry{}, err
+		}
 	}
 	e.Actor = a.name()
 	e.ActorKey = tcrypto.FormatSigningKey(a.id.SigningPublicKey())
-	var b audit.Backend = t
-	if a.v.wrapBackend != nil {
-		b = a.v.wrapBackend(t)
+	return a.v.log.Append(a.v.logBackend(t), audit.Actor{Name: e.Actor, Key: a.id.SigningKey()}, e)
+}
+
+// logBackend is the audit log's storage inside t.
+func (v *Vault) logBackend(t *store.Txn) audit.Backend {
+	if v.wrapBackend != nil {
+		return v.wrapBackend(t)
 	}
-	return a.v.log.Append(b, audit.Actor{Name: e.Actor, Key: a.id.SigningKey()}, e)
+	return t
+}
+
+// stamp returns the time for an entry appended inside t, and for what the
+// operation signs with it: the clock's time, or the log's last entry's if
+// this machine's clock is behind it (audit.Log.Stamp), which is noted for
+// ClockBehind.
+func (a *Actor) stamp(t *store.Txn) (time.Time, error) {
+	now := a.v.now()
+	ts, err := a.v.log.Stamp(a.v.logBackend(t), now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if behind := ts.Sub(now); behind > 0 {
+		a.v.noteClockBehind(behind)
+	}
+	return ts, nil
 }
 
 // record appends entries in a transaction of their own: for denials and

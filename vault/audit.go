@@ -86,10 +86,11 @@ func (a *Actor) ExportAudit(ctx context.Context, w io.Writer, opts ExportOptions
 }
 
 // VerifyAudit checks the vault's own audit log: every entry's signature, the
-// tree against its stored hashes, and the checkpoint. With against, it also
-// proves that the log extends that earlier checkpoint (no rollback, no
-// rewrite). Any member may verify; the result is recorded.
-func (a *Actor) VerifyAudit(ctx context.Context, against []byte) (audit.Summary, error) {
+// tree against its stored hashes, and the checkpoint; and what o adds (an
+// earlier checkpoint the log must extend, witnesses whose cosignatures it
+// requires, keys to use instead of the policy's). Any member may verify;
+// the result is recorded.
+func (a *Actor) VerifyAudit(ctx context.Context, o audit.VerifyOptions) (audit.Summary, error) {
 	if err := a.authorize("audit-verify", ""); err != nil {
 		return audit.Summary{}, err
 	}
@@ -99,17 +100,19 @@ func (a *Actor) VerifyAudit(ctx context.Context, against []byte) (audit.Summary,
 		if err != nil {
 			return err
 		}
-		if sum, err = a.v.log.VerifyLog(t, keys); err != nil {
-			return err
-		}
-		if against != nil {
-			return a.v.log.VerifyAgainst(t, keys, against)
-		}
-		return nil
+		sum, err = a.v.log.VerifyLogWith(t, keys, o)
+		return err
 	})
 	outcome, detail := audit.OutcomeOK, "log verified"
-	if against != nil {
+	if o.Against != nil {
 		detail += " against an earlier checkpoint"
+	}
+	if len(o.Witnesses) > 0 {
+		q := o.Quorum
+		if q <= 0 || q > len(o.Witnesses) {
+			q = len(o.Witnesses)
+		}
+		detail += fmt.Sprintf(", cosignatures of %d of %d witnesses required", q, len(o.Witnesses))
 	}
 	if verr != nil {
 		outcome, detail = audit.OutcomeError, "verification failed"

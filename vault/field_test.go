@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/blobs"
 	"github.com/tvault/tvault/vault/blobs/mem"
 	"github.com/tvault/tvault/vault/internal/record"
@@ -80,7 +81,7 @@ func TestFieldVaultSealsAndCannotOpen(t *testing.T) {
 	if err != nil || rep.Errors() > 0 {
 		t.Fatalf("check: %+v, %v", rep, err)
 	}
-	if _, err := olena.VerifyAudit(ctx, nil); err != nil {
+	if _, err := olena.VerifyAudit(ctx, audit.VerifyOptions{}); err != nil {
 		t.Fatalf("audit verify: %v", err)
 	}
 	for _, op := range []func() error{

@@ -111,7 +111,7 @@ func testGolden(t *testing.T, format string) {
 	// before the verification, so the tree size equals the fixture's; "at
 	// least" leaves room for an Open that records itself.
 	v := openGolden(t, dir, "iryna")
-	sum, err := v.VerifyAudit(ctx, checkpoint)
+	sum, err := v.VerifyAudit(ctx, audit.VerifyOptions{Against: checkpoint})
 	if err != nil {
 		t.Fatalf("VerifyAudit against the fixture's checkpoint: %v", err)
 	}
@@ -263,7 +263,7 @@ func testGolden(t *testing.T, format string) {
 	if sum.TreeSize <= exp.AuditTreeSize {
 		t.Errorf("the export's tree size is %d, want more than the fixture's %d", sum.TreeSize, exp.AuditTreeSize)
 	}
-	if _, err := v.VerifyAudit(ctx, checkpoint); err != nil {
+	if _, err := v.VerifyAudit(ctx, audit.VerifyOptions{Against: checkpoint}); err != nil {
 		t.Errorf("VerifyAudit at the end: %v", err)
 	}
 	closeGolden(t, v)

@@ -63,9 +63,13 @@ func (a *Actor) newKit(t *store.Txn) (*record.Kit, error) {
 	if err != nil {
 		return nil, err
 	}
+	issued, err := a.stamp(t)
+	if err != nil {
+		return nil, err
+	}
 	pv := a.v.pols[a.v.polVer-1]
 	kit := &record.Kit{Vault: a.v.meta.ID, PolicyVersion: pv.Version, PolicyDigest: audit.Digest(pv.Raw),
-		Schema: string(schema), Issued: a.v.now()}
+		Schema: string(schema), Issued: issued}
 	epochs, err := a.v.currentEpochs(t)
 	var nk *NoKeysError
 	if errors.As(err, &nk) {

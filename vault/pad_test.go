@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/zeebo/blake3"
@@ -209,6 +210,26 @@ func forgeBlob(t *testing.T, f *fixture, v *member, id, class string, i int, edi
 		}
 	}
 	olena := f.team.Get("olena").Identity
+	// The forged seal entry goes at the end of the log, whose time never
+	// goes backwards: the forger re-signs the header at that time.
+	old := indexEntries(h)
+	peek(t, v, func(tx *store.Txn) (err error) {
+		h.SealedAt, err = v.log.Stamp(tx, time.Now())
+		return err
+	})
+	tamper(t, v, func(tx *store.Txn) error {
+		for _, e := range old {
+			if err := tx.DeleteIndex(e.field, e.value, e.id); err != nil {
+				return err
+			}
+		}
+		for _, e := range indexEntries(h) {
+			if err := tx.PutIndex(e.field, e.value, e.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	raw, err := record.SignHeader(olena, h)
 	if err != nil {
 		t.Fatal(err)

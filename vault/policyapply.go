@@ -140,7 +140,10 @@ func (a *Actor) storePolicy(t *store.Txn, toml []byte, from int64, changes int) 
 	if last.Version != from {
 		return policyVersion{}, fmt.Errorf("the policy changed (now version %d) while this was running; nothing was changed: run it again", last.Version)
 	}
-	now := a.v.now()
+	now, err := a.stamp(t)
+	if err != nil {
+		return policyVersion{}, err
+	}
 	sp, err := record.SignPolicy(a.id, a.member.Name, from+1, toml, last.Raw, now)
 	if err != nil {
 		return policyVersion{}, err

@@ -149,7 +149,10 @@ func (a *Actor) putRecord(t *store.Txn, r *preparedRecord) error {
 	// goes in with that entry, which names its digest: the record exists
 	// exactly when both do, and its header is bound to the log
 	// (binding.go).
-	r.header.SealedAt = a.v.now()
+	var err error
+	if r.header.SealedAt, err = a.stamp(t); err != nil {
+		return err
+	}
 	signed, err := record.SignHeader(a.id, r.header)
 	if err != nil {
 		return err

@@ -96,7 +96,10 @@ func (a *Actor) RequestUnmask(ctx context.Context, id, class, reason string) (*U
 
 // storeRequest signs and stores a request with its entry.
 func (a *Actor) storeRequest(t *store.Txn, id, class string, e *keys.Epoch, x byte, reason string) (*UnmaskRequestInfo, error) {
-	now := a.v.now()
+	now, err := a.stamp(t)
+	if err != nil {
+		return nil, err
+	}
 	req := &record.UnmaskRequest{ID: record.NewID(), Record: id, Class: class, Epoch: e.Number, Threshold: e.Threshold,
 		X: x, Reason: reason, Recipient: a.id.Recipient(), RequestedAt: now}
 	raw, err := record.SignUnmaskRequest(a.id, a.member.Name, req)
@@ -295,7 +298,10 @@ func (a *Actor) storeGrant(t *store.Txn, req *record.UnmaskRequest, share []byte
 	if err != nil {
 		return err
 	}
-	now := a.v.now()
+	now, err := a.stamp(t)
+	if err != nil {
+		return err
+	}
 	g := &record.UnmaskGrant{Request: req.ID, RequestHash: record.HashValue(req.Raw), Record: req.Record, Class: req.Class,
 		Epoch: req.Epoch, Requester: req.SignedBy, X: share[len(share)-1], Share: enc, GrantedAt: now}
 	raw, err := record.SignUnmaskGrant(a.id, a.member.Name, g)

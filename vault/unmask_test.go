@@ -106,7 +106,7 @@ func TestUnmask(t *testing.T) {
 		if _, err := openIdentity(f, v, id2); err == nil {
 			t.Fatal("the approval opened another record")
 		}
-		if _, err := v.VerifyAudit(ctx, nil); err != nil {
+		if _, err := v.VerifyAudit(ctx, audit.VerifyOptions{}); err != nil {
 			t.Fatalf("VerifyAudit: %v", err)
 		}
 		rep, err := v.Check(ctx, CheckOptions{ReadData: true})

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tvault/tvault/policy"
@@ -55,13 +56,14 @@ type ProgressFunc func(done, total int64)
 // Vault is an open vault: its storage, opened once, and the policy in
 // force. It is safe for concurrent use; members act on it through As.
 type Vault struct {
-	dir   string
-	st    *store.Store
-	blobs blobs.Store
-	opts  Options
-	meta  meta
-	log   *audit.Log
-	pol   *policy.Policy
+	clockBehind atomic.Int64 // the most this machine's clock was behind the log, in ns (ClockBehind)
+	dir         string
+	st          *store.Store
+	blobs       blobs.Store
+	opts        Options
+	meta        meta
+	log         *audit.Log
+	pol         *policy.Policy
 	// polVer is the version of pol, the newest.
 	polVer int64
 	// pols is every policy version, verified at Open (pols[i] is version
@@ -98,6 +100,21 @@ type meta struct {
 	DigestsFrom int64 `json:"digests_from,omitempty"`
 	// Kind is "field" for a field vault (field.go), empty for a vault.
 	Kind string `json:"kind,omitempty"`
+}
+
+// ClockBehind returns by how much, at most, this machine's clock was
+// behind the audit log's last entry when this vault stamped an entry: its
+// entries then carried the log's time instead, since a log's time never
+// goes backwards (audit.Log.Stamp). Zero if it never was.
+func (v *Vault) ClockBehind() time.Duration { return time.Duration(v.clockBehind.Load()) }
+
+func (v *Vault) noteClockBehind(d time.Duration) {
+	for {
+		old := v.clockBehind.Load()
+		if int64(d) <= old || v.clockBehind.CompareAndSwap(old, int64(d)) {
+			return
+		}
+	}
 }
 
 func (v *Vault) now() time.Time {

@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/tvault/tvault/internal/testkit"
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/blobs/mem"
 )
 
@@ -495,7 +496,7 @@ func TestConcurrentActors(t *testing.T) {
 	if n := listCount(t, iryna); n != 2*rounds {
 		t.Fatalf("%d records listed, want %d", n, 2*rounds)
 	}
-	sum, err := iryna.VerifyAudit(ctx, nil)
+	sum, err := iryna.VerifyAudit(ctx, audit.VerifyOptions{})
 	if err != nil {
 		t.Fatalf("audit log after concurrent use: %v", err)
 	}

@@ -35,6 +35,7 @@ func auditExportCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "actor", Usage: "only entries by member `NAME`"},
 			&cli.StringFlag{Name: "since", Usage: "only entries on or after `DATE`"},
 			&cli.StringFlag{Name: "until", Usage: "only entries on or before `DATE`"},
+			&cli.StringFlag{Name: "from-checkpoint", Usage: "prove that the log extends the checkpoint in `FILE` (kept by an auditor), so that 'audit verify --against' can check a filtered export too"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -58,6 +59,16 @@ func auditExportCommand(e *env) *cli.Command {
 			if opts.Record != "" && !vault.ValidID(opts.Record) {
 				return usagef("--record %q is not a record id", opts.Record)
 			}
+			if p := c.String("from-checkpoint"); p != "" {
+				if c.Bool("csv") {
+					return usagef("--from-checkpoint adds a proof, which CSV does not carry: drop --csv")
+				}
+				cp, err := readInputFile(p, "checkpoint")
+				if err != nil {
+					return err
+				}
+				opts.Earlier = append(opts.Earlier, cp)
+			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				return e.writeOutput(c.String("output"), func(w io.Writer) error {
 					if c.Bool("bom") {
@@ -76,33 +87,28 @@ func auditExportCommand(e *env) *cli.Command {
 
 func auditVerifyCommand(e *env) *cli.Command {
 	return &cli.Command{
-		Name:        "verify",
-		Usage:       "verify an export offline, or the vault's own log",
-		ArgsUsage:   "[FILE]",
-		Description: "Prints one line, \"ok: N entries, tree size N, root …, checkpoint signed by NAME (KEY)\"; a failure exits 4.",
+		Name:      "verify",
+		Usage:     "verify an export offline, or the vault's own log",
+		ArgsUsage: "[FILE]",
+		Description: "Prints one line, \"ok: N entries, tree size N, root …, checkpoint signed by NAME (KEY)\", followed by what\n" +
+			"else was proven (an earlier checkpoint extended, witnesses' cosignatures) and where the keys came from;\n" +
+			"a failure exits 4. With FILE it needs no vault.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "against", Usage: "also prove the vault's log extends the checkpoint in `FILE`"},
+			&cli.StringFlag{Name: "against", Usage: "also prove that the log (or the export in FILE) extends the checkpoint in `CHECKPOINT`, kept off the machine"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
 				return usagef("audit verify takes at most one FILE")
 			}
-			if c.NArg() == 1 {
-				if c.IsSet("against") {
-					return usagef("--against checks the vault's own log: run it without FILE")
-				}
-				return e.verifyExportFile(c, c.Args().First())
+			o, err := e.auditVerifyOptions(c)
+			if err != nil {
+				return err
 			}
-			var against []byte
-			if p := c.String("against"); p != "" {
-				b, err := readInputFile(p, "checkpoint")
-				if err != nil {
-					return err
-				}
-				against = b
+			if c.NArg() == 1 {
+				return e.verifyExportFile(c, c.Args().First(), o)
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
-				sum, err := v.VerifyAudit(c.Context, against)
+				sum, err := v.VerifyAudit(c.Context, o)
 				if err != nil {
 					return err
 				}
@@ -140,13 +146,27 @@ func auditCheckpointCommand(e *env) *cli.Command {
 	}
 }
 
-func (e *env) verifyExportFile(c *cli.Context, p string) error {
+// auditVerifyOptions reads what audit verify is told from outside the log
+// or export: --against's checkpoint, and the keys and witnesses to trust.
+func (e *env) auditVerifyOptions(c *cli.Context) (audit.VerifyOptions, error) {
+	var o audit.VerifyOptions
+	if p := c.String("against"); p != "" {
+		b, err := readInputFile(p, "checkpoint")
+		if err != nil {
+			return o, err
+		}
+		o.Against = b
+	}
+	return o, nil
+}
+
+func (e *env) verifyExportFile(c *cli.Context, p string, o audit.VerifyOptions) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return usagef("cannot read %s: %v", p, unwrapPathError(err))
 	}
 	defer f.Close()
-	sum, err := audit.VerifyExport(bufio.NewReaderSize(f, 1<<20))
+	sum, err := audit.VerifyExportWith(bufio.NewReaderSize(f, 1<<20), o)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
@@ -164,15 +184,31 @@ func (e *env) printSummary(c *cli.Context, sum audit.Summary) error {
 	if sum.Entries > 0 {
 		first, last = &sum.First, &sum.Last
 	}
+	var extends *int64
+	if sum.Against != nil {
+		extends = &sum.Against.Size
+	}
+	type witnessed struct {
+		Name string `json:"name"`
+		Size int64  `json:"tree_size"`
+	}
+	var ws []witnessed
+	for _, w := range sum.Witnessed {
+		ws = append(ws, witnessed{w.Name, w.Size})
+	}
 	return jsonOut(e, struct {
-		OK        bool       `json:"ok"`
-		Entries   int64      `json:"entries"`
-		Filtered  bool       `json:"filtered"`
-		TreeSize  int64      `json:"tree_size"`
-		Root      string     `json:"root"`
-		Signer    string     `json:"signer"`
-		SignerKey string     `json:"signer_key,omitempty"`
-		First     *time.Time `json:"first,omitempty"`
-		Last      *time.Time `json:"last,omitempty"`
-	}{true, sum.Entries, sum.Filtered, sum.TreeSize, sum.Root.String(), sum.Signer, sum.SignerKey, first, last})
+		OK        bool        `json:"ok"`
+		Entries   int64       `json:"entries"`
+		Filtered  bool        `json:"filtered"`
+		TreeSize  int64       `json:"tree_size"`
+		Root      string      `json:"root"`
+		Signer    string      `json:"signer"`
+		SignerKey string      `json:"signer_key,omitempty"`
+		First     *time.Time  `json:"first,omitempty"`
+		Last      *time.Time  `json:"last,omitempty"`
+		KeysFrom  string      `json:"keys_from,omitempty"`
+		Extends   *int64      `json:"extends_checkpoint_of,omitempty"`
+		Witnessed []witnessed `json:"witnessed,omitempty"`
+	}{true, sum.Entries, sum.Filtered, sum.TreeSize, sum.Root.String(), sum.Signer, sum.SignerKey, first, last,
+		sum.KeysFrom, extends, ws})
 }

@@ -53,9 +53,13 @@ var jsonForms = map[string]string{
 	"audit export": `JSON Lines, what it writes without --json: one signed entry a line, with the proofs that
 'tvault audit verify FILE' checks (--csv is the other form; the two cannot be combined)`,
 	"audit verify": `one object: {"ok":true,"entries":N,"filtered":false,"tree_size":N,"root":"<base64>",
- "signer":"NAME","signer_key":"ed25519:…","first":"<RFC 3339>","last":"<RFC 3339>"}
+ "signer":"NAME","signer_key":"ed25519:…","first":"<RFC 3339>","last":"<RFC 3339>",
+ "keys_from":"…","extends_checkpoint_of":N,"witnessed":[{"name":"…","tree_size":N}]}
 (filtered: the export holds selected entries, each with its inclusion proof; first and last: the times
-of the first and last entries checked, absent if none). A failure prints nothing on standard output`,
+of the first and last entries checked, absent if none; keys_from: where the keys that verified an export
+came from, "the export itself" without --trust, absent for the vault's own log; extends_checkpoint_of:
+the size of the --against checkpoint proven extended; witnessed: the witnesses whose cosignatures verified,
+and the largest tree each cosigned). A failure prints nothing on standard output`,
 	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
  "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
 (orphans and partial: blobs an interrupted seal left, which --repair removes)`,

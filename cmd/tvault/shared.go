@@ -39,6 +39,10 @@ func (e *env) withVault(c *cli.Context, opts vault.Options, fn func(*vault.Actor
 		return err
 	}
 	defer func() {
+		if d := v.ClockBehind(); d > 0 {
+			e.note("this computer's clock is %s behind the audit log's last entry: its entries carry the log's time instead "+
+				"(a log's time never goes backwards); set the clock right", d.Round(time.Millisecond))
+		}
 		if cerr := v.Close(); err == nil && cerr != nil {
 			err = cerr
 		}

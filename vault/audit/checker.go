@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // checker runs the per-entry checks shared by VerifyExport and VerifyLog.
@@ -16,6 +17,11 @@ type checker struct {
 	workers int
 	cur     []sigJob
 	pending []*sigBatch // dispatched, in entry order
+	seen    bool        // an entry was checked: last is set
+	last    struct {    // the last entry checked, whose time the next may not precede
+		Seq  int64
+		Time time.Time
+	}
 }
 
 type sigJob struct {
@@ -55,6 +61,11 @@ func (c *checker) entry(e *Entry, line int) error {
 	if !c.kr.listed(e.Actor, e.ActorKey) {
 		return c.fail(tamperf(e.Seq, line, "entry %d: key %s is not listed for %s", e.Seq, e.ActorKey, e.Actor))
 	}
+	if c.seen && e.Time.Before(c.last.Time) {
+		return c.fail(tamperf(e.Seq, line, "entry %d: its time %s precedes entry %d's %s (a log's time never goes backwards: backdated?)",
+			e.Seq, formatTime(e.Time), c.last.Seq, formatTime(c.last.Time)))
+	}
+	c.seen, c.last.Seq, c.last.Time = true, e.Seq, e.Time
 	sig, err := decodeSig(e.Sig)
 	if err != nil {
 		return c.fail(tamperf(e.Seq, line, "entry %d: %v", e.Seq, err))

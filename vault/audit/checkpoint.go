@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,13 +28,22 @@ func formatCheckpoint(origin string, size int64, root tlog.Hash) string {
 	return origin + "\n" + strconv.FormatInt(size, 10) + "\n" + root.String() + "\n"
 }
 
-// parseCheckpoint parses what formatCheckpoint produces and nothing else:
-// exactly three lines, a decimal size without leading zeros, a canonical
-// base64 root.
+// parseCheckpoint parses a C2SP tlog-checkpoint body: the origin, a
+// decimal size without leading zeros, a canonical base64 root, then any
+// extension lines, which the spec allows and tvault neither writes nor
+// interprets (each non-empty, like every line, and at most maxExtensions).
 func parseCheckpoint(text string) (origin string, size int64, root tlog.Hash, err error) {
 	lines := strings.Split(text, "\n")
-	if len(lines) != 4 || lines[3] != "" {
-		return "", 0, root, errors.New("body is not three lines")
+	if len(lines) < 4 || lines[len(lines)-1] != "" {
+		return "", 0, root, errors.New("body is not at least three lines")
+	}
+	if len(lines)-4 > maxExtensions {
+		return "", 0, root, fmt.Errorf("more than %d extension lines", maxExtensions)
+	}
+	for _, ext := range lines[3 : len(lines)-1] {
+		if ext == "" {
+			return "", 0, root, errors.New("empty extension line")
+		}
 	}
 	origin = lines[0]
 	if err := checkOrigin(origin); err != nil {
@@ -50,6 +60,9 @@ func parseCheckpoint(text string) (origin string, size int64, root tlog.Hash, er
 	copy(root[:], b)
 	return origin, size, root, nil
 }
+
+// maxExtensions caps a checkpoint's extension lines.
+const maxExtensions = 16
 
 // checkOrigin checks a log origin: a non-empty one-line field. It must not
 // begin with '{' so that a checkpoint body can never be mistaken for an
@@ -83,9 +96,6 @@ func (s *signer) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.key, m
 // note.NewEd25519VerifierKey computes for the same name and public key.
 func newSigner(a Actor) (*signer, error) {
 	name := a.Name
-	if name == "" {
-		name = UnknownActor
-	}
 	if err := checkName(name); err != nil {
 		return nil, fmt.Errorf("invalid actor name: %v", err)
 	}
@@ -117,30 +127,50 @@ func signCheckpoint(origin string, size int64, root tlog.Hash, s *signer) ([]byt
 	return note.Sign(&note.Note{Text: formatCheckpoint(origin, size, root)}, s)
 }
 
-// openCheckpoint verifies a signed checkpoint note against known verifiers
-// and parses it. It requires every signature on the note to be by a known
-// key and valid, and returns the key hash of the first. Errors are plain
-// descriptions for a TamperError.
-func openCheckpoint(msg []byte, known note.Verifiers) (Checkpoint, uint32, error) {
-	n, err := note.Open(msg, known)
+// openCheckpoint verifies a signed checkpoint note and parses it. As the
+// C2SP signed-note spec requires, signatures by keys neither kr lists nor
+// witnesses are ignored; a signature by a known key that does not verify
+// is an error. It requires at least one valid signature by a key kr
+// lists, and returns the first such signer's key hash, and the names of the
+// witnesses whose cosignature verified. Errors are plain descriptions for
+// a TamperError.
+func openCheckpoint(msg []byte, kr *keySet, witnesses []note.Verifier) (Checkpoint, uint32, []string, error) {
+	known := kr.verifiers
+	if len(witnesses) > 0 {
+		known = append(append([]note.Verifier(nil), kr.verifiers...), witnesses...)
+	}
+	n, err := note.Open(msg, note.VerifierList(known...))
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
 		var invalid *note.InvalidSignatureError
 		switch {
 		case errors.As(err, &unverified):
-			return Checkpoint{}, 0, errors.New("not signed by a listed key")
+			return Checkpoint{}, 0, nil, errors.New("not signed by a listed key")
 		case errors.As(err, &invalid):
-			return Checkpoint{}, 0, fmt.Errorf("signature by %s does not verify", invalid.Name)
+			return Checkpoint{}, 0, nil, fmt.Errorf("signature by %s does not verify", invalid.Name)
 		default:
-			return Checkpoint{}, 0, errors.New("malformed signed note")
+			return Checkpoint{}, 0, nil, errors.New("malformed signed note")
 		}
 	}
-	if len(n.UnverifiedSigs) > 0 {
-		return Checkpoint{}, 0, fmt.Errorf("signed by %s with a key that is not listed", n.UnverifiedSigs[0].Name)
+	var signer *note.Signature
+	var cosigners []string
+	for i, sig := range n.Sigs {
+		if _, member := kr.byHash[nameHash{sig.Name, sig.Hash}]; member {
+			if signer == nil {
+				signer = &n.Sigs[i]
+			}
+			continue
+		}
+		if !slices.Contains(cosigners, sig.Name) {
+			cosigners = append(cosigners, sig.Name)
+		}
+	}
+	if signer == nil {
+		return Checkpoint{}, 0, nil, errors.New("not signed by a listed key")
 	}
 	origin, size, root, err := parseCheckpoint(n.Text)
 	if err != nil {
-		return Checkpoint{}, 0, err
+		return Checkpoint{}, 0, nil, err
 	}
-	return Checkpoint{Origin: origin, Size: size, Root: root, Signer: n.Sigs[0].Name, Text: msg}, n.Sigs[0].Hash, nil
+	return Checkpoint{Origin: origin, Size: size, Root: root, Signer: signer.Name, Text: msg}, signer.Hash, cosigners, nil
 }

@@ -43,8 +43,12 @@
 //
 //	seq        its position in the log, from 0, with no gaps
 //	time       when, RFC 3339 in UTC, fraction digits as needed (Go's RFC3339Nano),
-//	           years 0001 to 9999, e.g. "2024-05-01T12:00:00.5Z"
-//	actor      the member's name in the policy, or "unknown" for a non-member
+//	           years 0001 to 9999, e.g. "2024-05-01T12:00:00.5Z"; never before
+//	           the previous entry's time (equal is allowed): the writer takes
+//	           the later of its clock and the last entry's time (Log.Stamp)
+//	actor      the member's name in the policy. A vault appends entries only
+//	           for members: a refused attempt by a non-member leaves no entry,
+//	           since anyone can make keys and would fill the log
 //	actor_key  the actor's Ed25519 signing key, "ed25519:" + standard base64 (padded)
 //	action     the command run: lower-case ASCII letters and digits, words joined
 //	           by single '-' ("seal", "open", "policy-apply", "audit-export")
@@ -108,9 +112,29 @@
 // signature line "— <actor name> <base64(key hash || Ed25519 signature)>\n".
 // The key hash is the first four bytes, big-endian, of SHA-256(actor name ||
 // "\n" || 0x01 || public key), as in note.NewEd25519VerifierKey; the
-// signature is over the note text including its final newline. Verifiers
-// accept no extension lines, no leading zeros in the size, and only
-// signatures by listed keys.
+// signature is over the note text including its final newline.
+//
+// Verifiers follow C2SP tlog-checkpoint and signed-note: the size has no
+// leading zeros; extension lines after the root (at most 16, none empty)
+// are accepted and ignored (tvault writes none); signatures by keys the
+// verifier does not know, such as witnesses' cosignatures nobody asked
+// for, are ignored; a signature by a known key (same name and key hash)
+// that does not verify is a failure; and at least one signature must be
+// by a listed member key, under that key's name.
+//
+// Who may sign a log's checkpoints: every member of every version of the
+// vault's policy, under their member name, with the signing key of their
+// card. An outside verifier or witness learns these keys from the vault's
+// signed policy chain (tvault policy export), or from the members' cards,
+// and adds the keys of new members when the policy changes; a member
+// removed from the policy signed only checkpoints made while they were a
+// member.
+//
+// A witness (C2SP tlog-witness) cosigns a checkpoint it was shown with a
+// consistency proof from the last one it saw: a C2SP tlog-cosignature
+// line (key type 0x04, "cosignature/v1"), added to the member's note. The
+// vault keeps the latest checkpoint each witness cosigned; exports carry
+// them as earlier checkpoints (below).
 //
 // A member's Ed25519 key signs both entries and checkpoints (and, elsewhere
 // in tvault, other messages); the two cannot be confused: signed entry
@@ -133,12 +157,23 @@
 //
 // Line 2, the verification material: the member keys the vault vouches for
 // (normally every member of every policy version, with the versions that
-// list them; "policy_versions" is omitted when empty) and the key of any
-// non-member entry, each under the name it signs as. Every key that signed
-// an entry or the checkpoint is there. A key may be listed under several
+// list them; "policy_versions" is omitted when empty), each under the name
+// it signs as; "member" is true for each (a verifier accepts false, which
+// tvault does not write, as any other key). Every key that signed an entry
+// or the checkpoint is there. A key may be listed under several
 // names and a name with several keys; the same (name, key) pair only once:
 //
 //	{"keys":[{"name":"iryna","key":"ed25519:…","member":true,"policy_versions":[1,2]},…]}
+//
+// Then any earlier-checkpoint lines, in increasing tree size, at most one
+// per size: a checkpoint the log had before (one an auditor kept, given to
+// tvault audit export --from-checkpoint; the latest each witness
+// cosigned, with its cosignatures), as a signed note with all its
+// signatures, and the consistency proof from its tree to the export's
+// (tlog.ProveTree: the RFC 9162 consistency proof, each hash base64; empty
+// when the sizes are equal):
+//
+//	{"earlier_checkpoint":"tvault/…\n1200\n…=\n\n— iryna …\n— witness.example/w1 …\n","consistency":["…",…]}
 //
 // Then one line per entry, in increasing seq; "hash" is the base64 leaf
 // hash; in a filtered export, "proof" is the entry's inclusion proof in the
@@ -167,22 +202,43 @@
 //   - the header: format 1, a valid origin, 0 <= tree_size <= 2^40;
 //   - the keys: each name valid, each key "ed25519:" + 32 bytes, no
 //     (name, key) pair twice;
+//   - each earlier-checkpoint line: canonical, its note verifying as a
+//     checkpoint does (below), of the header's origin, its size at most
+//     tree_size and above the previous earlier checkpoint's, its proof at
+//     most 128 canonical hashes;
 //   - each entry: seq order (unfiltered: 0, 1, 2, … without gaps,
 //     duplicates or reordering; filtered: strictly increasing), seq below
 //     tree_size, every field valid as above, a filtered entry matching the
 //     filter, hash equal to the leaf hash recomputed from the fields, the
-//     line canonical, actor_key listed under the actor's name, and sig a
+//     line canonical, actor_key listed under the actor's name, its time
+//     not before the previous entry's in the export, and sig a
 //     valid Ed25519 signature of the signed bytes by actor_key (checked 64
 //     at a time with the cofactored batch equation, and one by one with
 //     crypto/ed25519 when a batch fails; the two agree on every signature an
 //     honest signer makes, so an independent verifier using RFC 8032 checks
 //     reaches the same verdict);
 //   - unfiltered: as many entries as tree_size;
-//   - the checkpoint: the last line, nothing after it, a note signed by a
-//     listed key (under that key's name) and by no unlisted key, with the
-//     header's origin and tree size and, unfiltered, the root of the tree of
-//     all entries; filtered, each entry's inclusion proof must lead from its
-//     leaf hash to the checkpoint's root.
+//   - the checkpoint: the last line, nothing after it, a note as described
+//     under "The tree and checkpoints" (a listed member's valid signature,
+//     others by unknown keys ignored), with the header's origin and tree
+//     size and, unfiltered, the root of the tree of all entries; filtered,
+//     each entry's inclusion proof must lead from its leaf hash to the
+//     checkpoint's root; and every earlier checkpoint's consistency proof
+//     must lead from it to the checkpoint (tlog.CheckTree).
+//
+// What a verifier brings from outside the export (VerifyOptions, the
+// flags of tvault audit verify) adds checks:
+//
+//   - trusted keys (--trust: the members' cards or the vault's signed
+//     policy chain) replace the keys line, which is still checked for form;
+//     without them the summary says that the keys came from the export;
+//   - a kept checkpoint (--against) must verify with the keys, name the
+//     header's origin and have at most tree_size entries; unfiltered, the
+//     tree recomputed from the first entries at its size must have its
+//     root; filtered, an earlier-checkpoint line of its size must have its
+//     root (or it is the checkpoint itself);
+//   - witnesses (--witness, with a quorum): enough of them must have a
+//     valid cosignature on the checkpoint or on an earlier checkpoint.
 //
 // What verification proves, and what it cannot: the entries were signed
 // by the listed keys, and, unfiltered, they are all of the log's first
@@ -190,14 +246,13 @@
 // that log at its seq. A changed, dropped, reordered or added entry is
 // found. The keys line travels with the export, so whoever alters the
 // export can also replace keys and re-sign everything with keys of their
-// own: a court must compare the keys (Summary.SignerKey, the keys line)
-// with the members' signing keys known independently (their cards, the
-// signed policy), and can compare the checkpoint with one kept off the
-// machine (VerifyAgainst). A filtered export cannot show that other
-// entries about the same record were left out; compare it with an
-// unfiltered one for that. Entries made by a non-member (actor "unknown")
-// are signed by a key the non-member chose, which the export lists with
-// "member": false.
+// own: only trusted keys from outside the export rule that out. A member
+// who exports can truncate the log and re-sign its checkpoint with their
+// real key: only a checkpoint kept from before (--against) or a witness's
+// cosignature shows that the history continued. Entries after the last
+// checkpoint anyone kept or cosigned are vouched for by the members' keys
+// alone. A filtered export cannot show that other entries about the same
+// record were left out; compare it with an unfiltered one for that.
 //
 // # Failures
 //

@@ -17,10 +17,6 @@ import (
 // EntryFormat is the version tag carried in every entry's "format" field.
 const EntryFormat = "tvault-audit-entry v1"
 
-// UnknownActor is the actor name recorded for someone who is not a member
-// of the vault's policy. Append records an empty actor name as UnknownActor.
-const UnknownActor = "unknown"
-
 // The three outcomes an entry may record.
 const (
 	OutcomeOK     = "ok"

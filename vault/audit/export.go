@@ -18,9 +18,9 @@ import (
 const ExportFormat = 1
 
 // KeyInfo is one signing key in an export's verification material: the
-// name it signs under (a member's name, or UnknownActor), the key as
-// "ed25519:<base64>", whether the vault's policy lists it as a member's
-// key, and in which policy versions.
+// name it signs under (a member's name), the key as "ed25519:<base64>",
+// whether the vault's policy lists it as a member's key (a vault lists no
+// other), and in which policy versions.
 type KeyInfo struct {
 	Name           string  `json:"name"`
 	Key            string  `json:"key"`
@@ -44,6 +44,13 @@ type ExportOptions struct {
 	// the bundle-import entry that brought a record in, which names no
 	// record). Only with at least one other criterion.
 	Also []int64
+	// Earlier are earlier checkpoints (signed notes) from which the export
+	// proves that the log extends them: a checkpoint an auditor kept
+	// (--from-checkpoint), those witnesses cosigned. Each becomes an
+	// earlier-checkpoint line with its consistency proof; notes of the same
+	// tree are merged into one with every signature. Not a filter: it
+	// does not change which entries are exported.
+	Earlier [][]byte
 }
 
 func (o ExportOptions) filtered() bool {
@@ -86,9 +93,8 @@ func (o ExportOptions) check() error {
 // Export writes the log as JSON Lines (see the package documentation,
 // section "Export") and returns the number of entry lines written. keys
 // are the signing keys the caller vouches for, normally every member key of
-// every policy version; Export adds, as non-members, the keys of entries by
-// UnknownActor. An entry by any other actor whose key is not listed under
-// its name is an error, raised before anything is written.
+// every policy version. An entry whose key is not listed under its actor's
+// name is an error, raised before anything is written.
 //
 // Export reads the log twice, one entry at a time: once to complete the
 // keys line, which precedes the entries, and once to write them. It covers
@@ -106,11 +112,18 @@ func (l *Log) Export(w io.Writer, b Backend, keys []KeyInfo, opts ExportOptions)
 	if err != nil {
 		return 0, err
 	}
+	earlier, err := l.proveEarlier(b, keys, cp, opts.Earlier)
+	if err != nil {
+		return 0, err
+	}
 	filtered := opts.filtered()
 
 	bw := bufio.NewWriterSize(w, 64<<10)
 	line := appendHeaderLine(nil, l.origin, cp.Size, opts)
 	line = appendKeysLine(line, keys)
+	for _, e := range earlier {
+		line = appendEarlierLine(line, e.cp.Text, e.proof)
+	}
 	if _, err := bw.Write(line); err != nil {
 		return 0, err
 	}
@@ -159,8 +172,8 @@ func readEntry(b Backend, seq int64) (Entry, []byte, error) {
 	return e, leaf, nil
 }
 
-// completeKeys checks keys and returns them followed by the keys of
-// UnknownActor entries not among them.
+// completeKeys checks keys and that every entry's key is among them, and
+// returns them.
 func completeKeys(b Backend, size int64, keys []KeyInfo) ([]KeyInfo, error) {
 	kr, err := newKeySet(keys)
 	if err != nil {
@@ -184,14 +197,7 @@ func completeKeys(b Backend, size int64, keys []KeyInfo) ([]KeyInfo, error) {
 		if kr.listed(who.Actor, who.ActorKey) {
 			continue
 		}
-		if who.Actor != UnknownActor {
-			return nil, fmt.Errorf("entry %d: the key of %s is not among the keys given", seq, truncate(who.Actor))
-		}
-		k := KeyInfo{Name: UnknownActor, Key: who.ActorKey}
-		if err := kr.add(k); err != nil {
-			return nil, tamperf(seq, 0, "entry %d: %v", seq, err)
-		}
-		out = append(out, k)
+		return nil, fmt.Errorf("entry %d: the key of %s is not among the keys given", seq, truncate(who.Actor))
 	}
 	return out, nil
 }

@@ -63,11 +63,18 @@ func (kr *keySet) add(k KeyInfo) error {
 func (kr *keySet) listed(name, key string) bool { return kr.names[key][name] }
 
 // open verifies a checkpoint note with the listed keys and returns it with
-// the signer's key.
+// the signer's key. Signatures by other keys are ignored.
 func (kr *keySet) open(msg []byte) (Checkpoint, string, error) {
-	cp, hash, err := openCheckpoint(msg, note.VerifierList(kr.verifiers...))
+	cp, key, _, err := kr.openWitnessed(msg, nil)
+	return cp, key, err
+}
+
+// openWitnessed is open, also verifying cosignatures by witnesses, and
+// returns the names of those whose cosignature verified.
+func (kr *keySet) openWitnessed(msg []byte, witnesses []note.Verifier) (Checkpoint, string, []string, error) {
+	cp, hash, cosigners, err := openCheckpoint(msg, kr, witnesses)
 	if err != nil {
-		return Checkpoint{}, "", err
+		return Checkpoint{}, "", nil, err
 	}
-	return cp, kr.byHash[nameHash{cp.Signer, hash}], nil
+	return cp, kr.byHash[nameHash{cp.Signer, hash}], cosigners, nil
 }

@@ -1,13 +1,13 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -39,9 +39,11 @@ var _ tlog.HashReader = Backend(nil)
 // entries. A vault's log is never empty: init is its first entry.
 var ErrEmptyLog = errors.New("audit log is empty")
 
-// Actor is the member (or non-member) on whose behalf an entry is appended:
-// their name in the policy ("" for a non-member, recorded as UnknownActor)
-// and their Ed25519 signing key, which signs the entry and the checkpoint.
+// Actor is the member on whose behalf an entry is appended: their name in
+// the policy and their Ed25519 signing key, which signs the entry and the
+// checkpoint. A vault never appends on behalf of a non-member: a
+// non-member's refused attempt leaves no entry, since anyone can make a
+// key and fill the log with them.
 type Actor struct {
 	Name string
 	Key  ed25519.PrivateKey
@@ -97,6 +99,57 @@ func (l *Log) Append(b Backend, actor Actor, e Entry) (Entry, error) {
 	return e, nil
 }
 
+// Stamp returns the time for an entry about to be appended to b: now, or
+// the time of the log's last entry if now precedes it (the writer's clock
+// is behind an earlier writer's), in UTC. An entry's time never precedes
+// the previous entry's: Append refuses one that would, and every verifier
+// reports it as tampering. Stamp the time an operation also writes
+// elsewhere (a seal's header) with it, inside the same transaction.
+func (l *Log) Stamp(b Backend, now time.Time) (time.Time, error) {
+	n, err := b.Size()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("failed to read audit log size: %w", err)
+	}
+	last, err := lastTime(b, n)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return later(now, last).UTC(), nil
+}
+
+// lastTime returns the time of the last of b's n entries, or the zero time
+// if there is none or it is damaged: a damaged log is for the verifiers to
+// report, and must not stop check from recording that it ran. It reads
+// only the time, the leaf's last member (see the package documentation),
+// without parsing the rest: Append calls it for every entry.
+func lastTime(b Backend, n int64) (time.Time, error) {
+	if n <= 0 {
+		return time.Time{}, nil
+	}
+	leaf, err := b.ReadEntry(n - 1)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("failed to read audit entry %d: %w", n-1, err)
+	}
+	rest, ok := bytes.CutSuffix(leaf, []byte(`"}`))
+	i := bytes.LastIndex(rest, []byte(`,"time":"`))
+	if !ok || i < 0 {
+		return time.Time{}, nil
+	}
+	t, err := parseTime(string(rest[i+len(`,"time":"`):]))
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return t, nil
+}
+
+// later returns the later of a and b, dropping a's monotonic reading.
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a.Round(0)
+}
+
 // appendEntry is Append without the checkpoint: it completes, checks,
 // signs and stores e, and returns it with the new tree root.
 func appendEntry(b Backend, s *signer, e Entry) (Entry, tlog.Hash, error) {
@@ -105,21 +158,28 @@ func appendEntry(b Backend, s *signer, e Entry) (Entry, tlog.Hash, error) {
 		return Entry{}, tlog.Hash{}, fmt.Errorf("%w: actor or actor_key differs from the signing actor", ErrInvalidEntry)
 	}
 	e.Actor, e.ActorKey = s.name, key
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
-	e.Time = e.Time.UTC() // also drops the monotonic reading
-	e.Seq, e.Sig = 0, ""
-	if err := e.validate(false); err != nil {
-		return Entry{}, tlog.Hash{}, fmt.Errorf("%w: %v", ErrInvalidEntry, err)
-	}
-
 	n, err := b.Size()
 	if err != nil {
 		return Entry{}, tlog.Hash{}, fmt.Errorf("failed to read audit log size: %w", err)
 	}
 	if n < 0 || n >= maxTreeSize {
 		return Entry{}, tlog.Hash{}, fmt.Errorf("audit log size %d out of range", n)
+	}
+	last, err := lastTime(b, n)
+	if err != nil {
+		return Entry{}, tlog.Hash{}, err
+	}
+	if e.Time.IsZero() {
+		e.Time = later(time.Now(), last)
+	}
+	e.Time = e.Time.UTC() // also drops the monotonic reading
+	if e.Time.Before(last) {
+		return Entry{}, tlog.Hash{}, fmt.Errorf("%w: its time %s precedes the previous entry's %s (stamp entries with Log.Stamp)",
+			ErrInvalidEntry, formatTime(e.Time), formatTime(last))
+	}
+	e.Seq, e.Sig = 0, ""
+	if err := e.validate(false); err != nil {
+		return Entry{}, tlog.Hash{}, fmt.Errorf("%w: %v", ErrInvalidEntry, err)
 	}
 	e.Seq = n
 	e.Sig = base64.StdEncoding.EncodeToString(ed25519.Sign(s.key, e.SignedBytes()))
@@ -222,12 +282,11 @@ func (l *Log) Head(b Backend) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, tamperf(n-1, 0, "entry %d: %v", n-1, err)
 	}
-	pub, _ := parseKey(last.ActorKey) // checked by ParseLeaf
-	v, err := newVerifier(last.Actor, pub)
+	kr, err := newKeySet([]KeyInfo{{Name: last.Actor, Key: last.ActorKey}})
 	if err != nil {
 		return Checkpoint{}, tamperf(n-1, 0, "entry %d: %v", n-1, err)
 	}
-	cp, _, err := openCheckpoint(msg, note.VerifierList(v))
+	cp, _, err := kr.open(msg)
 	if err != nil {
 		return Checkpoint{}, tamperf(-1, 0, "checkpoint: %v (want the signature of %s, the last entry's actor)", err, last.Actor)
 	}

@@ -176,17 +176,9 @@ func TestAppendAndHead(t *testing.T) {
 		t.Errorf("stored leaf %s, want %s", leaf, got.Leaf())
 	}
 
-	// A non-member is recorded as "unknown" and signs under that name.
-	stranger := testActor("")
-	got, err = l.Append(b, stranger, Entry{Action: "open", Record: "r1", Outcome: OutcomeDenied})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Actor != UnknownActor {
-		t.Errorf("non-member recorded as %q", got.Actor)
-	}
-	if cp, err := l.Head(b); err != nil || cp.Signer != UnknownActor {
-		t.Errorf("Head = %+v, %v", cp, err)
+	// A non-member is never recorded: an actor must have a name.
+	if _, err := l.Append(b, testActor(""), Entry{Action: "open", Record: "r1", Outcome: OutcomeDenied}); !errors.Is(err, ErrInvalidEntry) {
+		t.Errorf("Append by a nameless actor: %v", err)
 	}
 }
 

@@ -49,6 +49,12 @@ type Summary struct {
 	SignerKey string    // the signer's key, "ed25519:<base64>"
 	First     time.Time // time of the first entry checked (zero if none)
 	Last      time.Time // time of the last entry checked (zero if none)
+	// KeysFrom says where the keys that verified an export came from:
+	// KeysFromExport, or VerifyOptions.TrustedFrom. Empty for a vault's
+	// own log, verified with its policy's keys.
+	KeysFrom  string
+	Against   *Checkpoint // the earlier checkpoint the log was proven to extend, if one was given
+	Witnessed []Witnessed // the witnesses whose cosignature verified, by name
 }
 
 // String returns a one-line report, e.g. "ok: 1234 entries, tree size
@@ -64,8 +70,22 @@ func (s Summary) String() string {
 	if s.SignerKey != "" {
 		key = " (" + s.SignerKey + ")"
 	}
-	return fmt.Sprintf("ok: %d entries%s, tree size %d, root %s, checkpoint signed by %s%s",
+	out := fmt.Sprintf("ok: %d entries%s, tree size %d, root %s, checkpoint signed by %s%s",
 		s.Entries, filtered, s.TreeSize, s.Root, s.Signer, key)
+	if s.Against != nil {
+		out += fmt.Sprintf("; extends the earlier checkpoint of %d entries", s.Against.Size)
+	}
+	for _, w := range s.Witnessed {
+		out += fmt.Sprintf("; cosigned by witness %s at tree size %d", w.Name, w.Size)
+	}
+	switch s.KeysFrom {
+	case "":
+	case KeysFromExport:
+		out += "; the keys came from the export itself: compare them with the members' cards, or verify with --trust"
+	default:
+		out += "; keys from " + s.KeysFrom
+	}
+	return out
 }
 
 func (s *Summary) count(e *Entry) {

@@ -67,9 +67,23 @@ const (
 	//  K1 it decodes as a keysJSON object ("line 2: not a keys line: …");
 	//  K2 every key is valid and no (name, key) pair, nor (name, key hash),
 	//     is listed twice: newKeySet ("keys: …");
-	//  K3 the line is what appendKeysLine writes ("line 2 is not in canonical form").
+	//  K3 the line is what appendKeysLine writes ("line 2 is not in canonical form");
+	//  K4 with VerifyOptions.Trusted, those keys replace the line's; with
+	//     Against, that checkpoint verifies with them, names the header's
+	//     origin and no more than tree_size entries (openAgainst: "earlier
+	//     checkpoint given: …", "export covers N entries, fewer than …").
 	// End of input: "keys missing".
 	expectKeys
+
+	// expectEarlier: earlier-checkpoint lines, each beginning with
+	// earlierPrefix (earlierLine); any other line moves to expectEntries.
+	//  P1 it decodes as an earlierJSON object ("line N: not an earlier-checkpoint line: …");
+	//  P2 the proof has at most 128 hashes, each canonical ("line N: … consistency proof");
+	//  P3 the line is what appendEarlierLine writes ("line N is not in canonical form");
+	//  P4 the note verifies as in C5, witnesses' cosignatures too ("line N: earlier checkpoint: …"),
+	//     and names the header's origin ("… of another log");
+	//  P5 sizes are at most tree_size and strictly increasing ("… out of order").
+	expectEarlier
 
 	// expectEntries: the line is an entry, or the checkpoint if it begins
 	// with checkpointPrefix. Every failure here goes through checker.fail,
@@ -97,7 +111,9 @@ const (
 	//  E10 filtered, the proof leads from the hash to a root of a tree of
 	//     tree_size ("entry S: malformed inclusion proof"); the first entry's
 	//     root and the first entry with another root are kept for C8;
-	//     unfiltered, the hash is added to the recomputed tree.
+	//     unfiltered, the hash is added to the recomputed tree;
+	//  E11 unfiltered, at the size of the checkpoint given as Against, the
+	//     recomputed root is its root ("the first N entries differ from …").
 	// The checkpoint line (checkpoint):
 	//  C1 every queued signature verifies ("entry S: signature does not verify");
 	//  C2 unfiltered, the last entry was tree_size-1
@@ -110,7 +126,14 @@ const (
 	//  C7 its size is the header's tree_size ("checkpoint: tree size … does not match the header's …");
 	//  C8 filtered, every entry's proof led to its root, else the first entry
 	//     whose proof did not ("entry S: inclusion proof does not match the checkpoint");
-	//     unfiltered, its root is the recomputed tree's ("checkpoint: root does not match entries").
+	//     unfiltered, its root is the recomputed tree's ("checkpoint: root does not match entries");
+	//  C9 every earlier checkpoint's consistency proof leads to it ("line N:
+	//     the checkpoint does not extend …");
+	//  C10 the checkpoint given as Against was recomputed (E11), or is the
+	//     checkpoint, or an earlier one of its size has its root ("… rewritten",
+	//     "export carries no consistency proof from …");
+	//  C11 a quorum of the witnesses cosigned it or an earlier checkpoint
+	//     ("checkpoint: cosigned by K of the witnesses, Q required …").
 	// End of input: the checkpoint is missing ("checkpoint missing", after C1).
 	expectEntries
 
@@ -138,6 +161,12 @@ type exportVerifier struct {
 	line  int    // lines fed so far, so the number of the line being fed
 	buf   []byte // scratch for the canonical encoding of the line
 	batch int    // signatures per batch, for newChecker (0: its default)
+
+	vo        VerifyOptions // what the verifier knows from outside the export
+	trusted   *keySet       // vo.Trusted, if given
+	against   *Checkpoint   // vo.Against, once verified (K4)
+	againstOK bool          // unfiltered: the entries were recomputed at against's size (E11)
+	earlier   []earlier     // earlier-checkpoint lines (P1-P5)
 
 	hdr      headerJSON    // line 1
 	opts     ExportOptions // the header's filter
@@ -168,6 +197,13 @@ func (v *exportVerifier) feed(line []byte) error {
 		err = v.header(line)
 	case expectKeys:
 		err = v.keys(line)
+	case expectEarlier:
+		if bytes.HasPrefix(line, earlierPrefix) {
+			err = v.earlierLine(line)
+			break
+		}
+		v.state = expectEntries
+		fallthrough
 	case expectEntries:
 		if bytes.HasPrefix(line, checkpointPrefix) {
 			err = v.checkpoint(line)
@@ -196,7 +232,7 @@ func (v *exportVerifier) finish() (Summary, error) {
 		err = tamperf(-1, 1, "export is empty")
 	case expectKeys:
 		err = tamperf(-1, 2, "keys missing")
-	case expectEntries:
+	case expectEarlier, expectEntries:
 		err = v.c.fail(tamperf(-1, v.line+1, "checkpoint missing"))
 	}
 	v.state, v.err = failed, err
@@ -209,7 +245,7 @@ func (v *exportVerifier) abort(err error) error {
 	switch v.state {
 	case failed:
 		return v.err
-	case expectEntries:
+	case expectEarlier, expectEntries:
 		err = v.c.fail(err)
 	}
 	v.state, v.err = failed, err
@@ -254,9 +290,16 @@ func (v *exportVerifier) keys(line []byte) error {
 	if err := v.canonical(line, -1, func(b []byte) []byte { return appendKeysLine(b, keys.Keys) }); err != nil {
 		return err
 	}
+	v.sum.KeysFrom = KeysFromExport
+	if v.trusted != nil {
+		kr, v.sum.KeysFrom = v.trusted, v.vo.TrustedFrom
+		if v.sum.KeysFrom == "" {
+			v.sum.KeysFrom = "the trusted keys"
+		}
+	}
 	v.kr, v.c, v.t = kr, newChecker(kr, v.batch), newTree()
-	v.state = expectEntries
-	return nil
+	v.state = expectEarlier
+	return v.openAgainst()
 }
 
 // entry checks an entry line (rules E1-E10). The caller passes its error
@@ -284,6 +327,8 @@ func (v *exportVerifier) entry(line []byte) error {
 			return err
 		}
 	} else if _, err := v.t.add(h); err != nil {
+		return err
+	} else if err := v.checkAgainstAt(e.Seq + 1); err != nil {
 		return err
 	}
 	v.sum.count(&e)
@@ -345,47 +390,4 @@ func (v *exportVerifier) parseEntry(ej *entryJSON) (Entry, tlog.Hash, tlog.Recor
 		proof = append(proof, ph)
 	}
 	return e, h, proof, nil
-}
-
-// checkpoint checks the checkpoint line (rules C1-C8) and moves to done.
-func (v *exportVerifier) checkpoint(line []byte) error {
-	if err := v.c.flush(); err != nil {
-		return err
-	}
-	if !v.filtered && v.prev+1 != v.hdr.TreeSize {
-		return tamperf(v.prev+1, v.line, "entry %d missing (export ends at entry %d, tree size %d)", v.prev+1, v.prev, v.hdr.TreeSize)
-	}
-	var cj checkpointJSON
-	if err := decodeStrict(line, &cj); err != nil {
-		return tamperf(-1, v.line, "line %d: malformed checkpoint line: %s", v.line, jsonProblem(err))
-	}
-	if err := v.canonical(line, -1, func(b []byte) []byte { return appendCheckpointLine(b, []byte(cj.Checkpoint)) }); err != nil {
-		return err
-	}
-	cp, key, err := v.kr.open([]byte(cj.Checkpoint))
-	if err != nil {
-		return tamperf(-1, v.line, "checkpoint: %v", err)
-	}
-	if cp.Origin != v.hdr.Origin {
-		return tamperf(-1, v.line, "checkpoint: origin %q does not match the header's %q", cp.Origin, v.hdr.Origin)
-	}
-	if cp.Size != v.hdr.TreeSize {
-		return tamperf(-1, v.line, "checkpoint: tree size %d does not match the header's %d", cp.Size, v.hdr.TreeSize)
-	}
-	if v.filtered {
-		if err := v.roots.check(cp.Root); err != nil {
-			return err
-		}
-	} else {
-		root, err := v.t.root()
-		if err != nil {
-			return err
-		}
-		if root != cp.Root {
-			return tamperf(-1, v.line, "checkpoint: root does not match entries")
-		}
-	}
-	v.sum.Root, v.sum.Signer, v.sum.SignerKey = cp.Root, cp.Signer, key
-	v.state = done
-	return nil
 }

@@ -12,8 +12,7 @@ import (
 // keys listed under its actor's name; the tree recomputed from the entries
 // equal to every stored tree hash; the latest checkpoint signed by a key in
 // keys, for this origin, the log's size and the recomputed root. keys are
-// the keys the vault knows (members of every policy version, and the keys
-// of UnknownActor entries it accepts). A failure is a *TamperError naming
+// the keys the vault knows (members of every policy version). A failure is a *TamperError naming
 // the first bad entry; errors from b are returned wrapped.
 func (l *Log) VerifyLog(b Backend, keys []KeyInfo) (Summary, error) {
 	return l.VerifyLogEach(b, keys, nil)
@@ -172,4 +171,45 @@ func (l *Log) VerifyAgainst(b Backend, keys []KeyInfo, checkpoint []byte) error 
 		return tamperf(-1, 0, "log does not extend the earlier checkpoint of %d entries: its history was rewritten", old.Size)
 	}
 	return nil
+}
+
+// VerifyLogWith is VerifyLog with what the verifier knows from outside
+// the vault (VerifyOptions): keys replaced by o.Trusted if given; the log
+// proven to extend o.Against (VerifyAgainst); each of o.Earlier verified
+// and proven a prefix of the log, its cosignatures counted toward a quorum
+// of o.Witnesses.
+func (l *Log) VerifyLogWith(b Backend, keys []KeyInfo, o VerifyOptions) (Summary, error) {
+	if o.Trusted != nil {
+		keys = o.Trusted
+	}
+	sum, err := l.VerifyLog(b, keys)
+	if err != nil {
+		return Summary{}, err
+	}
+	if o.Against != nil {
+		if err := l.VerifyAgainst(b, keys, o.Against); err != nil {
+			return Summary{}, err
+		}
+		kr, _ := newKeySet(keys) // checked by VerifyLog
+		against, _, _ := kr.open(o.Against)
+		sum.Against = &against
+	}
+	head := Checkpoint{Origin: l.origin, Size: sum.TreeSize, Root: sum.Root}
+	earlier, err := l.proveEarlier(b, keys, head, o.Earlier)
+	if err != nil {
+		return Summary{}, err
+	}
+	kr, _ := newKeySet(keys)
+	for i := range earlier {
+		_, _, cosigners, err := kr.openWitnessed(earlier[i].cp.Text, o.Witnesses)
+		if err != nil {
+			return Summary{}, tamperf(-1, 0, "earlier checkpoint of %d entries: %v", earlier[i].cp.Size, err)
+		}
+		earlier[i].cosigners = cosigners
+	}
+	sum.Witnessed = tallyWitnesses(head, nil, earlier)
+	if err := checkQuorum(&o, sum.Witnessed, 0); err != nil {
+		return Summary{}, err
+	}
+	return sum, nil
 }

@@ -82,10 +82,19 @@ func svProbes() []svProbe {
 	return []svProbe{
 		{"checkpoint signed by two members", "full", true, svAgreed, svSealEdit(nil, svIryna, svOlena)},
 		{"checkpoint signature repeated", "full", true, svAgreed, svSealEdit(nil, svIryna, svIryna)},
-		{"checkpoint cosigned by an unlisted key", "full", false, svAgreed, svSealEdit(nil, svIryna, stranger)},
-		{"checkpoint extension line", "full", false, svAgreed, svSealEdit(func(s string) string { return s + "ext\n" })},
+		{"checkpoint cosigned by an unlisted key", "full", true, svAgreed, svSealEdit(nil, svIryna, stranger)},
+		{"checkpoint cosigned by an unlisted key of a member's name", "full", true, svAgreed, svSealEdit(nil, svIryna, svActor("olena", "not olena"))},
+		{"checkpoint signed by a member, badly by another", "full", false, svAgreed, svSigEdit(func(sig string) string {
+			other, _ := audit.SignNote(svOlena, "another text\n") // olena's signature line, over other text
+			_, line, _ := strings.Cut(string(other), "\n\n")
+			return sig + line
+		})},
+		{"checkpoint signed by an unlisted key only", "full", false, svAgreed, svSealEdit(nil, stranger)},
+		{"checkpoint extension line", "full", true, svAgreed, svSealEdit(func(s string) string { return s + "ext\n" })},
+		{"checkpoint 16 extension lines", "full", true, svAgreed, svSealEdit(func(s string) string { return s + strings.Repeat("x\n", 16) })},
+		{"checkpoint 17 extension lines", "full", false, svAgreed, svSealEdit(func(s string) string { return s + strings.Repeat("x\n", 17) })},
 		{"checkpoint size 015", "full", false, svAgreed, svSealEdit(func(s string) string { return strings.Replace(s, "\n15\n", "\n015\n", 1) })},
-		{"checkpoint signature repeated, garbled", "full", true, svAgreed, svSigEdit(func(sig string) string {
+		{"checkpoint signature repeated, garbled", "full", false, svDiffers, svSigEdit(func(sig string) string {
 			l := strings.TrimSuffix(sig, "\n")
 			i := len(l) - 10
 			return sig + l[:i] + string("AB"[(l[i]-'A'+1)%2]) + l[i+1:] + "\n"
@@ -147,6 +156,8 @@ func svProbes() []svProbe {
 		{"detail CR", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"detail":""`, `"detail":"a\rb"`)},
 		{"detail U+200F", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"detail":""`, "\"detail\":\"a\u200fb\"")},
 		{"class U+2066", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"class":"testimony"`, "\"class\":\"t\u2066\"")},
+		{"time equal to the previous", "full", true, svAgreed, svForgeProbe(last, last, `"time":"2025-03-10T00:12:58.123456789Z"`)},
+		{"time 1ns before the previous", "full", false, svAgreed, svForgeProbe(last, last, `"time":"2025-03-10T00:12:58.123456788Z"`)},
 		{"time year 9999", "full", true, svAgreed, svForgeProbe(last, last, `"time":"9999-12-31T23:59:59.999999999Z"`)},
 	}
 }

@@ -116,6 +116,7 @@ func svExports(tb testing.TB) map[string]string {
 		"nothing":        svExport(tb, l, b, audit.ExportOptions{Actor: "nobody"}),
 		"record, also":   svExport(tb, l, b, audit.ExportOptions{Record: "r1", Also: []int64{3, 7, svN - 1}}),
 	}
+	svEarlierExports(tb, out)
 	return out
 }
 
@@ -184,7 +185,7 @@ func TestSpecVerifyTampered(t *testing.T) {
 	exports := svExports(t)
 	l, b := svBuild(t, svN-1)
 	earlier := svLines(svExport(t, l, b, audit.ExportOptions{}))
-	for _, tc := range svTampers(earlier[len(earlier)-1]) {
+	for _, tc := range append(svTampers(earlier[len(earlier)-1]), svEarlierTampers(t, svFork(t))...) {
 		applied := 0
 		for name, export := range exports {
 			bad := tc.edit(t, export, svLines(export))
@@ -260,7 +261,7 @@ func FuzzSpecVerify(f *testing.F) {
 	earlier := svLines(svExport(f, l, b, audit.ExportOptions{}))
 	for _, export := range exports {
 		f.Add([]byte(export))
-		for _, tc := range svTampers(earlier[len(earlier)-1]) {
+		for _, tc := range append(svTampers(earlier[len(earlier)-1]), svEarlierTampers(f, svFork(f))...) {
 			if bad := tc.edit(f, export, svLines(export)); bad != "" {
 				f.Add([]byte(bad))
 			}

@@ -1,6 +1,9 @@
 package specverify
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -25,55 +28,95 @@ func parseCheckpointLine(line []byte) (string, error) {
 	return *v.Checkpoint, canonical(line, want)
 }
 
-// checkpoint is what a verified checkpoint says.
+// checkpoint is what a verified checkpoint note says.
 type checkpoint struct {
+	origin            string
+	size              int64
 	root              [32]byte
 	signer, signerKey string
 }
 
-// openCheckpoint verifies the note: "a note signed by a listed key (under
-// that key's name) and by no unlisted key, with the header's origin and
-// tree size"; its text is "<origin>\n<tree size in decimal>\n<root hash in
-// standard base64>\n"; "Verifiers accept no extension lines, no leading
-// zeros in the size, and only signatures by listed keys."
-func openCheckpoint(msg string, keys []Key, origin string, size int64) (*checkpoint, error) {
-	var vs []note.Verifier
-	byHash := map[string]string{} // name + key hash → key
-	for _, k := range keys {
-		vkey, err := note.NewEd25519VerifierKey(k.Name, k.public)
-		if err != nil {
-			return nil, fmt.Errorf("key %s of %s cannot verify notes: %v", k.Key, k.Name, err)
-		}
-		v, err := note.NewVerifier(vkey)
-		if err != nil {
-			return nil, fmt.Errorf("key %s of %s cannot verify notes: %v", k.Key, k.Name, err)
-		}
-		vs = append(vs, v)
-		byHash[fmt.Sprintf("%s %08x", v.Name(), v.KeyHash())] = k.Key
+// openCheckpoint verifies a checkpoint note as doc.go's "The tree and
+// checkpoints" says: its text is "<origin>\n<tree size in decimal>\n<root
+// hash in standard base64>\n"; "the size has no leading zeros; extension
+// lines after the root (at most 16, none empty) are accepted and ignored;
+// signatures by keys the verifier does not know … are ignored; a signature
+// by a known key (same name and key hash) that does not verify is a
+// failure; and at least one signature must be by a listed member key,
+// under that key's name."
+func openCheckpoint(msg string, keys []Key) (*checkpoint, error) {
+	known, byHash, err := verifiers(keys)
+	if err != nil {
+		return nil, err
 	}
-	n, err := note.Open([]byte(msg), note.VerifierList(vs...))
+	n, err := note.Open([]byte(msg), note.VerifierList(known...))
 	if err != nil {
 		return nil, fmt.Errorf("note does not verify: %v", err)
 	}
-	if len(n.UnverifiedSigs) > 0 {
-		return nil, fmt.Errorf("note has a signature by %s, whose key is not listed", n.UnverifiedSigs[0].Name)
+	if err := checkKnownSigs(msg, n.Text, byHash); err != nil {
+		return nil, err
 	}
 	lines := strings.Split(n.Text, "\n")
-	if len(lines) != 4 || lines[3] != "" {
-		return nil, errors.New("note text is not three lines: origin, size and root")
+	lines = lines[:len(lines)-1] // the text ends in '\n'
+	if len(lines) < 3 || len(lines) > 3+16 {
+		return nil, errors.New("note text is not origin, size, root and at most 16 extension lines")
 	}
-	if lines[0] != origin {
-		return nil, fmt.Errorf("origin %q is not the header's %q", lines[0], origin)
+	for _, l := range lines[3:] {
+		if l == "" {
+			return nil, errors.New("note text has an empty extension line")
+		}
 	}
-	if s, err := strconv.ParseInt(lines[1], 10, 64); err != nil || s != size || strconv.FormatInt(s, 10) != lines[1] {
-		return nil, fmt.Errorf("size %q is not the header's tree_size %d in decimal", lines[1], size)
+	cp := &checkpoint{origin: lines[0]}
+	if cp.size, err = strconv.ParseInt(lines[1], 10, 64); err != nil || cp.size < 0 || strconv.FormatInt(cp.size, 10) != lines[1] {
+		return nil, fmt.Errorf("size %q is not a decimal number without leading zeros", lines[1])
 	}
 	root, err := decodeB64(lines[2], 32)
 	if err != nil {
 		return nil, fmt.Errorf("root %w", err)
 	}
-	first := n.Sigs[0]
-	cp := &checkpoint{signer: first.Name, signerKey: byHash[fmt.Sprintf("%s %08x", first.Name, first.Hash)]}
 	copy(cp.root[:], root)
+	first := n.Sigs[0]
+	cp.signer, cp.signerKey = first.Name, byHash[nameHash(first.Name, first.Hash)].Key
 	return cp, nil
+}
+
+func nameHash(name string, hash uint32) string { return fmt.Sprintf("%s %08x", name, hash) }
+
+// verifiers returns a note verifier for every listed (name, key) pair, and
+// the pairs by name and key hash. doc.go: "member" false is accepted "as
+// any other key".
+func verifiers(keys []Key) ([]note.Verifier, map[string]Key, error) {
+	var vs []note.Verifier
+	byHash := map[string]Key{}
+	for _, k := range keys {
+		vkey, err := note.NewEd25519VerifierKey(k.Name, k.public)
+		if err != nil {
+			return nil, nil, fmt.Errorf("key %s of %s cannot verify notes: %v", k.Key, k.Name, err)
+		}
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("key %s of %s cannot verify notes: %v", k.Key, k.Name, err)
+		}
+		vs = append(vs, v)
+		byHash[nameHash(v.Name(), v.KeyHash())] = k
+	}
+	return vs, byHash, nil
+}
+
+// checkKnownSigs verifies every signature line by a known key: note.Open
+// verifies only the first of several by one key and drops the others
+// unread, and doc.go makes any that does not verify a failure.
+func checkKnownSigs(msg, text string, byHash map[string]Key) error {
+	for _, line := range strings.Split(strings.TrimSuffix(msg[len(text)+1:], "\n"), "\n") {
+		name, b64, _ := strings.Cut(strings.TrimPrefix(line, "— "), " ")
+		sig, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(sig) < 4 {
+			return errors.New("note has a malformed signature line")
+		}
+		k, ok := byHash[nameHash(name, binary.BigEndian.Uint32(sig))]
+		if ok && !ed25519.Verify(k.public, []byte(text), sig[4:]) {
+			return fmt.Errorf("note has a signature by %s that does not verify", name)
+		}
+	}
+	return nil
 }

@@ -67,6 +67,11 @@ func (v *verifier) entry(line []byte) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	t, _ := parseTime(e.time)
+	if t.Before(v.lastTime) {
+		// "its time not before the previous entry's in the export"
+		return fmt.Errorf("%s: time is before the previous entry's", name)
+	}
+	v.lastTime = t
 	if filtered && !v.hdr.Filter.selects(e, t) {
 		return fmt.Errorf("%s does not match the filter", name)
 	}

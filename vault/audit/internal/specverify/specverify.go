@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -26,9 +27,10 @@ type Result struct {
 	Filtered  bool
 	Entries   int64
 	Root      [32]byte
-	Signer    string // the name of the checkpoint's first valid signature
-	SignerKey string // its key, "ed25519:" + base64
-	Keys      []Key  // the keys line, as the export gives it
+	Signer    string  // the name of the checkpoint's first valid signature
+	SignerKey string  // its key, "ed25519:" + base64
+	Keys      []Key   // the keys line, as the export gives it
+	Earlier   []int64 // the sizes of the earlier checkpoints, proven consistent
 }
 
 // RejectError is Verify's verdict on an export that breaks a rule of
@@ -50,7 +52,10 @@ type verifier struct {
 	next     int64                           // the next seq (unfiltered) or the least allowed (filtered)
 	leaves   [][32]byte                      // leaf hashes, unfiltered
 	proofs   []proved                        // filtered
+	earlier  []earlier
+	lastTime time.Time // the previous entry's
 	lineNo   int
+	entries  bool // an entry line was read
 	finished bool
 }
 
@@ -140,7 +145,17 @@ func (v *verifier) line(line []byte) error {
 	case bytes.HasPrefix(line, []byte(`{"checkpoint":`)):
 		v.finished = true
 		return v.checkpoint(line)
+	case bytes.HasPrefix(line, []byte(`{"earlier_checkpoint":`)):
+		// "Then any earlier-checkpoint lines …. Then one line per entry"
+		if v.entries {
+			return errors.New("earlier checkpoint: after an entry")
+		}
+		if err := v.parseEarlier(line); err != nil {
+			return fmt.Errorf("earlier checkpoint: %w", err)
+		}
+		return nil
 	default:
+		v.entries = true
 		return v.entry(line)
 	}
 }
@@ -154,11 +169,17 @@ func (v *verifier) checkpoint(line []byte) error {
 		// "unfiltered: as many entries as tree_size"
 		return fmt.Errorf("checkpoint: %d entries for tree_size %d", v.res.Entries, v.res.TreeSize)
 	}
-	cp, err := openCheckpoint(msg, v.res.Keys, v.res.Origin, v.res.TreeSize)
+	cp, err := openCheckpoint(msg, v.res.Keys)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	if cp.origin != v.res.Origin || cp.size != v.res.TreeSize {
+		return errors.New("checkpoint: origin or size is not the header's")
+	}
 	v.res.Root, v.res.Signer, v.res.SignerKey = cp.root, cp.signer, cp.signerKey
+	if err := v.checkEarlier(cp.root); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	if !v.res.Filtered {
 		if rootOf(v.leaves) != cp.root {
 			return errors.New("checkpoint: root does not match entries")

@@ -46,7 +46,7 @@ func (v *verifier) parseEarlier(line []byte) error {
 		}
 		e.proof = append(e.proof, tlog.Hash(h))
 	}
-	cp, err := openCheckpoint(*j.Note, v.res.Keys)
+	cp, err := openCheckpoint(*j.Note, v.sigKeys)
 	if err != nil {
 		return err
 	}
@@ -60,6 +60,7 @@ func (v *verifier) parseEarlier(line []byte) error {
 		return fmt.Errorf("size %d is not above the previous earlier checkpoint's", cp.size)
 	}
 	e.cp = cp
+	v.notes = append(v.notes, *j.Note)
 	v.earlier = append(v.earlier, e)
 	v.res.Earlier = append(v.res.Earlier, cp.size)
 	return nil

@@ -13,11 +13,24 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Options tunes Verify. Its zero value verifies as doc.go describes.
+// Options is what the verifier knows from outside the export (doc.go,
+// "What a verifier brings from outside the export"). Its zero value trusts
+// the export itself.
 type Options struct {
 	// MaxLine caps a line's length in bytes (0: 16 MiB). doc.go sets no
 	// limit; a verifier needs one.
 	MaxLine int
+	// Trusted, when not nil, are the keys (Name and Key set) that replace
+	// the keys line, "which is still checked for form".
+	Trusted []Key
+	// Against is a kept checkpoint (a signed note) the export must extend.
+	Against []byte
+	// Witnesses are C2SP tlog-cosignature verifier keys,
+	// "<name>+<key hash>+<base64(0x04 || Ed25519 key)>"; at least Quorum of
+	// them (0: all) must have a valid cosignature on the checkpoint or on
+	// an earlier checkpoint.
+	Witnesses []string
+	Quorum    int
 }
 
 // Result is what a verified export shows.
@@ -27,10 +40,11 @@ type Result struct {
 	Filtered  bool
 	Entries   int64
 	Root      [32]byte
-	Signer    string  // the name of the checkpoint's first valid signature
-	SignerKey string  // its key, "ed25519:" + base64
-	Keys      []Key   // the keys line, as the export gives it
-	Earlier   []int64 // the sizes of the earlier checkpoints, proven consistent
+	Signer    string   // the name of the checkpoint's first valid signature
+	SignerKey string   // its key, "ed25519:" + base64
+	Keys      []Key    // the keys line, as the export gives it
+	Earlier   []int64  // the sizes of the earlier checkpoints, proven consistent
+	Witnessed []string // the witnesses with a valid cosignature, by name
 }
 
 // RejectError is Verify's verdict on an export that breaks a rule of
@@ -53,6 +67,10 @@ type verifier struct {
 	leaves   [][32]byte                      // leaf hashes, unfiltered
 	proofs   []proved                        // filtered
 	earlier  []earlier
+	trusted  []Key // parsed Options.Trusted
+	sigKeys  []Key // the keys that may sign: trusted, or the keys line
+	witness  []*witness
+	notes    []string  // the checkpoint's and earlier checkpoints' notes
 	lastTime time.Time // the previous entry's
 	lineNo   int
 	entries  bool // an entry line was read
@@ -73,6 +91,9 @@ func Verify(r io.Reader, opts Options) (Result, error) {
 		opts.MaxLine = 16 << 20
 	}
 	v := &verifier{opts: opts}
+	if err := v.parseOptions(); err != nil {
+		return Result{}, err
+	}
 	br := bufio.NewReader(r)
 	for {
 		line, err := v.readLine(br)
@@ -137,6 +158,10 @@ func (v *verifier) line(line []byte) error {
 			return fmt.Errorf("keys: %w", err)
 		}
 		v.res.Keys = keys
+		if v.trusted != nil {
+			keys = v.trusted // "trusted keys … replace the keys line"
+		}
+		v.sigKeys = keys
 		v.keys = map[[2]string]ed25519.PublicKey{}
 		for _, k := range keys {
 			v.keys[[2]string{k.Name, k.Key}] = k.public
@@ -169,7 +194,7 @@ func (v *verifier) checkpoint(line []byte) error {
 		// "unfiltered: as many entries as tree_size"
 		return fmt.Errorf("checkpoint: %d entries for tree_size %d", v.res.Entries, v.res.TreeSize)
 	}
-	cp, err := openCheckpoint(msg, v.res.Keys)
+	cp, err := openCheckpoint(msg, v.sigKeys)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
@@ -179,6 +204,9 @@ func (v *verifier) checkpoint(line []byte) error {
 	v.res.Root, v.res.Signer, v.res.SignerKey = cp.root, cp.signer, cp.signerKey
 	if err := v.checkEarlier(cp.root); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := v.checkOutside(msg, cp); err != nil {
+		return err
 	}
 	if !v.res.Filtered {
 		if rootOf(v.leaves) != cp.root {

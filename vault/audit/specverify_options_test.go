@@ -74,14 +74,16 @@ func svVerdictsWith(t *testing.T, name, export string, o svOpts) bool {
 
 func TestSpecVerifyOptions(t *testing.T) {
 	exports := svExports(t)
+	l15, b15 := svBuild(t, svN)
+	w2 := svActor("witness.example/w2", "witness 2")
 	exports["keys replaced"] = svReplaceKeys(t, exports["full"], svActor("", "mallory").Key)
+	exports["cosigned, one garbled"] = svGarbledCosig(t, l15, b15, w2)
 	l, b := svBuild(t, 10)
 	truncated := svExport(t, l, b, audit.ExportOptions{}) // an honest export of the first 10 entries
 	cp5, cp15, cp16 := svCheckpoint(t, 5), svCheckpoint(t, svN), svCheckpoint(t, svN+1)
 	fork := []byte(svFork(t))
 	other := svActor("mallory", "mallory")
 	noTaras := append(svKeys()[:3:3], svKeys()[5]) // taras's two keys missing
-	w2 := svActor("witness.example/w2", "witness 2")
 	for _, tc := range []struct {
 		name, export string
 		o            svOpts
@@ -109,6 +111,8 @@ func TestSpecVerifyOptions(t *testing.T) {
 		{"witness, none cosigned", "full", svOpts{witnesses: []audit.Actor{svWitness}}, false},
 		{"two witnesses, quorum 1", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, w2}, quorum: 1}, true},
 		{"two witnesses, all", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, w2}}, false},
+		{"two witnesses, quorum 1, the other's garbled", "cosigned, one garbled", svOpts{witnesses: []audit.Actor{svWitness, w2}, quorum: 1}, false},
+		{"witness garbled, not asked for", "cosigned, one garbled", svOpts{}, true},
 	} {
 		export := exports[tc.export]
 		if tc.export == "" {
@@ -151,4 +155,18 @@ func svReplaceKeys(tb testing.TB, export string, key ed25519.PrivateKey) string 
 	}
 	g[1] = `{"keys":[` + strings.Join(keys, ",") + "]}\n"
 	return svSeal(tb, g, hashes, nil, audit.Actor{Name: last.Actor, Key: key})
+}
+
+// svGarbledCosig exports the log with its checkpoint cosigned by svWitness
+// and, with a signature that does not verify, by w.
+func svGarbledCosig(tb testing.TB, l *audit.Log, b *audit.MemBackend, w audit.Actor) string {
+	cp, _ := b.Checkpoint()
+	n := svCosign(svCosign(cp, svWitness, 5), w, 6)
+	i := len(n) - 10
+	n[i] = "AB"[(n[i]-'A'+1)%2]
+	c := b.Clone()
+	if err := c.SetCheckpoint(n); err != nil {
+		tb.Fatal(err)
+	}
+	return svExport(tb, l, c, audit.ExportOptions{})
 }

@@ -69,11 +69,16 @@ func (v *verifier) checkOutside(msg string, cp *checkpoint) error {
 		return nil
 	}
 	for _, w := range v.witness {
+		ok := false
 		for _, n := range append(v.notes, msg) {
-			if w.cosigned(n) {
-				v.res.Witnessed = append(v.res.Witnessed, w.name)
-				break
+			c, err := w.cosigned(n)
+			if err != nil {
+				return fmt.Errorf("checkpoint: %w", err)
 			}
+			ok = ok || c
+		}
+		if ok {
+			v.res.Witnessed = append(v.res.Witnessed, w.name)
 		}
 	}
 	if q := v.opts.Quorum; q == 0 && len(v.res.Witnessed) < len(v.witness) || len(v.res.Witnessed) < q {
@@ -115,24 +120,30 @@ func (v *verifier) checkAgainst(cp *checkpoint) error {
 
 // cosigned reports whether note n carries w's valid cosignature: a line
 // "— <name> base64(key hash || timestamp || signature)", the signature
-// over "cosignature/v1\ntime <timestamp>\n" || the note's text.
-func (w *witness) cosigned(n string) bool {
+// over "cosignature/v1\ntime <timestamp>\n" || the note's text. A
+// witness asked for is a known key, and "a signature by a known key (same
+// name and key hash) that does not verify is a failure".
+func (w *witness) cosigned(n string) (bool, error) {
 	i := strings.LastIndex(n, "\n\n")
 	if i < 0 {
-		return false
+		return false, nil
 	}
+	found := false
 	text := n[:i+1]
 	for _, line := range strings.Split(strings.TrimSuffix(n[i+2:], "\n"), "\n") {
 		b64, ok := strings.CutPrefix(line, "— "+w.name+" ")
 		sig, err := base64.StdEncoding.DecodeString(b64)
-		if !ok || err != nil || len(sig) != 4+8+64 || binary.BigEndian.Uint32(sig) != w.hash {
+		if !ok || err != nil || len(sig) < 4 || binary.BigEndian.Uint32(sig) != w.hash {
 			continue
 		}
 		var msg bytes.Buffer
-		fmt.Fprintf(&msg, "cosignature/v1\ntime %d\n%s", binary.BigEndian.Uint64(sig[4:]), text)
-		if ed25519.Verify(w.key, msg.Bytes(), sig[12:]) {
-			return true
+		if len(sig) == 4+8+64 {
+			fmt.Fprintf(&msg, "cosignature/v1\ntime %d\n%s", binary.BigEndian.Uint64(sig[4:]), text)
 		}
+		if len(sig) != 4+8+64 || !ed25519.Verify(w.key, msg.Bytes(), sig[12:]) {
+			return false, fmt.Errorf("the cosignature by witness %s does not verify", w.name)
+		}
+		found = true
 	}
-	return false
+	return found, nil
 }

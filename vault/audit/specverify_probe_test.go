@@ -138,6 +138,10 @@ func svProbes() []svProbe {
 		{"policy_versions repeated", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[2,2]}`)},
 		{"policy_versions 0", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[0]}`)},
 		{"checkpoint signer's key member false", "full", true, svAgreed, svLineEdit(1, `"name":"iryna","key":"`+svKey(svIryna)+`","member":true`, `"name":"iryna","key":"`+svKey(svIryna)+`","member":false`)},
+		{"entry by actor unknown, key listed as non-member", "full", true, svAgreed, func(tb testing.TB, g []string) string {
+			g = svLines(addKey(`"unknown","key":"`+svKey(svIryna)+`","member":false`)(tb, g))
+			return svForgeProbe(`"seq":0,`, `"actor":"iryna"`, `"actor":"unknown"`)(tb, g)
+		}},
 		{"member named unknown", "full", true, svAgreed, addKey(`"unknown","key":"` + svKey(stranger) + `","member":true`)},
 		{"key name NBSP", "full", false, svAgreed, addKey(`"a` + "\u00a0" + `b","key":"` + svKey(stranger) + `","member":false`)},
 		{"key name plus", "full", false, svAgreed, addKey(`"a+b","key":"` + svKey(stranger) + `","member":false`)},

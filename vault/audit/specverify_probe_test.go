@@ -72,24 +72,36 @@ func svForgeProbe(sub string, old, new string) func(testing.TB, []string) string
 	}
 }
 
-func svProbes() []svProbe {
-	stranger := svActor("witness", "witness")
-	last := `"time":"2025-03-10T00:13:58.246913578Z"`
-	nothing := func(f string) func(testing.TB, []string) string { return svLineEdit(0, `{"actor":"nobody"}`, f) }
-	addKey := func(k string) func(testing.TB, []string) string {
-		return svLineEdit(1, "}]}\n", `},{"name":`+k+"}]}\n")
-	}
+var svStranger = svActor("witness", "witness")
+
+// svLast is the time of the test log's last entry.
+const svLast = `"time":"2025-03-10T00:13:58.246913578Z"`
+
+// svNothing sets the filter of the export that selects nothing.
+func svNothing(f string) func(testing.TB, []string) string {
+	return svLineEdit(0, `{"actor":"nobody"}`, f)
+}
+
+// svAddKey adds a key to the keys line.
+func svAddKey(k string) func(testing.TB, []string) string {
+	return svLineEdit(1, "}]}\n", `},{"name":`+k+"}]}\n")
+}
+
+func svProbes() []svProbe { return append(svNoteProbes(), svFieldProbes()...) }
+
+// svNoteProbes are about checkpoint notes and origins.
+func svNoteProbes() []svProbe {
 	return []svProbe{
 		{"checkpoint signed by two members", "full", true, svAgreed, svSealEdit(nil, svIryna, svOlena)},
 		{"checkpoint signature repeated", "full", true, svAgreed, svSealEdit(nil, svIryna, svIryna)},
-		{"checkpoint cosigned by an unlisted key", "full", true, svAgreed, svSealEdit(nil, svIryna, stranger)},
+		{"checkpoint cosigned by an unlisted key", "full", true, svAgreed, svSealEdit(nil, svIryna, svStranger)},
 		{"checkpoint cosigned by an unlisted key of a member's name", "full", true, svAgreed, svSealEdit(nil, svIryna, svActor("olena", "not olena"))},
 		{"checkpoint signed by a member, badly by another", "full", false, svAgreed, svSigEdit(func(sig string) string {
 			other, _ := audit.SignNote(svOlena, "another text\n") // olena's signature line, over other text
 			_, line, _ := strings.Cut(string(other), "\n\n")
 			return sig + line
 		})},
-		{"checkpoint signed by an unlisted key only", "full", false, svAgreed, svSealEdit(nil, stranger)},
+		{"checkpoint signed by an unlisted key only", "full", false, svAgreed, svSealEdit(nil, svStranger)},
 		{"checkpoint extension line", "full", true, svAgreed, svSealEdit(func(s string) string { return s + "ext\n" })},
 		{"checkpoint 16 extension lines", "full", true, svAgreed, svSealEdit(func(s string) string { return s + strings.Repeat("x\n", 16) })},
 		{"checkpoint 17 extension lines", "full", false, svAgreed, svSealEdit(func(s string) string { return s + strings.Repeat("x\n", 17) })},
@@ -117,40 +129,46 @@ func svProbes() []svProbe {
 			h := []string{g[0], g[1], g[3]}
 			return svSeal(tb, h, nil, func(s string) string { return strings.Replace(s, "\n1\n", "\n0\n", 1) }, svIryna)
 		}},
-		{"filter record empty", "nothing", false, svAgreed, nothing(`{"record":""}`)},
-		{"filter {}", "nothing", false, svAgreed, nothing(`{}`)},
-		{"filter also alone", "nothing", false, svAgreed, nothing(`{"also":[3]}`)},
-		{"filter also empty", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[]}`)},
-		{"filter also repeated", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[3,3]}`)},
-		{"filter also decreasing", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[5,3]}`)},
-		{"filter also negative", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[-1]}`)},
-		{"filter also beyond tree", "nothing", true, svAgreed, nothing(`{"actor":"nobody","also":[99]}`)},
-		{"filter also 1025", "nothing", false, svAgreed, nothing(`{"actor":"nobody","also":[` + svSeq(1025) + `]}`)},
-		{"filter also 1024", "nothing", true, svAgreed, nothing(`{"actor":"nobody","also":[` + svSeq(1024) + `]}`)},
-		{"filter since .000", "nothing", false, svAgreed, nothing(`{"actor":"nobody","since":"2025-03-10T00:00:00.000Z"}`)},
-		{"filter since after until", "nothing", true, svAgreed, nothing(`{"actor":"nobody","since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`)},
-		{"filter actor with space", "nothing", true, svAgreed, nothing(`{"actor":"no body"}`)},
-		{"filter record with control", "nothing", false, svAgreed, nothing(`{"record":"r\u0001"}`)},
-		{"filter year 0000", "nothing", false, svAgreed, nothing(`{"actor":"nobody","since":"0000-01-01T00:00:00Z"}`)},
-		{"filter member order", "nothing", false, svAgreed, nothing(`{"until":"2025-01-01T00:00:00Z","actor":"nobody"}`)},
+	}
+}
+
+// svFieldProbes are about the filter, the keys line and entry fields.
+func svFieldProbes() []svProbe {
+	return []svProbe{
+		{"filter record empty", "nothing", false, svAgreed, svNothing(`{"record":""}`)},
+		{"filter {}", "nothing", false, svAgreed, svNothing(`{}`)},
+		{"filter also alone", "nothing", false, svAgreed, svNothing(`{"also":[3]}`)},
+		{"filter also empty", "nothing", false, svAgreed, svNothing(`{"actor":"nobody","also":[]}`)},
+		{"filter also repeated", "nothing", false, svAgreed, svNothing(`{"actor":"nobody","also":[3,3]}`)},
+		{"filter also decreasing", "nothing", false, svAgreed, svNothing(`{"actor":"nobody","also":[5,3]}`)},
+		{"filter also negative", "nothing", false, svAgreed, svNothing(`{"actor":"nobody","also":[-1]}`)},
+		{"filter also beyond tree", "nothing", true, svAgreed, svNothing(`{"actor":"nobody","also":[99]}`)},
+		{"filter also 1025", "nothing", false, svAgreed, svNothing(`{"actor":"nobody","also":[` + svSeq(1025) + `]}`)},
+		{"filter also 1024", "nothing", true, svAgreed, svNothing(`{"actor":"nobody","also":[` + svSeq(1024) + `]}`)},
+		{"filter since .000", "nothing", false, svAgreed, svNothing(`{"actor":"nobody","since":"2025-03-10T00:00:00.000Z"}`)},
+		{"filter since after until", "nothing", true, svAgreed, svNothing(`{"actor":"nobody","since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`)},
+		{"filter actor with space", "nothing", true, svAgreed, svNothing(`{"actor":"no body"}`)},
+		{"filter record with control", "nothing", false, svAgreed, svNothing(`{"record":"r\u0001"}`)},
+		{"filter year 0000", "nothing", false, svAgreed, svNothing(`{"actor":"nobody","since":"0000-01-01T00:00:00Z"}`)},
+		{"filter member order", "nothing", false, svAgreed, svNothing(`{"until":"2025-01-01T00:00:00Z","actor":"nobody"}`)},
 		{"policy_versions []", "full", false, svAgreed, svLineEdit(1, `"policy_versions":[2]}`, `"policy_versions":[]}`)},
 		{"policy_versions unsorted", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[2,1]}`)},
 		{"policy_versions repeated", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[2,2]}`)},
 		{"policy_versions 0", "full", true, svAgreed, svLineEdit(1, `"policy_versions":[1,2]}`, `"policy_versions":[0]}`)},
 		{"checkpoint signer's key member false", "full", true, svAgreed, svLineEdit(1, `"name":"iryna","key":"`+svKey(svIryna)+`","member":true`, `"name":"iryna","key":"`+svKey(svIryna)+`","member":false`)},
 		{"entry by actor unknown, key listed as non-member", "full", true, svAgreed, func(tb testing.TB, g []string) string {
-			g = svLines(addKey(`"unknown","key":"`+svKey(svIryna)+`","member":false`)(tb, g))
+			g = svLines(svAddKey(`"unknown","key":"`+svKey(svIryna)+`","member":false`)(tb, g))
 			return svForgeProbe(`"seq":0,`, `"actor":"iryna"`, `"actor":"unknown"`)(tb, g)
 		}},
-		{"member named unknown", "full", true, svAgreed, addKey(`"unknown","key":"` + svKey(stranger) + `","member":true`)},
-		{"key name NBSP", "full", false, svAgreed, addKey(`"a` + "\u00a0" + `b","key":"` + svKey(stranger) + `","member":false`)},
-		{"key name plus", "full", false, svAgreed, addKey(`"a+b","key":"` + svKey(stranger) + `","member":false`)},
-		{"key name 257 bytes", "full", false, svAgreed, addKey(`"` + strings.Repeat("a", 257) + `","key":"` + svKey(stranger) + `","member":false`)},
-		{"key name 256 bytes", "full", true, svAgreed, addKey(`"` + strings.Repeat("a", 256) + `","key":"` + svKey(stranger) + `","member":false`)},
+		{"member named unknown", "full", true, svAgreed, svAddKey(`"unknown","key":"` + svKey(svStranger) + `","member":true`)},
+		{"key name NBSP", "full", false, svAgreed, svAddKey(`"a` + "\u00a0" + `b","key":"` + svKey(svStranger) + `","member":false`)},
+		{"key name plus", "full", false, svAgreed, svAddKey(`"a+b","key":"` + svKey(svStranger) + `","member":false`)},
+		{"key name 257 bytes", "full", false, svAgreed, svAddKey(`"` + strings.Repeat("a", 257) + `","key":"` + svKey(svStranger) + `","member":false`)},
+		{"key name 256 bytes", "full", true, svAgreed, svAddKey(`"` + strings.Repeat("a", 256) + `","key":"` + svKey(svStranger) + `","member":false`)},
 		{"entry signed by a key of small order", "full", false, svDiffers, svSmallOrder},
-		{"key not a curve point", "full", true, svAgreed, addKey(`"w","key":"ed25519:AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
-		{"key of small order", "full", true, svAgreed, addKey(`"w","key":"ed25519:AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
-		{"key not canonical", "full", false, svAgreed, addKey(`"w","key":"` + svKey(stranger)[:50] + `B=","member":false`)},
+		{"key not a curve point", "full", true, svAgreed, svAddKey(`"w","key":"ed25519:AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
+		{"key of small order", "full", true, svAgreed, svAddKey(`"w","key":"ed25519:AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
+		{"key not canonical", "full", false, svAgreed, svAddKey(`"w","key":"` + svKey(svStranger)[:50] + `B=","member":false`)},
 		{"record 256 bytes", "full", true, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, `"record":"`+strings.Repeat("r", 256)+`"`)},
 		{"record 257 bytes", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"record":"r1"`, `"record":"`+strings.Repeat("r", 257)+`"`)},
 		{"action 257 bytes", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"action":"init"`, `"action":"`+strings.Repeat("a", 257)+`"`)},
@@ -161,9 +179,9 @@ func svProbes() []svProbe {
 		{"detail CR", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"detail":""`, `"detail":"a\rb"`)},
 		{"detail U+200F", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"detail":""`, "\"detail\":\"a\u200fb\"")},
 		{"class U+2066", "full", false, svAgreed, svForgeProbe(`"seq":0,`, `"class":"testimony"`, "\"class\":\"t\u2066\"")},
-		{"time equal to the previous", "full", true, svAgreed, svForgeProbe(last, last, `"time":"2025-03-10T00:12:58.123456789Z"`)},
-		{"time 1ns before the previous", "full", false, svAgreed, svForgeProbe(last, last, `"time":"2025-03-10T00:12:58.123456788Z"`)},
-		{"time year 9999", "full", true, svAgreed, svForgeProbe(last, last, `"time":"9999-12-31T23:59:59.999999999Z"`)},
+		{"time equal to the previous", "full", true, svAgreed, svForgeProbe(svLast, svLast, `"time":"2025-03-10T00:12:58.123456789Z"`)},
+		{"time 1ns before the previous", "full", false, svAgreed, svForgeProbe(svLast, svLast, `"time":"2025-03-10T00:12:58.123456788Z"`)},
+		{"time year 9999", "full", true, svAgreed, svForgeProbe(svLast, svLast, `"time":"9999-12-31T23:59:59.999999999Z"`)},
 	}
 }
 

@@ -253,7 +253,8 @@ func TestSpecVerifyMutations(t *testing.T) {
 }
 
 // FuzzSpecVerify: whatever the input, audit.VerifyExport and specverify
-// agree on accepting it, and on what an accepted export shows. Seeds: the
+// agree on accepting it, and on what an accepted export shows; and with a
+// kept checkpoint and a witness, VerifyExportWith and specverify agree. Seeds: the
 // honest exports and every tampered one.
 func FuzzSpecVerify(f *testing.F) {
 	exports := svExports(f)
@@ -267,7 +268,9 @@ func FuzzSpecVerify(f *testing.F) {
 			}
 		}
 	}
+	cp5 := svCheckpoint(f, 5)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		svVerdicts(t, "input", string(data))
+		svVerdictsWith(t, "input against 5, witnessed", string(data), svOpts{against: cp5, witnesses: []audit.Actor{svWitness}})
 	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -63,7 +64,7 @@ func auditExportCommand(e *env) *cli.Command {
 				if c.Bool("csv") {
 					return usagef("--from-checkpoint adds a proof, which CSV does not carry: drop --csv")
 				}
-				cp, err := readInputFile(p, "checkpoint")
+				cp, err := readCheckpointFile(p)
 				if err != nil {
 					return err
 				}
@@ -151,13 +152,30 @@ func auditCheckpointCommand(e *env) *cli.Command {
 func (e *env) auditVerifyOptions(c *cli.Context) (audit.VerifyOptions, error) {
 	var o audit.VerifyOptions
 	if p := c.String("against"); p != "" {
-		b, err := readInputFile(p, "checkpoint")
+		b, err := readCheckpointFile(p)
 		if err != nil {
 			return o, err
 		}
 		o.Against = b
 	}
 	return o, nil
+}
+
+// readCheckpointFile reads a kept checkpoint, a signed note. A copy that
+// went through a Windows editor or a mail client (a byte order mark, CRLF
+// line ends, no final line end) is read as the note it was: a signed note
+// holds no carriage return and ends in a line end, so no note that could
+// verify is changed.
+func readCheckpointFile(p string) ([]byte, error) {
+	b, err := readInputFile(p, "checkpoint")
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.ReplaceAll(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), []byte("\r\n"), []byte("\n"))
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	return b, nil
 }
 
 func (e *env) verifyExportFile(c *cli.Context, p string, o audit.VerifyOptions) error {

@@ -70,6 +70,7 @@ func TestScripts(t *testing.T) {
 			"slice":       cmdSlice,
 			"flipbyte":    cmdFlipbyte,
 			"forgeexport": cmdForgeexport,
+			"wincopy":     cmdWincopy,
 			"sha256":      cmdSha256,
 			"code":        cmdCode,
 			"mkbig":       cmdMkbig,

@@ -135,15 +135,14 @@ func signCheckpoint(origin string, size int64, root tlog.Hash, s *signer) ([]byt
 // witnesses whose cosignature verified. Errors are plain descriptions for
 // a TamperError.
 func openCheckpoint(msg []byte, kr *keySet, witnesses []note.Verifier) (Checkpoint, uint32, []string, error) {
-	known := kr.verifiers
-	if len(witnesses) > 0 {
-		known = append(append([]note.Verifier(nil), kr.verifiers...), witnesses...)
-	}
-	n, err := note.Open(msg, note.VerifierList(known...))
+	n, err := note.Open(msg, knownKeys{kr, witnesses})
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
 		var invalid *note.InvalidSignatureError
+		var ambiguous *ambiguousKeyError
 		switch {
+		case errors.As(err, &ambiguous):
+			return Checkpoint{}, 0, nil, err
 		case errors.As(err, &unverified):
 			return Checkpoint{}, 0, nil, errors.New("not signed by a listed key")
 		case errors.As(err, &invalid):

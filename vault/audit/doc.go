@@ -115,12 +115,14 @@
 // signature is over the note text including its final newline.
 //
 // Verifiers follow C2SP tlog-checkpoint and signed-note: the size has no
-// leading zeros; extension lines after the root (at most 16, none empty)
-// are accepted and ignored (tvault writes none); signatures by keys the
-// verifier does not know, such as witnesses' cosignatures nobody asked
-// for, are ignored; a signature by a known key (same name and key hash)
-// that does not verify is a failure; and at least one signature must be
-// by a listed member key, under that key's name.
+// leading zeros and is at most 2^40; extension lines after the root (at
+// most 16, none empty) are accepted and ignored (tvault writes none); a
+// note has at most 100 signature lines; signatures by keys the verifier
+// does not know, such as witnesses' cosignatures nobody asked for, are
+// ignored; the first signature by a known key (same name and key hash)
+// must verify, and later ones by the same key are ignored, unchecked, as
+// note.Open does; and at least one signature must be by a listed member
+// key, under that key's name.
 //
 // Who may sign a log's checkpoints: every member of every version of the
 // vault's policy, under their member name, with the signing key of their
@@ -165,13 +167,14 @@
 //
 //	{"keys":[{"name":"iryna","key":"ed25519:…","member":true,"policy_versions":[1,2]},…]}
 //
-// Then any earlier-checkpoint lines, in increasing tree size, at most one
-// per size: a checkpoint the log had before (one an auditor kept, given to
+// Then any earlier-checkpoint lines, at most 64, in increasing tree size,
+// at most one per size: a checkpoint the log had before (one an auditor kept, given to
 // tvault audit export --from-checkpoint; the latest each witness
 // cosigned, with its cosignatures), as a signed note with all its
 // signatures, and the consistency proof from its tree to the export's
 // (tlog.ProveTree: the RFC 9162 consistency proof, each hash base64; empty
-// when the sizes are equal):
+// when the sizes are equal, or when the earlier tree is empty, which is a
+// prefix of every tree):
 //
 //	{"earlier_checkpoint":"tvault/…\n1200\n…=\n\n— iryna …\n— witness.example/w1 …\n","consistency":["…",…]}
 //
@@ -201,11 +204,12 @@
 //
 //   - the header: format 1, a valid origin, 0 <= tree_size <= 2^40;
 //   - the keys: each name valid, each key "ed25519:" + 32 bytes, no
-//     (name, key) pair twice;
-//   - each earlier-checkpoint line: canonical, its note verifying as a
+//     (name, key) pair twice, nor two keys under one name with the same
+//     key hash;
+//   - each earlier-checkpoint line: at most 64 of them, its proof at most
+//     128 canonical hashes, the line canonical, its note verifying as a
 //     checkpoint does (below), of the header's origin, its size at most
-//     tree_size and above the previous earlier checkpoint's, its proof at
-//     most 128 canonical hashes;
+//     tree_size and above the previous earlier checkpoint's;
 //   - each entry: seq order (unfiltered: 0, 1, 2, … without gaps,
 //     duplicates or reordering; filtered: strictly increasing), seq below
 //     tree_size, every field valid as above, a filtered entry matching the
@@ -224,7 +228,8 @@
 //     size and, unfiltered, the root of the tree of all entries; filtered,
 //     each entry's inclusion proof must lead from its leaf hash to the
 //     checkpoint's root; and every earlier checkpoint's consistency proof
-//     must lead from it to the checkpoint (tlog.CheckTree).
+//     must lead from it to the checkpoint (tlog.CheckTree; an earlier
+//     checkpoint of size 0 needs an empty proof and nothing else).
 //
 // What a verifier brings from outside the export (VerifyOptions, the
 // flags of tvault audit verify) adds checks:
@@ -237,8 +242,9 @@
 //     tree recomputed from the first entries at its size must have its
 //     root; filtered, an earlier-checkpoint line of its size must have its
 //     root (or it is the checkpoint itself);
-//   - witnesses (--witness, with a quorum): enough of them must have a
-//     valid cosignature on the checkpoint or on an earlier checkpoint.
+//   - witnesses (--witness, with a quorum; each given once): enough of
+//     them must have a valid cosignature on the checkpoint or on an
+//     earlier checkpoint.
 //
 // What verification proves, and what it cannot: the entries were signed
 // by the listed keys, and, unfiltered, they are all of the log's first
@@ -261,6 +267,6 @@
 // "entry 18 missing (seq jumps from 17 to 19)") or the checkpoint
 // ("checkpoint: root does not match entries"). Signatures are verified on
 // all CPUs in batches, and the entry reported is still the first bad one.
-// Other errors (reading the input or the backend) are returned as they
-// are.
+// Other errors (reading the input or the backend, invalid options such as
+// a witness given twice) are returned as they are.
 package audit

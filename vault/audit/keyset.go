@@ -12,8 +12,8 @@ import (
 type keySet struct {
 	names     map[string]map[string]bool // key text → names listed for it
 	pubs      map[string]ed25519.PublicKey
-	byHash    map[nameHash]string // (name, note key hash) → key text
-	verifiers []note.Verifier
+	byHash    map[nameHash]string        // (name, note key hash) → key text
+	verifiers map[nameHash]note.Verifier // (name, note key hash) → its verifier
 }
 
 type nameHash struct {
@@ -22,7 +22,8 @@ type nameHash struct {
 }
 
 func newKeySet(keys []KeyInfo) (*keySet, error) {
-	kr := &keySet{names: map[string]map[string]bool{}, pubs: map[string]ed25519.PublicKey{}, byHash: map[nameHash]string{}}
+	kr := &keySet{names: map[string]map[string]bool{}, pubs: map[string]ed25519.PublicKey{}, byHash: map[nameHash]string{},
+		verifiers: map[nameHash]note.Verifier{}}
 	for _, k := range keys {
 		if err := kr.add(k); err != nil {
 			return nil, err
@@ -56,11 +57,49 @@ func (kr *keySet) add(k KeyInfo) error {
 	kr.names[k.Key][k.Name] = true
 	kr.pubs[k.Key] = pub
 	kr.byHash[nh] = k.Key
-	kr.verifiers = append(kr.verifiers, v)
+	kr.verifiers[nh] = v
 	return nil
 }
 
 func (kr *keySet) listed(name, key string) bool { return kr.names[key][name] }
+
+// knownKeys are the keys a checkpoint note is opened with: kr's and the
+// witnesses'. Looking a signature's key up costs the same however many
+// keys kr lists (note.VerifierList would build a map of them for every
+// note: an export with many keys and many earlier checkpoints made that
+// quadratic).
+type knownKeys struct {
+	kr        *keySet
+	witnesses []note.Verifier
+}
+
+func (k knownKeys) Verifier(name string, hash uint32) (note.Verifier, error) {
+	v := k.kr.verifiers[nameHash{name, hash}]
+	for _, w := range k.witnesses {
+		if w.Name() != name || w.KeyHash() != hash {
+			continue
+		}
+		if v != nil {
+			return nil, &ambiguousKeyError{name, hash}
+		}
+		v = w
+	}
+	if v == nil {
+		return nil, &note.UnknownVerifierError{Name: name, KeyHash: hash}
+	}
+	return v, nil
+}
+
+// ambiguousKeyError is a signature whose name and key hash are those of
+// both a listed key and a witness.
+type ambiguousKeyError struct {
+	name string
+	hash uint32
+}
+
+func (e *ambiguousKeyError) Error() string {
+	return fmt.Sprintf("the key of signature %s+%08x is both a listed key and a witness's", e.name, e.hash)
+}
 
 // open verifies a checkpoint note with the listed keys and returns it with
 // the signer's key. Signatures by other keys are ignored.

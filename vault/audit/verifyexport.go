@@ -77,12 +77,14 @@ const (
 
 	// expectEarlier: earlier-checkpoint lines, each beginning with
 	// earlierPrefix (earlierLine); any other line moves to expectEntries.
+	//  P0 there are at most maxEarlier ("line N: more than 64 earlier checkpoints");
 	//  P1 it decodes as an earlierJSON object ("line N: not an earlier-checkpoint line: …");
 	//  P2 the proof has at most 128 hashes, each canonical ("line N: … consistency proof");
 	//  P3 the line is what appendEarlierLine writes ("line N is not in canonical form");
 	//  P4 the note verifies as in C5, witnesses' cosignatures too ("line N: earlier checkpoint: …"),
 	//     and names the header's origin ("… of another log");
-	//  P5 sizes are at most tree_size and strictly increasing ("… out of order").
+	//  P5 sizes are at most tree_size ("… is larger than the export's tree …")
+	//     and strictly increasing ("… out of order").
 	expectEarlier
 
 	// expectEntries: the line is an entry, or the checkpoint if it begins
@@ -127,8 +129,8 @@ const (
 	//  C8 filtered, every entry's proof led to its root, else the first entry
 	//     whose proof did not ("entry S: inclusion proof does not match the checkpoint");
 	//     unfiltered, its root is the recomputed tree's ("checkpoint: root does not match entries");
-	//  C9 every earlier checkpoint's consistency proof leads to it ("line N:
-	//     the checkpoint does not extend …");
+	//  C9 every earlier checkpoint's consistency proof leads to it, but an
+	//     empty proof from size 0 ("line N: the checkpoint does not extend …");
 	//  C10 the checkpoint given as Against was recomputed (E11), or is the
 	//     checkpoint, or an earlier one of its size has its root ("… rewritten",
 	//     "export carries no consistency proof from …");

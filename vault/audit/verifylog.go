@@ -179,6 +179,9 @@ func (l *Log) VerifyAgainst(b Backend, keys []KeyInfo, checkpoint []byte) error 
 // and proven a prefix of the log, its cosignatures counted toward a quorum
 // of o.Witnesses.
 func (l *Log) VerifyLogWith(b Backend, keys []KeyInfo, o VerifyOptions) (Summary, error) {
+	if err := o.checkWitnesses(); err != nil {
+		return Summary{}, err
+	}
 	if o.Trusted != nil {
 		keys = o.Trusted
 	}

@@ -71,6 +71,9 @@ type Witnessed struct {
 func VerifyExportWith(r io.Reader, o VerifyOptions) (Summary, error) {
 	v := newExportVerifier(0)
 	v.vo = o
+	if err := o.checkWitnesses(); err != nil {
+		return Summary{}, err
+	}
 	if o.Trusted != nil {
 		kr, err := newKeySet(o.Trusted)
 		if err != nil {
@@ -80,6 +83,21 @@ func VerifyExportWith(r io.Reader, o VerifyOptions) (Summary, error) {
 	}
 	return v.readAll(r)
 }
+
+// checkWitnesses refuses a witness given twice: its cosignature would
+// count once toward a quorum that counts it twice.
+func (o *VerifyOptions) checkWitnesses() error {
+	for i, w := range o.Witnesses {
+		if slices.ContainsFunc(o.Witnesses[:i], func(x note.Verifier) bool { return x.Name() == w.Name() }) {
+			return fmt.Errorf("witness %s is given twice: give each witness once", w.Name())
+		}
+	}
+	return nil
+}
+
+// maxEarlier caps an export's earlier-checkpoint lines (an auditor's kept
+// checkpoint and one per witness): each costs up to 100 signature checks.
+const maxEarlier = 64
 
 // earlierPrefix begins an earlier-checkpoint line and no other line.
 var earlierPrefix = []byte(`{"earlier_checkpoint":`)
@@ -112,9 +130,12 @@ func appendEarlierLine(dst []byte, text []byte, proof tlog.TreeProof) []byte {
 	return append(dst, "]}\n"...)
 }
 
-// earlierLine checks an earlier-checkpoint line (rules P1-P5, listed with
+// earlierLine checks an earlier-checkpoint line (rules P0-P5, listed with
 // expectEarlier) and keeps it for the checkpoint.
 func (v *exportVerifier) earlierLine(line []byte) error {
+	if len(v.earlier) == maxEarlier {
+		return tamperf(-1, v.line, "line %d: more than %d earlier checkpoints", v.line, maxEarlier)
+	}
 	var ej earlierJSON
 	if err := decodeStrict(line, &ej); err != nil {
 		return tamperf(-1, v.line, "line %d: not an earlier-checkpoint line: %s", v.line, jsonProblem(err))
@@ -140,9 +161,14 @@ func (v *exportVerifier) earlierLine(line []byte) error {
 	if cp.Origin != v.hdr.Origin {
 		return tamperf(-1, v.line, "line %d: earlier checkpoint of another log (%q)", v.line, truncate(cp.Origin))
 	}
-	if cp.Size > v.hdr.TreeSize || len(v.earlier) > 0 && cp.Size <= v.earlier[len(v.earlier)-1].cp.Size {
+	if cp.Size > v.hdr.TreeSize {
+		return tamperf(-1, v.line, "line %d: earlier checkpoint of %d entries is larger than the export's tree of %d: the log was truncated or rolled back",
+			v.line, cp.Size, v.hdr.TreeSize)
+	}
+	if len(v.earlier) > 0 && cp.Size <= v.earlier[len(v.earlier)-1].cp.Size {
 		return tamperf(-1, v.line, "line %d: earlier checkpoint of %d entries out of order", v.line, cp.Size)
 	}
+	cp.Text = nil // not needed, and up to a line long
 	v.earlier = append(v.earlier, earlier{cp, proof, cosigners, v.line})
 	return nil
 }
@@ -234,6 +260,9 @@ func (v *exportVerifier) checkAgainstAt(n int64) error {
 // (rules C9-C11).
 func (v *exportVerifier) checkExtends(cp Checkpoint, cosigners []string) error {
 	for _, e := range v.earlier {
+		if e.cp.Size == 0 && len(e.proof) == 0 {
+			continue // the empty tree is a prefix of every tree
+		}
 		if err := tlog.CheckTree(e.proof, cp.Size, cp.Root, e.cp.Size, e.cp.Root); err != nil {
 			return tamperf(-1, e.line, "line %d: the checkpoint does not extend the earlier checkpoint of %d entries: the log's history was rewritten", e.line, e.cp.Size)
 		}
@@ -334,6 +363,9 @@ func (l *Log) proveEarlier(b Backend, keys []KeyInfo, cp Checkpoint, notes [][]b
 			return nil, tamperf(-1, 0, "log does not extend the earlier checkpoint of %d entries: its history was rewritten", e.Size)
 		}
 		out = append(out, earlier{cp: e, proof: p})
+	}
+	if len(out) > maxEarlier {
+		return nil, fmt.Errorf("%d earlier checkpoints, more than an export may carry (%d)", len(out), maxEarlier)
 	}
 	slices.SortFunc(out, func(a, b earlier) int { return cmp.Compare(a.cp.Size, b.cp.Size) })
 	return out, nil

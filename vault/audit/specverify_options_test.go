@@ -117,6 +117,7 @@ func TestSpecVerifyOptions(t *testing.T) {
 		{"two witnesses, quorum 1", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, w2}, quorum: 1}, true},
 		{"two witnesses, all", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, w2}}, false},
 		{"two witnesses, quorum 1, the other's garbled", "cosigned, one garbled", svOpts{witnesses: []audit.Actor{svWitness, w2}, quorum: 1}, false},
+		{"witness given twice", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, svWitness}}, false},
 		{"witness garbled, not asked for", "cosigned, one garbled", svOpts{}, true},
 	} {
 		export := exports[tc.export]

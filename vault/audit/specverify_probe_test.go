@@ -106,7 +106,7 @@ func svNoteProbes() []svProbe {
 		{"checkpoint 16 extension lines", "full", true, svAgreed, svSealEdit(func(s string) string { return s + strings.Repeat("x\n", 16) })},
 		{"checkpoint 17 extension lines", "full", false, svAgreed, svSealEdit(func(s string) string { return s + strings.Repeat("x\n", 17) })},
 		{"checkpoint size 015", "full", false, svAgreed, svSealEdit(func(s string) string { return strings.Replace(s, "\n15\n", "\n015\n", 1) })},
-		{"checkpoint signature repeated, garbled", "full", false, svDiffers, svSigEdit(func(sig string) string {
+		{"checkpoint signature repeated, garbled", "full", true, svAgreed, svSigEdit(func(sig string) string {
 			l := strings.TrimSuffix(sig, "\n")
 			i := len(l) - 10
 			return sig + l[:i] + string("AB"[(l[i]-'A'+1)%2]) + l[i+1:] + "\n"
@@ -166,6 +166,14 @@ func svFieldProbes() []svProbe {
 		{"key name 257 bytes", "full", false, svAgreed, svAddKey(`"` + strings.Repeat("a", 257) + `","key":"` + svKey(svStranger) + `","member":false`)},
 		{"key name 256 bytes", "full", true, svAgreed, svAddKey(`"` + strings.Repeat("a", 256) + `","key":"` + svKey(svStranger) + `","member":false`)},
 		{"entry signed by a key of small order", "full", false, svDiffers, svSmallOrder},
+		{"two keys, one name, one key hash", "full", false, svAgreed, func(tb testing.TB, g []string) string {
+			// found by trying seeds: their key hashes under "iryna" collide
+			a, b := svActor("iryna", "collide 23487"), svActor("iryna", "collide 25326")
+			g = svLines(svAddKey(`"iryna","key":"`+svKey(a)+`","member":true`)(tb, g))
+			return svAddKey(`"iryna","key":"`+svKey(b)+`","member":true`)(tb, g)
+		}},
+		{"two keys, one name, one key hash, but one", "full", true, svAgreed,
+			svAddKey(`"iryna","key":"` + svKey(svActor("iryna", "collide 23487")) + `","member":true`)},
 		{"key not a curve point", "full", true, svAgreed, svAddKey(`"w","key":"ed25519:AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
 		{"key of small order", "full", true, svAgreed, svAddKey(`"w","key":"ed25519:AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","member":false`)},
 		{"key not canonical", "full", false, svAgreed, svAddKey(`"w","key":"` + svKey(svStranger)[:50] + `B=","member":false`)},

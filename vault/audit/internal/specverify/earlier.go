@@ -15,11 +15,14 @@ type earlier struct {
 	proof tlog.TreeProof
 }
 
-// parseEarlier checks an earlier-checkpoint line: "canonical, its note
+// parseEarlier checks an earlier-checkpoint line: "at most 64 of them,
+// its proof at most 128 canonical hashes, the line canonical, its note
 // verifying as a checkpoint does (below), of the header's origin, its size
-// at most tree_size and above the previous earlier checkpoint's, its proof
-// at most 128 canonical hashes".
+// at most tree_size and above the previous earlier checkpoint's".
 func (v *verifier) parseEarlier(line []byte) error {
+	if len(v.earlier) == 64 {
+		return errors.New("more than 64 earlier checkpoints")
+	}
 	var j struct {
 		Note        *string   `json:"earlier_checkpoint"`
 		Consistency *[]string `json:"consistency"`
@@ -67,9 +70,16 @@ func (v *verifier) parseEarlier(line []byte) error {
 }
 
 // checkEarlier: "every earlier checkpoint's consistency proof must lead
-// from it to the checkpoint (tlog.CheckTree)".
+// from it to the checkpoint (tlog.CheckTree; an earlier checkpoint of size
+// 0 needs an empty proof and nothing else)".
 func (v *verifier) checkEarlier(root [32]byte) error {
 	for _, e := range v.earlier {
+		if e.cp.size == 0 {
+			if len(e.proof) > 0 {
+				return errors.New("the earlier checkpoint of size 0 has a consistency proof")
+			}
+			continue
+		}
 		if err := tlog.CheckTree(e.proof, v.res.TreeSize, root, e.cp.size, e.cp.root); err != nil {
 			return fmt.Errorf("the consistency proof of the earlier checkpoint of size %d does not lead to the checkpoint", e.cp.size)
 		}

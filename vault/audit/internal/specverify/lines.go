@@ -234,6 +234,13 @@ func parseKeys(line []byte) ([]Key, error) {
 			return nil, fmt.Errorf("key %d: (%s, %s) is listed twice", i, k.Name, k.Key)
 		}
 		seen[[2]string{k.Name, k.Key}] = true
+		// "nor two keys under one name with the same key hash" (the note
+		// key hash, which names a signer in a checkpoint)
+		h := noteKeyHash(k.Name, k.public)
+		if seen[[2]string{k.Name, h}] {
+			return nil, fmt.Errorf("key %d: %s has two keys with key hash %s", i, k.Name, h)
+		}
+		seen[[2]string{k.Name, h}] = true
 		keys = append(keys, k)
 	}
 	return keys, canonical(line, append(want, "]}"...))

@@ -49,6 +49,11 @@ func (v *verifier) parseOptions() error {
 		if uint32(h) != binary.BigEndian.Uint32(sum[:4]) {
 			return fmt.Errorf("witness key %q has the wrong key hash", vkey)
 		}
+		for _, w := range v.witness {
+			if w.name == name && w.hash == uint32(h) {
+				return fmt.Errorf("witness %s is given twice", name) // "each given once"
+			}
+		}
 		v.witness = append(v.witness, &witness{name: name, hash: uint32(h), key: key[1:]})
 	}
 	if v.opts.Quorum < 0 || v.opts.Quorum > len(v.witness) {

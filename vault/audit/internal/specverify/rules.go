@@ -143,6 +143,15 @@ func checkEntry(e *entry) error {
 	return nil
 }
 
+// noteKeyHash is a checkpoint signer's key hash, "the first four bytes,
+// big-endian, of SHA-256(actor name || "\n" || 0x01 || public key)", in
+// hex (a key string always begins "ed25519:", so it cannot collide with a
+// key in the same map).
+func noteKeyHash(name string, pub []byte) string {
+	h := sha256.Sum256(append([]byte(name+"\n\x01"), pub...))
+	return fmt.Sprintf("%x", h[:4])
+}
+
 // leafHash is "SHA-256(0x00 || leaf)".
 func leafHash(leaf []byte) [32]byte {
 	return sha256.Sum256(append([]byte{0}, leaf...))

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"github.com/tvault/tvault/internal/edkey"
 )
 
 // Card is the public half of a member: their age recipient and their signing
@@ -87,6 +88,9 @@ func ParseSigningKey(s string) (ed25519.PublicKey, error) {
 	}
 	if len(key) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("signing key is %d bytes long, want %d", len(key), ed25519.PublicKeySize)
+	}
+	if err := edkey.Check(key); err != nil {
+		return nil, fmt.Errorf("signing key is %v", err)
 	}
 	return ed25519.PublicKey(key), nil
 }

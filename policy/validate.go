@@ -14,6 +14,7 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/plugin"
 	"github.com/pelletier/go-toml/v2"
+	"github.com/tvault/tvault/internal/edkey"
 )
 
 // Limits on names. Member names go into signed notes and file paths, class
@@ -473,6 +474,9 @@ func parseSigningKey(s string) (ed25519.PublicKey, error) {
 	}
 	if len(k) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("signing_key must be %d bytes, not %d%s", ed25519.PublicKeySize, len(k), hint)
+	}
+	if err := edkey.Check(k); err != nil {
+		return nil, fmt.Errorf("signing_key is %v%s", err, hint)
 	}
 	return ed25519.PublicKey(k), nil
 }

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 
-	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/store"
+	"github.com/tvault/tvault/vault/internal/trust"
 )
 
 // keyInfos lists every member signing key of every policy version, the
@@ -24,23 +23,7 @@ func (v *Vault) keyInfos(t *store.Txn) ([]audit.KeyInfo, error) {
 			return nil, err
 		}
 	}
-	type nk struct{ name, key string }
-	idx := map[nk]int{}
-	var out []audit.KeyInfo
-	for _, pv := range pvs {
-		for _, m := range pv.Parsed.Members {
-			k := nk{m.Name, tcrypto.FormatSigningKey(m.SigningPublicKey)}
-			i, ok := idx[k]
-			if !ok {
-				i = len(out)
-				idx[k] = i
-				out = append(out, audit.KeyInfo{Name: k.name, Key: k.key, Member: true})
-			}
-			out[i].PolicyVersions = append(out[i].PolicyVersions, pv.Version)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return trust.Keys(pvs), nil
 }
 
 // ExportOptions filters an audit export and chooses its form.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tvault/tvault/vault/audit"
@@ -25,8 +26,9 @@ type CustodySummary struct {
 	// log's tree at the checkpoint.
 	Events     []audit.Entry
 	Checkpoint audit.Summary
-	// Keys are the member keys the trail's export lists: the report's
-	// signature, the sealer's and every entry's are checked against them.
+	// Keys are the member keys the trail's export lists, or the trusted
+	// keys given: the report's signature, the sealer's and every entry's
+	// are checked against them.
 	Keys []audit.KeyInfo
 }
 
@@ -40,6 +42,14 @@ type CustodySummary struct {
 // Attachment hashes are the signer's statement: only someone who can
 // decrypt the class can recompute them.
 func VerifyCustody(file []byte) (*CustodySummary, error) {
+	return VerifyCustodyWith(file, nil)
+}
+
+// VerifyCustodyWith is VerifyCustody with keys from outside the report
+// (trusted, if not nil): only they verify the trail, the report and the
+// header, the report's own keys are ignored, and a policy chain must be
+// the report's vault's (trusted.CheckExport).
+func VerifyCustodyWith(file []byte, trusted *TrustedKeys) (*CustodySummary, error) {
 	text, _, ok := bytes.Cut(file, []byte("\n\n"))
 	if !ok {
 		return nil, integrityErrorf("the custody report is not a signed note")
@@ -50,7 +60,17 @@ func VerifyCustody(file []byte) (*CustodySummary, error) {
 	if err := dec.Decode(&rep); err != nil || rep.Format != custodyFormat || !record.ValidID(rep.Record) || !record.ValidID(rep.Vault) {
 		return nil, integrityErrorf("the custody report is unreadable or of an unknown format")
 	}
-	sum, err := audit.VerifyExport(bytes.NewReader([]byte(rep.Audit)))
+	var o audit.VerifyOptions
+	if trusted != nil {
+		if trusted.Origin != "" && trusted.Origin != "tvault/"+rep.Vault {
+			return nil, integrityErrorf("the custody report is of vault %s, the policy chain of %s", rep.Vault, strings.TrimPrefix(trusted.Origin, "tvault/"))
+		}
+		if err := trusted.CheckExport(strings.NewReader(rep.Audit)); err != nil {
+			return nil, fmt.Errorf("the custody report's audit trail: %w", err)
+		}
+		o.Trusted = trusted.Keys
+	}
+	sum, err := audit.VerifyExportWith(strings.NewReader(rep.Audit), o)
 	if err != nil {
 		return nil, fmt.Errorf("the custody report's audit trail: %w", err)
 	}
@@ -60,6 +80,9 @@ func VerifyCustody(file []byte) (*CustodySummary, error) {
 	keys, entries, err := audit.ExportEntries([]byte(rep.Audit))
 	if err != nil {
 		return nil, integrityErrorf("the custody report's audit trail is unreadable: %v", err)
+	}
+	if trusted != nil {
+		keys = trusted.Keys
 	}
 	if _, signer, err := audit.OpenNote(file, keys); err != nil || signer != rep.MadeBy {
 		return nil, integrityErrorf("the custody report is not signed by %q, a member the trail lists: %v", rep.MadeBy, err)

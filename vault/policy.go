@@ -1,30 +1,26 @@
 package vault
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
 	"github.com/tvault/tvault/policy"
-	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
+	"github.com/tvault/tvault/vault/internal/trust"
 )
 
-// policyVersion is a verified policy version and the seq of the audit
-// entry that put it in force: the init entry (0) for version 1, its
-// policy-apply entry for every later one.
-type policyVersion struct {
-	*record.PolicyVersion
-	Applied int64
-}
+// policyVersion is a verified policy version and the audit entry that put
+// it in force (see trust.Version).
+type policyVersion = trust.Version
 
-// loadPolicies returns every policy version in order, each verified: its
-// signature, its link to the previous version, that its signer held the
-// policy action in the version before it (version 1: in itself), and, for
-// every version after 1, that the audit log holds its policy-apply entry
-// (applyEntry). A version written into the store without one, by someone
-// with the vault folder and a key of their own, is refused.
+// loadPolicies returns every policy version in order, each verified by
+// trust (DecodeVersion): its signature, its link to the previous version,
+// that its signer held the policy action in the version before it (version
+// 1: in itself), and, for every version after 1, that the audit log holds
+// its policy-apply entry (applyEntry, trust.Applied). A version
+// written into the store without one, by someone with the vault folder and
+// a key of their own, is refused.
 func loadPolicies(t *store.Txn) ([]policyVersion, error) {
 	versions, err := t.PolicyVersions()
 	if err != nil {
@@ -42,31 +38,22 @@ func loadPolicies(t *store.Txn) ([]policyVersion, error) {
 		if err != nil {
 			return nil, err
 		}
-		pv, err := record.DecodePolicyVersion(raw)
+		var prev *policyVersion
+		if i > 0 {
+			prev = &out[i-1]
+		}
+		pv, err := trust.DecodeVersion(prev, ver, raw)
 		if err != nil {
 			return nil, err
 		}
-		if pv.Version != ver {
-			return nil, integrityErrorf("policy version %d is stored as version %d", pv.Version, ver)
-		}
-		authority := pv.Parsed
-		if i > 0 {
-			if pv.Prev != record.HashValue(out[i-1].Raw) {
-				return nil, integrityErrorf("policy version %d does not follow version %d", ver, ver-1)
-			}
-			authority = out[i-1].Parsed
-		}
-		m, ok := authority.Member(pv.SignedBy)
-		if !ok || !bytes.Equal(m.SigningPublicKey, record.SignerKey(pv.SignerKey)) || !authority.May(m.Name, policy.ActionPolicy) {
-			return nil, integrityErrorf("policy version %d was signed by %q, who may not change the policy", ver, pv.SignedBy)
-		}
 		cur := policyVersion{PolicyVersion: pv}
 		if i > 0 {
-			if cur.Applied, err = applyEntry(t, pv); err != nil {
+			seq, leaf, err := applyEntry(t, pv)
+			if err != nil {
 				return nil, err
 			}
-			if cur.Applied <= out[i-1].Applied {
-				return nil, integrityErrorf("policy version %d: its policy-apply entry %d comes before version %d's", ver, cur.Applied, ver-1)
+			if cur, err = trust.Applied(prev, pv, seq, leaf); err != nil {
+				return nil, err
 			}
 		}
 		out = append(out, cur)
@@ -75,40 +62,24 @@ func loadPolicies(t *store.Txn) ([]policyVersion, error) {
 }
 
 // applyEntry finds the audit entry that applied policy version pv (after
-// 1) through store's log/policy/<version> pointer and checks that it is
-// that entry: a successful policy-apply, signed by the version's signer
-// with the version's key, naming the digest of exactly the stored bytes.
-// It returns the entry's seq.
-func applyEntry(t *store.Txn, pv *record.PolicyVersion) (int64, error) {
+// 1) through store's log/policy/<version> pointer, and returns its seq and
+// leaf for trust.Applied to check.
+func applyEntry(t *store.Txn, pv *record.PolicyVersion) (int64, []byte, error) {
 	seq, err := t.PolicyEntry(pv.Version)
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, integrityErrorf("policy version %d has no policy-apply entry in the audit log: it was not applied by 'tvault policy apply'", pv.Version)
+		return 0, nil, integrityErrorf("policy version %d has no policy-apply entry in the audit log: it was not applied by 'tvault policy apply'", pv.Version)
 	}
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	leaf, err := t.ReadEntry(seq)
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, integrityErrorf("policy version %d: its policy-apply entry %d is missing from the audit log", pv.Version, seq)
+		return 0, nil, integrityErrorf("policy version %d: its policy-apply entry %d is missing from the audit log", pv.Version, seq)
 	}
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	e, err := audit.ParseLeaf(leaf)
-	if err != nil {
-		return 0, integrityErrorf("policy version %d: its policy-apply entry %d is malformed", pv.Version, seq)
-	}
-	if e.Action != "policy-apply" || e.Outcome != audit.OutcomeOK || e.Seq != seq ||
-		e.Actor != pv.SignedBy || e.ActorKey != pv.SignerKey {
-		return 0, integrityErrorf("policy version %d: audit entry %d is not the entry that applied it", pv.Version, seq)
-	}
-	if e.Digest != audit.Digest(pv.Raw) {
-		return 0, integrityErrorf("policy version %d is not the one its policy-apply entry %d names: it was rewritten", pv.Version, seq)
-	}
-	if err := e.VerifySignature(); err != nil {
-		return 0, integrityErrorf("policy version %d: its policy-apply entry %d: %v", pv.Version, seq, err)
-	}
-	return seq, nil
+	return seq, leaf, nil
 }
 
 // policyAt returns the policy of the given version, as Open verified it.
@@ -132,13 +103,7 @@ func (v *Vault) versionInForce(seq int64) int64 {
 	if v.field != nil {
 		return v.polVer
 	}
-	ver := int64(1)
-	for _, pv := range v.pols[1:] {
-		if pv.Applied < seq {
-			ver = pv.Version
-		}
-	}
-	return ver
+	return trust.InForce(v.pols, seq)
 }
 
 // ShowPolicy returns the policy in force and its version, and records that

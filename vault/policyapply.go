@@ -163,7 +163,7 @@ func (a *Actor) storePolicy(t *store.Txn, toml []byte, from int64, changes int) 
 	if err := t.PutPolicyEntry(from+1, e.Seq); err != nil {
 		return policyVersion{}, err
 	}
-	return policyVersion{PolicyVersion: pv, Applied: e.Seq}, nil
+	return policyVersion{PolicyVersion: pv, Applied: e.Seq, Entry: e.Leaf()}, nil
 }
 
 // PolicyVersionInfo is one stored policy version, as ShowPolicyVersion

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -96,6 +97,7 @@ func auditVerifyCommand(e *env) *cli.Command {
 			"a failure exits 4. With FILE it needs no vault.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "also prove that the log (or the export in FILE) extends the checkpoint in `CHECKPOINT`, kept off the machine"},
+			trustFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
@@ -158,6 +160,11 @@ func (e *env) auditVerifyOptions(c *cli.Context) (audit.VerifyOptions, error) {
 		}
 		o.Against = b
 	}
+	if c.String("trust") != "" {
+		if err := trustVerifyOptions(c, &o); err != nil {
+			return o, err
+		}
+	}
 	return o, nil
 }
 
@@ -185,6 +192,10 @@ func (e *env) verifyExportFile(c *cli.Context, p string, o audit.VerifyOptions) 
 	}
 	defer f.Close()
 	sum, err := audit.VerifyExportWith(bufio.NewReaderSize(f, 1<<20), o)
+	if errors.Is(err, audit.ErrTampered) {
+		return withHint(fmt.Errorf("%s: %w", p, err), "the export was changed after it was made, or the log it was made from was: "+
+			"keep this file as it is, and ask for a new export made in front of you")
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}

@@ -28,6 +28,7 @@ func custodyCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (which must not exist)"},
 			&cli.StringFlag{Name: "markdown", Usage: "also write a printable rendering to `FILE`"},
+			trustFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			// "custody verify FILE" is read here: a subcommand would make
@@ -43,6 +44,9 @@ func custodyCommand(e *env) *cli.Command {
 			}
 			if c.NArg() != 1 {
 				return usagef("custody takes one record ID (or: custody verify FILE)")
+			}
+			if c.IsSet("trust") {
+				return usagef("--trust is for custody verify FILE")
 			}
 			if c.String("output") == "" {
 				return usagef("custody needs -o FILE")
@@ -86,7 +90,7 @@ func (e *env) verifyCustody(c *cli.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := vault.VerifyCustody(b)
+	sum, err := verifyCustodyTrust(c, b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

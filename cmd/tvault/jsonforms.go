@@ -75,6 +75,8 @@ and the largest tree each cosigned). A failure prints nothing on standard output
 var noJSON = map[string][2]string{
 	"cat": {"cat writes the attachment's own bytes, which have no JSON form",
 		"run it without --json"},
+	"policy export": {"policy export writes the signed policy chain, a JSON file that 'audit verify --trust' reads as written, so it has no other JSON form",
+		"run it without --json ('-o -' writes the chain to standard output)"},
 	"audit checkpoint": {"audit checkpoint writes a signed note that 'audit verify --against' reads exactly as written, so it has no JSON form",
 		"run it without --json; 'tvault audit verify --json' prints the tree size and root"},
 }

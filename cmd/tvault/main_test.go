@@ -77,6 +77,7 @@ func TestScripts(t *testing.T) {
 			"editpolicy":  cmdEditpolicy,
 			"mkplugin":    cmdMkplugin,
 			"cardmember":  cmdCardmember,
+			"mkcards":     cmdMkcards,
 		},
 	})
 }

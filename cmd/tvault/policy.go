@@ -15,7 +15,7 @@ import (
 func policyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "policy",
-		Usage: "show, check or apply a policy",
+		Usage: "show, check, apply or export a policy",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "show",
@@ -76,6 +76,7 @@ func policyCommand(e *env) *cli.Command {
 					return e.checkPolicy(c.Args().First(), c.Bool("json"))
 				},
 			},
+			policyExportCommand(e),
 		},
 	}
 }

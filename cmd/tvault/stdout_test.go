@@ -87,6 +87,7 @@ func (f *cliFixture) cliCases() []cliCase {
 			}
 			return []string{"policy", "apply", path, "-i", f.key("admin-kyiv")}
 		}},
+		{cmd: "policy export", args: fixed("policy", "export", "-o", "-", "-i", f.key("olena"))},
 		{cmd: "keys status", args: fixed("keys", "status", "-i", f.key("mykola"))},
 		{cmd: "keys sync", done: "stored all the same", args: fixed("keys", "sync", "-i", f.key("iryna"))},
 		{cmd: "keys rotate", done: "was made all the same", args: fixed("keys", "rotate", "--class", "testimony", "-i", f.key("iryna"))},

@@ -1,7 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -135,7 +138,11 @@ func signCheckpoint(origin string, size int64, root tlog.Hash, s *signer) ([]byt
 // witnesses whose cosignature verified. Errors are plain descriptions for
 // a TamperError.
 func openCheckpoint(msg []byte, kr *keySet, witnesses []note.Verifier) (Checkpoint, uint32, []string, error) {
-	n, err := note.Open(msg, knownKeys{kr, witnesses})
+	known := knownKeys{kr, witnesses}
+	n, err := note.Open(msg, known)
+	if err == nil {
+		err = checkRepeatedSigs(msg, known)
+	}
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
 		var invalid *note.InvalidSignatureError
@@ -172,4 +179,32 @@ func openCheckpoint(msg []byte, kr *keySet, witnesses []note.Verifier) (Checkpoi
 		return Checkpoint{}, 0, nil, err
 	}
 	return Checkpoint{Origin: origin, Size: size, Root: root, Signer: signer.Name, Text: msg}, signer.Hash, cosigners, nil
+}
+
+// checkRepeatedSigs verifies every signature line of the signed note msg
+// that is by a known key. note.Open verifies only the first line of each
+// key and drops the rest unread; a signature by a known key that does not
+// verify must fail (C2SP signed-note), whichever line it is on. msg has
+// opened with known, so it is well-formed.
+func checkRepeatedSigs(msg []byte, known knownKeys) error {
+	i := bytes.LastIndex(msg, []byte("\n\n"))
+	if i < 0 {
+		return nil
+	}
+	text, lines := msg[:i+1], strings.Split(strings.TrimSuffix(string(msg[i+2:]), "\n"), "\n")
+	for _, line := range lines {
+		name, b64, ok := strings.Cut(strings.TrimPrefix(line, "— "), " ")
+		sig, err := base64.StdEncoding.DecodeString(b64)
+		if !ok || err != nil || len(sig) < 5 {
+			continue
+		}
+		v, err := known.Verifier(name, binary.BigEndian.Uint32(sig))
+		if err != nil {
+			continue
+		}
+		if !v.Verify(text, sig[4:]) {
+			return &note.InvalidSignatureError{Name: name, Hash: v.KeyHash()}
+		}
+	}
+	return nil
 }

@@ -108,7 +108,10 @@
 //
 //	<origin>\n<tree size in decimal>\n<root hash in standard base64>\n
 //
-// where origin is "tvault/<vault id>", followed by a blank line and one
+// where origin is "tvault/<vault id>" in every checkpoint tvault writes (a
+// verifier accepts any valid origin, which C2SP leaves to the log: non-empty,
+// at most 256 bytes of valid UTF-8 without control or bidirectional-override
+// characters, not beginning with '{'), followed by a blank line and one
 // signature line "— <actor name> <base64(key hash || Ed25519 signature)>\n".
 // The key hash is the first four bytes, big-endian, of SHA-256(actor name ||
 // "\n" || 0x01 || public key), as in note.NewEd25519VerifierKey; the
@@ -119,10 +122,13 @@
 // most 16, none empty) are accepted and ignored (tvault writes none); a
 // note has at most 100 signature lines; signatures by keys the verifier
 // does not know, such as witnesses' cosignatures nobody asked for, are
-// ignored; the first signature by a known key (same name and key hash)
-// must verify, and later ones by the same key are ignored, unchecked, as
-// note.Open does; and at least one signature must be by a listed member
-// key, under that key's name.
+// ignored; every signature by a known key (same name and key hash) must
+// verify, a repeated one too (note.Open checks only the first of each key,
+// so tvault checks the rest); and at least one signature must be by a
+// listed key, under that key's name. Keys must be canonical encodings of
+// curve points not of small order (a key of small order would "sign"
+// anything under the batch equation below); every tvault layer refuses
+// others where a key comes in.
 //
 // Who may sign a log's checkpoints: every member of every version of the
 // vault's policy, under their member name, with the signing key of their
@@ -148,8 +154,10 @@
 // An export (Log.Export) is JSON Lines: UTF-8, one JSON object per line,
 // each line ending in '\n'. Lines are written with the string escaping
 // above, members in the order shown, no white space, and a verifier
-// rejects any other encoding of the same values: a line must be
-// byte-identical to what Export writes for its values.
+// rejects any other encoding of the same values: a line, without its line
+// end, must be byte-identical to what Export writes for its values. As
+// files cross Windows and mail, a verifier accepts "\r\n" line ends and a
+// last line without its end; no line is longer than 1 MiB.
 //
 // Line 1, the header; "filter" is present exactly when the export is
 // filtered, with only the criteria set, times as above:
@@ -236,6 +244,7 @@
 //
 //   - trusted keys (--trust: the members' cards or the vault's signed
 //     policy chain) replace the keys line, which is still checked for form;
+//     a policy chain also names the only origin accepted;
 //     without them the summary says that the keys came from the export;
 //   - a kept checkpoint (--against) must verify with the keys, name the
 //     header's origin and have at most tree_size entries; unfiltered, the

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tvault/tvault/internal/edkey"
 )
 
 // EntryFormat is the version tag carried in every entry's "format" field.
@@ -229,6 +231,9 @@ func parseKey(s string) (ed25519.PublicKey, error) {
 	b, err := decodeBase64(b64)
 	if err != nil || len(b) != ed25519.PublicKeySize {
 		return nil, errors.New("key is not a base64 Ed25519 public key")
+	}
+	if err := edkey.Check(b); err != nil {
+		return nil, fmt.Errorf("key is %v", err)
 	}
 	return ed25519.PublicKey(b), nil
 }

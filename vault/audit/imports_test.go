@@ -14,6 +14,7 @@ var allowedImports = map[string]bool{
 	"github.com/tvault/tvault/vault/internal/fault":    true,
 	"github.com/tvault/tvault/vault/internal/sigbatch": true,
 	"github.com/tvault/tvault/internal/csvsafe":        true,
+	"github.com/tvault/tvault/internal/edkey":          true,
 	"filippo.io/edwards25519":                          true,
 	"golang.org/x/mod/sumdb/note":                      true,
 	"golang.org/x/mod/sumdb/tlog":                      true,

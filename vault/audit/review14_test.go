@@ -149,8 +149,9 @@ func TestReview14WitnessGivenTwice(t *testing.T) {
 	}
 }
 
-// Duplicate signatures by one key: as note.Open does, and doc.go says,
-// only the first counts; a later one is not checked.
+// Duplicate signatures by one key: every one must verify (C2SP
+// signed-note: a signature by a known key that does not verify fails),
+// though note.Open checks only the first.
 func TestReview14DuplicateSignatures(t *testing.T) {
 	l, b := buildLog(t, 3)
 	cp := string(head(t, l, b))
@@ -160,8 +161,11 @@ func TestReview14DuplicateSignatures(t *testing.T) {
 		t.Fatal("the bad signature is the good one")
 	}
 	kr := mustKeySet(t)
-	if _, _, _, err := openCheckpoint([]byte(text+"\n\n"+sig+bad), kr, nil); err != nil {
-		t.Errorf("a valid signature then a bad one by the same key: %v", err)
+	if _, _, _, err := openCheckpoint([]byte(text+"\n\n"+sig+bad), kr, nil); err == nil {
+		t.Errorf("a valid signature then a bad one by the same key verified")
+	}
+	if _, _, _, err := openCheckpoint([]byte(text+"\n\n"+sig+sig), kr, nil); err != nil {
+		t.Errorf("the same valid signature twice: %v", err)
 	}
 	if _, _, _, err := openCheckpoint([]byte(text+"\n\n"+bad+sig), kr, nil); err == nil {
 		t.Error("a bad signature then a valid one by the same key verified")

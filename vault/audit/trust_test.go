@@ -315,3 +315,33 @@ func TestFilterComparesInstants(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A key of small order "signs" every message with (identity, 0) under the
+// cofactored batch equation: an export that lists one is refused, so that
+// no one can write entries in the name of whoever claims such a key.
+func TestSmallOrderKeyRefused(t *testing.T) {
+	l, b := buildLog(t, 2)
+	lines := lines(export(t, l, b, ExportOptions{}))
+	small := "ed25519:" + b64([]byte{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+		0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05})
+	keys := string(appendKeysLine(nil, append(testKeys(), KeyInfo{Name: "mallory", Key: small, Member: true})))
+	_, err := verifyWith(t, lines[0]+keys+strings.Join(lines[2:], ""), VerifyOptions{})
+	wantTamper(t, err, "small order")
+	if _, err := newKeySet([]KeyInfo{{Name: "mallory", Key: small}}); err == nil {
+		t.Error("a trusted key of small order was accepted")
+	}
+}
+
+// With Origin set (a policy chain's vault), an export or a log of another
+// vault is refused, even one signed by the same members.
+func TestVerifyOrigin(t *testing.T) {
+	l, b := buildLog(t, 3)
+	full := export(t, l, b, ExportOptions{})
+	if _, err := verifyWith(t, full, VerifyOptions{Trusted: testKeys(), Origin: testOrigin}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := verifyWith(t, full, VerifyOptions{Trusted: testKeys(), Origin: "tvault/another"})
+	wantTamper(t, err, `the export is of the log "`+testOrigin+`", not "tvault/another"`)
+	_, err = l.VerifyLogWith(b, testKeys(), VerifyOptions{Origin: "tvault/another"})
+	wantTamper(t, err, "not \"tvault/another\"")
+}

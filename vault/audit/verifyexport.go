@@ -59,7 +59,8 @@ const (
 	//  H5 a filter, if present, has canonical times ("line 1: filter: …"),
 	//     valid criteria ("line 1: invalid … filter") and at least one
 	//     ("line 1: empty filter");
-	//  H6 the line is what appendHeaderLine writes ("line 1 is not in canonical form").
+	//  H6 the line is what appendHeaderLine writes ("line 1 is not in canonical form");
+	//  H7 with VerifyOptions.Origin, the origin is that ("line 1: the export is of the log …").
 	// End of input: "export is empty".
 	expectHeader exportState = iota
 
@@ -272,6 +273,9 @@ func (v *exportVerifier) header(line []byte) error {
 	hdr, opts, err := parseHeader(line)
 	if err != nil {
 		return err
+	}
+	if v.vo.Origin != "" && hdr.Origin != v.vo.Origin {
+		return tamperf(-1, 1, "line 1: the export is of the log %q, not %q", truncate(hdr.Origin), truncate(v.vo.Origin))
 	}
 	v.hdr, v.opts, v.filtered = hdr, opts, opts.filtered()
 	v.sum = Summary{Origin: hdr.Origin, TreeSize: hdr.TreeSize, Filtered: v.filtered}

@@ -185,9 +185,18 @@ func (l *Log) VerifyLogWith(b Backend, keys []KeyInfo, o VerifyOptions) (Summary
 	if o.Trusted != nil {
 		keys = o.Trusted
 	}
+	if o.Origin != "" && o.Origin != l.origin {
+		return Summary{}, tamperf(-1, 0, "the log is %q, not %q", l.origin, truncate(o.Origin))
+	}
 	sum, err := l.VerifyLog(b, keys)
 	if err != nil {
 		return Summary{}, err
+	}
+	if o.Trusted != nil {
+		sum.KeysFrom = o.TrustedFrom
+		if sum.KeysFrom == "" {
+			sum.KeysFrom = "the trusted keys"
+		}
 	}
 	if o.Against != nil {
 		if err := l.VerifyAgainst(b, keys, o.Against); err != nil {

@@ -28,6 +28,9 @@ type VerifyOptions struct {
 	// TrustedFrom names where Trusted came from, for the summary (e.g. a
 	// file name); "" says "the trusted keys".
 	TrustedFrom string
+	// Origin, when set, is the only log origin accepted ("tvault/<vault
+	// id>", e.g. that of the policy chain the trusted keys came from).
+	Origin string
 	// Against is an earlier checkpoint (a signed note) kept off the
 	// machine: the export must prove that its log extends it. An
 	// unfiltered export is recomputed at the checkpoint's size; a filtered

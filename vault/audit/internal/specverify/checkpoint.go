@@ -1,6 +1,9 @@
 package specverify
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -38,11 +41,11 @@ type checkpoint struct {
 // hash in standard base64>\n"; "the size has no leading zeros and is at
 // most 2^40; extension lines after the root (at most 16, none empty) are
 // accepted and ignored …; a note has at most 100 signature lines;
-// signatures by keys the verifier does not know … are ignored; the first
-// signature by a known key (same name and key hash) must verify, and later
-// ones by the same key are ignored, unchecked, as note.Open does; and at
-// least one signature must be by a listed member key, under that key's
-// name." note.Open is that rule, 100 lines included.
+// signatures by keys the verifier does not know … are ignored; every
+// signature by a known key (same name and key hash) must verify, a
+// repeated one too (note.Open checks only the first of each key, so tvault
+// checks the rest); and at least one signature must be by a listed key,
+// under that key's name."
 func openCheckpoint(msg string, keys []Key) (*checkpoint, error) {
 	known, byHash, err := verifiers(keys)
 	if err != nil {
@@ -51,6 +54,9 @@ func openCheckpoint(msg string, keys []Key) (*checkpoint, error) {
 	n, err := note.Open([]byte(msg), note.VerifierList(known...))
 	if err != nil {
 		return nil, fmt.Errorf("note does not verify: %v", err)
+	}
+	if err := checkKnownSigs(msg, n.Text, byHash); err != nil {
+		return nil, err
 	}
 	lines := strings.Split(n.Text, "\n")
 	lines = lines[:len(lines)-1] // the text ends in '\n'
@@ -98,4 +104,22 @@ func verifiers(keys []Key) ([]note.Verifier, map[string]Key, error) {
 		byHash[nameHash(v.Name(), v.KeyHash())] = k
 	}
 	return vs, byHash, nil
+}
+
+// checkKnownSigs verifies every signature line by a known key: note.Open
+// verifies only the first of several by one key and drops the others
+// unread.
+func checkKnownSigs(msg, text string, byHash map[string]Key) error {
+	for _, line := range strings.Split(strings.TrimSuffix(msg[len(text)+1:], "\n"), "\n") {
+		name, b64, _ := strings.Cut(strings.TrimPrefix(line, "— "), " ")
+		sig, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(sig) < 4 {
+			return errors.New("note has a malformed signature line")
+		}
+		k, ok := byHash[nameHash(name, binary.BigEndian.Uint32(sig))]
+		if ok && !ed25519.Verify(k.public, []byte(text), sig[4:]) {
+			return fmt.Errorf("note has a signature by %s that does not verify", name)
+		}
+	}
+	return nil
 }

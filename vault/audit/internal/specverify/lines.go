@@ -108,13 +108,12 @@ func parseHeader(line []byte) (*header, error) {
 	return &h, nil
 }
 
-// checkOrigin: origin is "tvault/<vault id>" and "may not begin with '{'";
-// it is a line of the checkpoint note, so a string without control
-// characters. doc.go defines no syntax for the vault id: any non-empty
-// text is taken.
+// checkOrigin: "a verifier accepts any valid origin, which C2SP leaves to
+// the log: non-empty, at most 256 bytes of valid UTF-8 without control or
+// bidirectional-override characters, not beginning with '{'".
 func checkOrigin(s string) error {
-	if len(s) <= len("tvault/") || s[:len("tvault/")] != "tvault/" {
-		return errors.New(`is not "tvault/<vault id>"`)
+	if s == "" || len(s) > 256 || s[0] == '{' {
+		return errors.New("is empty, longer than 256 bytes or begins with '{'")
 	}
 	return checkText(s, false)
 }
@@ -201,6 +200,7 @@ func parseKeys(line []byte) ([]Key, error) {
 	}
 	want := []byte(`{"keys":[`)
 	var keys []Key
+	checked := map[string][]byte{} // a key listed under several names is checked once
 	seen := map[[2]string]bool{}
 	for i, kj := range *v.Keys {
 		if kj.Name == nil || kj.Key == nil || kj.Member == nil {
@@ -226,9 +226,12 @@ func parseKeys(line []byte) ([]Key, error) {
 		if err := checkName(k.Name); err != nil {
 			return nil, fmt.Errorf("key %d: name %w", i, err)
 		}
-		var err error
-		if k.public, err = parseKey(k.Key); err != nil {
-			return nil, fmt.Errorf("key %d: key %w", i, err)
+		if k.public = checked[k.Key]; k.public == nil {
+			var err error
+			if k.public, err = parseKey(k.Key); err != nil {
+				return nil, fmt.Errorf("key %d: key %w", i, err)
+			}
+			checked[k.Key] = k.public
 		}
 		if seen[[2]string{k.Name, k.Key}] {
 			return nil, fmt.Errorf("key %d: (%s, %s) is listed twice", i, k.Name, k.Key)

@@ -69,13 +69,18 @@ func decodeB64(s string, n int) ([]byte, error) {
 }
 
 // parseKey: actor_key is "ed25519:" + standard base64 (padded) of the
-// 32-byte key.
+// 32-byte key, which is a "canonical encoding of a curve point not of
+// small order".
 func parseKey(s string) ([]byte, error) {
 	rest, ok := strings.CutPrefix(s, "ed25519:")
 	if !ok {
 		return nil, errors.New(`does not begin with "ed25519:"`)
 	}
-	return decodeB64(rest, 32)
+	b, err := decodeB64(rest, 32)
+	if err != nil {
+		return nil, err
+	}
+	return b, checkPoint(b)
 }
 
 // parseTime: "RFC 3339 in UTC, fraction digits as needed (Go's

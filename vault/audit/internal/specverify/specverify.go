@@ -17,9 +17,13 @@ import (
 // "What a verifier brings from outside the export"). Its zero value trusts
 // the export itself.
 type Options struct {
-	// MaxLine caps a line's length in bytes (0: 16 MiB). doc.go sets no
-	// limit; a verifier needs one.
+	// MaxLine caps a line's length in bytes, with its line end (0: doc.go's
+	// "no line is longer than 1 MiB", a line being what ends in '\n', as in
+	// "each line ending in '\n'").
 	MaxLine int
+	// Origin, when set, is the only origin accepted ("a policy chain also
+	// names the only origin accepted").
+	Origin string
 	// Trusted, when not nil, are the keys (Name and Key set) that replace
 	// the keys line, "which is still checked for form".
 	Trusted []Key
@@ -88,7 +92,7 @@ type proved struct {
 // r is returned as it is.
 func Verify(r io.Reader, opts Options) (Result, error) {
 	if opts.MaxLine <= 0 {
-		opts.MaxLine = 16 << 20
+		opts.MaxLine = 1 << 20
 	}
 	v := &verifier{opts: opts}
 	if err := v.parseOptions(); err != nil {
@@ -113,30 +117,31 @@ func Verify(r io.Reader, opts Options) (Result, error) {
 	return v.res, nil
 }
 
-// readLine returns the next line without its '\n': "each line ending in
-// '\n'".
+// readLine returns the next line without its line end: "each line ending
+// in '\n'"; "a verifier accepts "\r\n" line ends and a last line without
+// its end; no line is longer than 1 MiB".
 func (v *verifier) readLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
 		line = append(line, chunk...)
-		if len(line) > v.opts.MaxLine+1 {
+		if len(line) > v.opts.MaxLine {
 			v.lineNo++
-			return nil, &RejectError{Line: v.lineNo, Reason: "line too long"}
+			return nil, &RejectError{Line: v.lineNo, Reason: "line longer than the limit"}
 		}
 		switch {
 		case err == bufio.ErrBufferFull:
 			continue
 		case err == io.EOF && len(line) == 0:
 			return nil, io.EOF
-		case err == io.EOF:
-			v.lineNo++
-			return nil, &RejectError{Line: v.lineNo, Reason: "the last line does not end in a newline"}
-		case err != nil:
+		case err != nil && err != io.EOF:
 			return nil, err
 		}
 		v.lineNo++
-		return line[:len(line)-1], nil
+		if err == nil { // the line ends in '\n', or "\r\n"
+			line = bytes.TrimSuffix(line[:len(line)-1], []byte("\r"))
+		} // else the last line, without its end (a lone '\r' stays, and is not canonical)
+		return line, nil
 	}
 }
 
@@ -151,6 +156,9 @@ func (v *verifier) line(line []byte) error {
 		}
 		v.hdr = h
 		v.res.Origin, v.res.TreeSize, v.res.Filtered = *h.Origin, *h.TreeSize, h.Filter != nil
+		if v.opts.Origin != "" && v.opts.Origin != v.res.Origin {
+			return fmt.Errorf("header: origin %q is not the trusted %q", v.res.Origin, v.opts.Origin)
+		}
 		return nil
 	case v.lineNo == 2:
 		keys, err := parseKeys(line)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -98,14 +99,20 @@ func TestVerifyKnownAnswerExport(t *testing.T) {
 		res.Root != leafHash(e.leaf()) {
 		t.Errorf("result %+v", res)
 	}
+	// "a verifier accepts "\r\n" line ends and a last line without its end"
+	for _, ok := range []string{export[:len(export)-1], strings.ReplaceAll(export, "\n", "\r\n")} {
+		if _, err := Verify(strings.NewReader(ok), Options{}); err != nil {
+			t.Errorf("%v\n%q", err, ok)
+		}
+	}
 	for name, bad := range map[string]string{
 		"outcome":   strings.Replace(export, `"outcome":"ok"`, `"outcome":"denied"`, 1),
 		"slash":     strings.Replace(export, `</>`, `<\/>`, 1),
 		"tree size": strings.Replace(export, `"tree_size":1`, `"tree_size":01`, 1),
 		"key":       strings.Replace(export, `"name":"iryna"`, `"name":"olena"`, 1),
 		"trailing":  export + "\n",
-		"truncated": export[:len(export)-1],
-		"CR":        strings.Replace(export, "\n", "\r\n", 1),
+		"lone CR":   strings.Replace(export, "\n", "\r", 1),
+		"CR CR LF":  strings.Replace(export, "\n", "\r\r\n", 1),
 		"no keys":   strings.Replace(export, `"keys":[`, `"keys":[],"x":[`, 1),
 	} {
 		if bad == export {
@@ -136,4 +143,33 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted an inconsistent export: %+v", res)
 		}
 	})
+}
+
+// The eight points of small order, in every encoding, and points that are
+// not on the curve or not canonical, are refused; real keys are not.
+func TestCheckPoint(t *testing.T) {
+	for _, h := range []string{
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0000000000000000000000000000000000000000000000000000000000000080",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+		"0100000000000000000000000000000000000000000000000000000000000080", // identity, x = 0 with sign 1
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // y = p + 1
+		"0200000000000000000000000000000000000000000000000000000000000000", // y = 2: not on the curve
+	} {
+		b, _ := hex.DecodeString(h)
+		if checkPoint(b) == nil {
+			t.Errorf("%s accepted", h)
+		}
+	}
+	for i := range 50 {
+		seed := sha256.Sum256([]byte{byte(i)})
+		if err := checkPoint(ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey)); err != nil {
+			t.Errorf("key %d: %v", i, err)
+		}
+	}
 }

@@ -62,6 +62,9 @@ func (a *Actor) ExportAudit(ctx context.Context, w io.Writer, opts ExportOptions
 		if err != nil {
 			return err
 		}
+		if err := a.v.addKept(t, &opts.Earlier); err != nil {
+			return err
+		}
 		n, err = a.v.log.Export(w, t, keys, opts.ExportOptions)
 		return err
 	})
@@ -81,6 +84,9 @@ func (a *Actor) VerifyAudit(ctx context.Context, o audit.VerifyOptions) (audit.S
 	verr := a.v.view(func(t *store.Txn) error {
 		keys, err := a.v.keyInfos(t)
 		if err != nil {
+			return err
+		}
+		if err := a.v.addKept(t, &o.Earlier); err != nil {
 			return err
 		}
 		sum, err = a.v.log.VerifyLogWith(t, keys, o)

@@ -20,7 +20,7 @@ func auditCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "audit",
 		Usage:       "export, verify and checkpoint the audit log",
-		Subcommands: []*cli.Command{auditExportCommand(e), auditVerifyCommand(e), auditCheckpointCommand(e)},
+		Subcommands: []*cli.Command{auditExportCommand(e), auditVerifyCommand(e), auditCheckpointCommand(e), auditWitnessCommand(e)},
 	}
 }
 
@@ -95,10 +95,10 @@ func auditVerifyCommand(e *env) *cli.Command {
 		Description: "Prints one line, \"ok: N entries, tree size N, root …, checkpoint signed by NAME (KEY)\", followed by what\n" +
 			"else was proven (an earlier checkpoint extended, witnesses' cosignatures) and where the keys came from;\n" +
 			"a failure exits 4. With FILE it needs no vault.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "against", Usage: "also prove that the log (or the export in FILE) extends the checkpoint in `CHECKPOINT`, kept off the machine"},
 			trustFlag(),
-		},
+		}, witnessFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
 				return usagef("audit verify takes at most one FILE")
@@ -165,7 +165,9 @@ func (e *env) auditVerifyOptions(c *cli.Context) (audit.VerifyOptions, error) {
 			return o, err
 		}
 	}
-	return o, nil
+	var err error
+	o.Witnesses, o.Quorum, err = parseWitnesses(c)
+	return o, err
 }
 
 // readCheckpointFile reads a kept checkpoint, a signed note. A copy that

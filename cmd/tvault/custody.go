@@ -12,6 +12,7 @@ import (
 
 	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault"
+	"github.com/tvault/tvault/vault/audit"
 )
 
 func custodyCommand(e *env) *cli.Command {
@@ -154,7 +155,12 @@ func renderCustody(sum *vault.CustodySummary, file []byte) string {
 			fmt.Fprintf(&b, "| %s | %s | %d | `%s` |\n", md(a.Class), md(a.Name), a.Size, a.SHA256)
 		}
 	}
-	b.WriteString("\n## Keys the report was checked with\n\nCompare each with the member's card (`tvault card`).\n\n")
+	if sum.Checkpoint.KeysFrom == audit.KeysFromExport {
+		b.WriteString("\n## Keys the report was checked with\n\nThey came from the report itself: compare each with the member's card (`tvault card`), " +
+			"or verify it with `tvault custody verify --trust`.\n\n")
+	} else {
+		fmt.Fprintf(&b, "\n## Keys the report was checked with\n\nFrom outside the report: %s.\n\n", md(sum.Checkpoint.KeysFrom))
+	}
 	for _, k := range sum.Keys {
 		if k.Member {
 			fmt.Fprintf(&b, "- %s: `%s`\n", md(k.Name), k.Key)

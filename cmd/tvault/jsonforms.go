@@ -60,6 +60,8 @@ of the first and last entries checked, absent if none; keys_from: where the keys
 came from, "the export itself" without --trust, absent for the vault's own log; extends_checkpoint_of:
 the size of the --against checkpoint proven extended; witnessed: the witnesses whose cosignatures verified,
 and the largest tree each cosigned). A failure prints nothing on standard output`,
+	"audit witness": `one object: {"witness":"NAME","tree_size":N,"old_size":N,"cosigned":"<the checkpoint with the witness's cosignature>"}
+(old_size: the tree size the witness had cosigned before, 0 for none); with --setup: {"origin":"tvault/…","keys":["NAME+HASH+KEY"]}`,
 	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
  "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
 (orphans and partial: blobs an interrupted seal left, which --repair removes)`,

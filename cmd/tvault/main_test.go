@@ -77,6 +77,8 @@ func TestScripts(t *testing.T) {
 			"editpolicy":  cmdEditpolicy,
 			"mkplugin":    cmdMkplugin,
 			"cardmember":  cmdCardmember,
+			"fakewitness": cmdFakewitness,
+			"witnesskey":  cmdWitnesskey,
 			"mkcards":     cmdMkcards,
 		},
 	})

@@ -103,6 +103,7 @@ func (f *cliFixture) cliCases() []cliCase {
 		{cmd: "audit verify", args: fixed("audit", "verify", f.export)},
 		{cmd: "audit verify", args: fixed("audit", "verify", "-i", f.key("iryna"))},
 		{cmd: "audit checkpoint", args: fixed("audit", "checkpoint", "-i", f.key("iryna"))},
+		{cmd: "audit witness", args: fixed("audit", "witness", "--setup", "-i", f.key("iryna"))},
 		{cmd: "check", args: fixed("check", "-i", f.key("iryna"))},
 	}, append(f.unmaskCases(), f.fieldCases()...)...)
 }

@@ -19,6 +19,8 @@
 //	log/seal/<id>, log/policy/<version>, log/epoch/<class>/<epoch>,
 //	log/import/<id>, log/unmask/{r,g}/…
 //	                                the seq of the entry that binds a stored value
+//	log/cosigned/<name>+<hash>      the latest checkpoint a witness cosigned (its vkey's
+//	                                name and key hash), with its cosignature lines
 //	grant/<class>/<epoch>/<seq>     a key grant of keys sync, keyed by its entry
 //	offer/<class>/<epoch>/<member>  a holder's slot offer for a threshold rotation
 //	contrib/<class>/<id>/<x>        a holder's contribution to a threshold rewrap

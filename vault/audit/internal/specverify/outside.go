@@ -45,6 +45,11 @@ func (v *verifier) parseOptions() error {
 		if err1 != nil || err2 != nil || len(key) != 33 || key[0] != 0x04 || checkName(name) != nil {
 			return fmt.Errorf("witness key %q is not a cosignature verifier key", vkey)
 		}
+		if err := checkPoint(key[1:]); err != nil {
+			// "Keys must be canonical encodings of curve points not of small
+			// order"; "every tvault layer refuses others"
+			return fmt.Errorf("witness key %q %w", vkey, err)
+		}
 		sum := sha256.Sum256(append([]byte(name+"\n"), key...))
 		if uint32(h) != binary.BigEndian.Uint32(sum[:4]) {
 			return fmt.Errorf("witness key %q has the wrong key hash", vkey)

@@ -173,3 +173,18 @@ func TestCheckPoint(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsRefuseBadKeys(t *testing.T) {
+	small := base64.StdEncoding.EncodeToString(append([]byte{4, 1}, make([]byte, 31)...))
+	h := sha256.Sum256(append([]byte("w\n"), append([]byte{4, 1}, make([]byte, 31)...)...))
+	for name, o := range map[string]Options{
+		"trusted small order": {Trusted: []Key{{Name: "z", Key: "ed25519:AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}}},
+		"witness small order": {Witnesses: []string{fmt.Sprintf("w+%08x+%s", binary.BigEndian.Uint32(h[:4]), small)}},
+		"witness bad hash":    {Witnesses: []string{"w+00000000+" + small}},
+	} {
+		var re *RejectError
+		if _, err := Verify(strings.NewReader(katExport(t)), o); err == nil || errors.As(err, &re) {
+			t.Errorf("%s: Verify = %v, want an invalid-option error", name, err)
+		}
+	}
+}

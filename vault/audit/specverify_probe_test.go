@@ -111,7 +111,7 @@ func svNoteProbes() []svProbe {
 			i := len(l) - 10
 			return sig + l[:i] + string("AB"[(l[i]-'A'+1)%2]) + l[i+1:] + "\n"
 		})},
-		{"checkpoint signature base64 not canonical", "full", true, svAgreed, svSigEdit(func(sig string) string {
+		{"checkpoint signature base64 not canonical", "full", false, svAgreed, svSigEdit(func(sig string) string {
 			return svNonCanonical(strings.TrimSuffix(sig, "\n")) + "\n"
 		})},
 		{"checkpoint root base64 not canonical", "full", false, svAgreed, svSealEdit(func(s string) string {

@@ -120,6 +120,11 @@ func checkKnownSigs(msg, text string, byHash map[string]Key) error {
 		if ok && !ed25519.Verify(k.public, []byte(text), sig[4:]) {
 			return fmt.Errorf("note has a signature by %s that does not verify", name)
 		}
+		// doc.go: every signature by a known key "must verify and be in
+		// canonical base64".
+		if ok && base64.StdEncoding.EncodeToString(sig) != b64 {
+			return fmt.Errorf("note has a signature by %s that is not in canonical base64", name)
+		}
 	}
 	return nil
 }

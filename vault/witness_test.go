@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,6 +234,12 @@ func TestAuditWitnessTamperedKept(t *testing.T) {
 			t.Errorf("%s: verify --witness: err = %v, want ErrIntegrity", what, err)
 		} else if what == "history" && !strings.Contains(err.Error(), "does not extend") {
 			t.Errorf("forked kept checkpoint: err = %v, want it to say the log does not extend it", err)
+		}
+		if what != "cosignature" { // check knows no witness key: it checks the member's signature and the history
+			rep, err := v.Check(ctx, CheckOptions{})
+			if err != nil || !slices.ContainsFunc(rep.Findings, func(fd Finding) bool { return fd.Severity == "error" && fd.Subject == "audit log" }) {
+				t.Errorf("%s: check did not report the kept checkpoint: %v, %+v", what, err, rep)
+			}
 		}
 		n, sent := logSize(t, v), len(w.olds)
 		if _, err := v.AuditWitness(ctx, w.opts()); !errors.Is(err, ErrIntegrity) {

@@ -225,3 +225,19 @@ func (l *Log) VerifyLogWith(b Backend, keys []KeyInfo, o VerifyOptions) (Summary
 	}
 	return sum, nil
 }
+
+// VerifyEarlier proves that the log extends each of notes, earlier
+// checkpoints (those witnesses cosigned, kept by the vault), each signed by
+// one of keys; another signature on them is not checked. A note the log
+// does not extend is a *TamperError.
+func (l *Log) VerifyEarlier(b Backend, keys []KeyInfo, notes [][]byte) error {
+	if len(notes) == 0 {
+		return nil
+	}
+	head, err := l.Head(b)
+	if err != nil {
+		return err
+	}
+	_, err = l.proveEarlier(b, keys, head, notes)
+	return err
+}

@@ -112,6 +112,9 @@ func auditVerifyCommand(e *env) *cli.Command {
 			}
 			return e.withVault(c, vault.Options{}, func(v *vault.Actor) error {
 				sum, err := v.VerifyAudit(c.Context, o)
+				if errors.Is(err, audit.ErrMissingCosignatures) {
+					return withHint(err, "%s", cosignHint)
+				}
 				if err != nil {
 					return err
 				}
@@ -148,6 +151,11 @@ func auditCheckpointCommand(e *env) *cli.Command {
 		},
 	}
 }
+
+// cosignHint is the hint for a log or an export without the cosignatures
+// --witness requires.
+const cosignHint = "have each witness cosign the log first ('tvault audit witness --url URL --key VKEY'), then export it again; " +
+	"an export made before that carries no cosignature"
 
 // auditVerifyOptions reads what audit verify is told from outside the log
 // or export: --against's checkpoint, and the keys and witnesses to trust.
@@ -194,6 +202,9 @@ func (e *env) verifyExportFile(c *cli.Context, p string, o audit.VerifyOptions) 
 	}
 	defer f.Close()
 	sum, err := audit.VerifyExportWith(bufio.NewReaderSize(f, 1<<20), o)
+	if errors.Is(err, audit.ErrMissingCosignatures) {
+		return withHint(fmt.Errorf("%s: %w", p, err), "%s", cosignHint)
+	}
 	if errors.Is(err, audit.ErrTampered) {
 		return withHint(fmt.Errorf("%s: %w", p, err), "the export was changed after it was made, or the log it was made from was: "+
 			"keep this file as it is, and ask for a new export made in front of you")

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,12 +28,24 @@ type TamperError struct {
 	Seq    int64  // the entry concerned, or -1 when it is not about one entry
 	Line   int    // the export's line (from 1), or 0 when not reading an export
 	Reason string // the whole message, e.g. "entry 17: signature does not verify"
+	kind   error  // a more precise cause, or nil
 }
 
 func (e *TamperError) Error() string { return e.Reason }
 
-// Unwrap returns ErrTampered.
-func (e *TamperError) Unwrap() error { return ErrTampered }
+// ErrMissingCosignatures is wrapped, besides ErrTampered, by the
+// *TamperError of an export or log without the witnesses' cosignatures
+// that VerifyOptions require: the remedy may be to have them cosign.
+var ErrMissingCosignatures = errors.New("witnesses' cosignatures missing")
+
+// Unwrap returns ErrTampered, and the error's kind if it has one
+// (ErrMissingCosignatures).
+func (e *TamperError) Unwrap() []error {
+	if e.kind != nil {
+		return []error{ErrTampered, e.kind}
+	}
+	return []error{ErrTampered}
+}
 
 func tamperf(seq int64, line int, format string, args ...any) *TamperError {
 	return &TamperError{Seq: seq, Line: line, Reason: fmt.Sprintf(format, args...)}

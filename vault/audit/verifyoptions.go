@@ -320,8 +320,10 @@ func checkQuorum(o *VerifyOptions, witnessed []Witnessed, line int) error {
 			missing = append(missing, w.Name())
 		}
 	}
-	return tamperf(-1, line, "checkpoint: cosigned by %d of the witnesses, %d required (no cosignature by %s)",
+	te := tamperf(-1, line, "checkpoint: cosigned by %d of the witnesses, %d required (no cosignature by %s)",
 		len(witnessed), need, strings.Join(missing, ", "))
+	te.kind = ErrMissingCosignatures
+	return te
 }
 
 // proveEarlier checks earlier checkpoints for an export of the log up to

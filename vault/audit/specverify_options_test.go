@@ -82,6 +82,7 @@ func TestSpecVerifyOptions(t *testing.T) {
 	w2 := svActor("witness.example/w2", "witness 2")
 	exports["keys replaced"] = svReplaceKeys(t, exports["full"], svActor("", "mallory").Key)
 	exports["cosigned, one garbled"] = svGarbledCosig(t, l15, b15, w2)
+	exports["cosigned, not canonical"] = svNonCanonicalCosig(t, l15, b15)
 	l, b := svBuild(t, 10)
 	truncated := svExport(t, l, b, audit.ExportOptions{}) // an honest export of the first 10 entries
 	cp5, cp15, cp16 := svCheckpoint(t, 5), svCheckpoint(t, svN), svCheckpoint(t, svN+1)
@@ -120,6 +121,8 @@ func TestSpecVerifyOptions(t *testing.T) {
 		{"two witnesses, quorum 1", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, w2}, quorum: 1}, true},
 		{"two witnesses, all", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, w2}}, false},
 		{"two witnesses, quorum 1, the other's garbled", "cosigned, one garbled", svOpts{witnesses: []audit.Actor{svWitness, w2}, quorum: 1}, false},
+		{"witness cosignature not canonical", "cosigned, not canonical", svOpts{witnesses: []audit.Actor{svWitness}}, false},
+		{"witness cosignature not canonical, not asked for", "cosigned, not canonical", svOpts{}, true},
 		{"witness given twice", "full, cosigned", svOpts{witnesses: []audit.Actor{svWitness, svWitness}}, false},
 		{"witness garbled, not asked for", "cosigned, one garbled", svOpts{}, true},
 	} {
@@ -175,6 +178,20 @@ func svGarbledCosig(tb testing.TB, l *audit.Log, b *audit.MemBackend, w audit.Ac
 	n[i] = "AB"[(n[i]-'A'+1)%2]
 	c := b.Clone()
 	if err := c.SetCheckpoint(n); err != nil {
+		tb.Fatal(err)
+	}
+	return svExport(tb, l, c, audit.ExportOptions{})
+}
+
+// svNonCanonicalCosig exports the log with its checkpoint cosigned by
+// svWitness, the cosignature's base64 spelled otherwise.
+func svNonCanonicalCosig(tb testing.TB, l *audit.Log, b *audit.MemBackend) string {
+	cp, _ := b.Checkpoint()
+	n := string(svCosign(cp, svWitness, 7))
+	i := strings.LastIndex(n, " ") + 1
+	n = n[:i] + svNonCanonical(strings.TrimSuffix(n[i:], "\n")) + "\n"
+	c := b.Clone()
+	if err := c.SetCheckpoint([]byte(n)); err != nil {
 		tb.Fatal(err)
 	}
 	return svExport(tb, l, c, audit.ExportOptions{})

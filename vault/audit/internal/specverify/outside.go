@@ -153,6 +153,10 @@ func (w *witness) cosigned(n string) (bool, error) {
 		if len(sig) != 4+8+64 || !ed25519.Verify(w.key, msg.Bytes(), sig[12:]) {
 			return false, fmt.Errorf("the cosignature by witness %s does not verify", w.name)
 		}
+		if base64.StdEncoding.EncodeToString(sig) != b64 {
+			// every signature by a known key must "be in canonical base64"
+			return false, fmt.Errorf("the cosignature by witness %s is not in canonical base64", w.name)
+		}
 		found = true
 	}
 	return found, nil

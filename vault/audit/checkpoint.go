@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -61,8 +62,15 @@ func parseCheckpoint(text string) (origin string, size int64, root tlog.Hash, er
 		return "", 0, root, errors.New("malformed root hash")
 	}
 	copy(root[:], b)
+	if size == 0 && root != emptyTreeRoot {
+		return "", 0, root, errors.New("the root of a tree of no entries is not the hash of nothing")
+	}
 	return origin, size, root, nil
 }
+
+// emptyTreeRoot is the root of a tree of no entries: SHA-256 of nothing
+// (RFC 6962), as tlog.TreeHash(0, nil) gives.
+var emptyTreeRoot = tlog.Hash(sha256.Sum256(nil))
 
 // maxExtensions caps a checkpoint's extension lines.
 const maxExtensions = 16

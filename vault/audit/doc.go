@@ -118,7 +118,8 @@
 // signature is over the note text including its final newline.
 //
 // Verifiers follow C2SP tlog-checkpoint and signed-note: the size has no
-// leading zeros and is at most 2^40; extension lines after the root (at
+// leading zeros and is at most 2^40 (a size of 0 has the empty tree's
+// root); extension lines after the root (at
 // most 16, none empty) are accepted and ignored (tvault writes none); a
 // note has at most 100 signature lines; signatures by keys the verifier
 // does not know, such as witnesses' cosignatures nobody asked for, are
@@ -158,7 +159,8 @@
 // rejects any other encoding of the same values: a line, without its line
 // end, must be byte-identical to what Export writes for its values. As
 // files cross Windows and mail, a verifier accepts "\r\n" line ends and a
-// last line without its end; no line is longer than 1 MiB.
+// last line without its end (a lone '\r' is not a line end); no line, with
+// its end, is longer than 1 MiB.
 //
 // Line 1, the header; "filter" is present exactly when the export is
 // filtered, with only the criteria set, times as above:

@@ -130,3 +130,19 @@ func jsonProblem(err error) string {
 		return "malformed JSON"
 	}
 }
+
+// scanLines is bufio.ScanLines except that only a '\r' before '\n' is a
+// line end: a last line ending in a lone '\r' keeps it (and is then not in
+// canonical form), as the package documentation says.
+func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if atEOF && len(data) == 0 {
+		return 0, nil, nil
+	}
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, bytes.TrimSuffix(data[:i], []byte{'\r'}), nil
+	}
+	if atEOF {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}

@@ -109,7 +109,7 @@ func svEarlierTampers(tb testing.TB, fork string) []svTamper {
 	return []svTamper{
 		{"earlier from a longer log", svRejected, svEarlierNote(`\n15\n`, svCheckpoint(tb, svN+1), "[]")},
 		{"earlier of size 0", svAgreed, svEarlierNote(`\n5\n`, empty, "[]")},
-		{"earlier of size 0, another root", svAgreed, svEarlierNote(`\n5\n`, emptyOther, "[]")},
+		{"earlier of size 0, another root", svRejected, svEarlierNote(`\n5\n`, emptyOther, "[]")},
 		{"earlier of size 0, a proof", svRejected, svEarlierNote(`\n5\n`, empty, `["`+base64.StdEncoding.EncodeToString(make([]byte, 32))+`"]`)},
 		{"earlier of size 15, proof not empty", svRejected, svEarlierEdit(func(g []string, i int) string {
 			if !strings.Contains(g[i], `\n15\n`) {

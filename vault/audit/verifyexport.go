@@ -29,6 +29,7 @@ func verifyExport(r io.Reader, batch int) (Summary, error) {
 func (v *exportVerifier) readAll(r io.Reader) (Summary, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	sc.Split(scanLines)
 	for sc.Scan() {
 		if err := v.feed(sc.Bytes()); err != nil {
 			return Summary{}, err

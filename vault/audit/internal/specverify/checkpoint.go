@@ -2,6 +2,7 @@ package specverify
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -78,6 +79,10 @@ func openCheckpoint(msg string, keys []Key) (*checkpoint, error) {
 		return nil, fmt.Errorf("root %w", err)
 	}
 	copy(cp.root[:], root)
+	// doc.go: "the empty tree's hash is SHA-256 of nothing".
+	if cp.size == 0 && cp.root != sha256.Sum256(nil) {
+		return nil, errors.New("root of a tree of no entries is not the hash of nothing")
+	}
 	first := n.Sigs[0]
 	cp.signer, cp.signerKey = first.Name, byHash[nameHash(first.Name, first.Hash)].Key
 	return cp, nil

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,8 @@ func cmdForgeexport(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ls := strings.SplitAfter(strings.TrimSuffix(string(raw), "\n"), "\n")
 	hdr, keys, entries, cp := ls[0], ls[1], ls[2:len(ls)-1], ls[len(ls)-1]
+	_, f.entries, err = audit.ExportEntries(raw)
+	ts.Check(err)
 	op := args[4]
 	arg := 0
 	if len(args) > 5 {
@@ -52,24 +55,23 @@ func cmdForgeexport(ts *testscript.TestScript, neg bool, args []string) {
 	var out []string
 	switch op {
 	case "truncate":
-		out = f.rebuild(ts, hdr, keys, entries[:arg], nil)
+		out = f.rebuild(ts, hdr, keys, entries[:arg], f.entries[:arg], nil)
 	case "backdate":
-		out = f.rebuild(ts, hdr, keys, entries, func(i int, e *audit.Entry) bool {
+		out = f.rebuild(ts, hdr, keys, entries, f.entries, func(i int, e *audit.Entry) bool {
 			if i != arg {
 				return false
 			}
 			if e.Actor != f.name {
 				ts.Fatalf("entry %d is %s's, not %s's", i, e.Actor, f.name)
 			}
-			first := f.parse(ts, entries[0])
-			e.Time = first.Time.Add(-24 * time.Hour)
+			e.Time = f.entries[0].Time.Add(-24 * time.Hour)
 			return true
 		})
 	case "resignall":
 		pub := tcrypto.FormatSigningKey(f.key.Public().(ed25519.PublicKey))
 		var names []string
-		out = f.rebuild(ts, hdr, keys, entries, func(i int, e *audit.Entry) bool {
-			if !strings.Contains(strings.Join(names, "\n")+"\n", e.Actor+"\n") {
+		out = f.rebuild(ts, hdr, keys, entries, f.entries, func(i int, e *audit.Entry) bool {
+			if !slices.Contains(names, e.Actor) {
 				names = append(names, e.Actor)
 			}
 			e.ActorKey = pub
@@ -104,36 +106,15 @@ func cmdForgeexport(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 type forger struct {
-	name string
-	key  ed25519.PrivateKey
-}
-
-// parse reads an unfiltered entry line.
-func (f *forger) parse(ts *testscript.TestScript, line string) audit.Entry {
-	var j struct {
-		Seq      int64  `json:"seq"`
-		Time     string `json:"time"`
-		Actor    string `json:"actor"`
-		ActorKey string `json:"actor_key"`
-		Action   string `json:"action"`
-		Record   string `json:"record"`
-		Class    string `json:"class"`
-		Outcome  string `json:"outcome"`
-		Detail   string `json:"detail"`
-		Digest   string `json:"digest"`
-		Sig      string `json:"sig"`
-	}
-	ts.Check(json.Unmarshal([]byte(line), &j))
-	tm, err := time.Parse(time.RFC3339Nano, j.Time)
-	ts.Check(err)
-	return audit.Entry{Seq: j.Seq, Time: tm, Actor: j.Actor, ActorKey: j.ActorKey, Action: j.Action, Record: j.Record,
-		Class: j.Class, Outcome: j.Outcome, Detail: j.Detail, Digest: j.Digest, Sig: j.Sig}
+	name    string
+	key     ed25519.PrivateKey
+	entries []audit.Entry // the export's, as audit.ExportEntries reads them
 }
 
 // rebuild returns the export of entries, with edit applied (an edited entry
 // is re-signed with f's key), its tree recomputed, the header's size set and
 // the checkpoint signed by f.
-func (f *forger) rebuild(ts *testscript.TestScript, hdr, keys string, entries []string, edit func(int, *audit.Entry) bool) []string {
+func (f *forger) rebuild(ts *testscript.TestScript, hdr, keys string, entries []string, parsed []audit.Entry, edit func(int, *audit.Entry) bool) []string {
 	hashes := map[int64]tlog.Hash{}
 	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
@@ -144,7 +125,7 @@ func (f *forger) rebuild(ts *testscript.TestScript, hdr, keys string, entries []
 	})
 	out := []string{"", keys}
 	for i, line := range entries {
-		e := f.parse(ts, line)
+		e := parsed[i]
 		if edit != nil && edit(i, &e) {
 			e.Sig = base64.StdEncoding.EncodeToString(ed25519.Sign(f.key, e.SignedBytes()))
 			line = entryLine(ts, &e)

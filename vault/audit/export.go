@@ -96,8 +96,9 @@ func (o ExportOptions) check() error {
 // every policy version. An entry whose key is not listed under its actor's
 // name is an error, raised before anything is written.
 //
-// Export reads the log twice, one entry at a time: once to complete the
-// keys line, which precedes the entries, and once to write them. It covers
+// Export reads the log twice, one entry at a time: once to check that the
+// keys line, which precedes the entries, lists every signer, and once to
+// write them. It covers
 // the entries of the latest checkpoint, which Head checks first. On error,
 // part of the export may have been written; the caller discards it.
 func (l *Log) Export(w io.Writer, b Backend, keys []KeyInfo, opts ExportOptions) (int, error) {
@@ -108,11 +109,14 @@ func (l *Log) Export(w io.Writer, b Backend, keys []KeyInfo, opts ExportOptions)
 	if err != nil {
 		return 0, err
 	}
-	keys, err = completeKeys(b, cp.Size, keys)
+	kr, err := newKeySet(keys)
 	if err != nil {
 		return 0, err
 	}
-	earlier, err := l.proveEarlier(b, keys, cp, opts.Earlier)
+	if err := checkSigners(b, cp.Size, kr); err != nil {
+		return 0, err
+	}
+	earlier, err := l.proveEarlier(b, kr, cp, opts.Earlier, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -172,18 +176,13 @@ func readEntry(b Backend, seq int64) (Entry, []byte, error) {
 	return e, leaf, nil
 }
 
-// completeKeys checks keys and that every entry's key is among them, and
-// returns them.
-func completeKeys(b Backend, size int64, keys []KeyInfo) ([]KeyInfo, error) {
-	kr, err := newKeySet(keys)
-	if err != nil {
-		return nil, err
-	}
-	out := append([]KeyInfo(nil), keys...)
+// checkSigners checks that the key of each of the first size entries is
+// listed in kr under its actor's name.
+func checkSigners(b Backend, size int64, kr *keySet) error {
 	for seq := int64(0); seq < size; seq++ {
 		leaf, err := b.ReadEntry(seq)
 		if err != nil {
-			return nil, fmt.Errorf("failed to read audit entry %d: %w", seq, err)
+			return fmt.Errorf("failed to read audit entry %d: %w", seq, err)
 		}
 		// Only the actor fields are needed here; the second pass parses
 		// and checks the whole entry.
@@ -192,14 +191,13 @@ func completeKeys(b Backend, size int64, keys []KeyInfo) ([]KeyInfo, error) {
 			ActorKey string `json:"actor_key"`
 		}
 		if err := json.Unmarshal(leaf, &who); err != nil {
-			return nil, tamperf(seq, 0, "entry %d: malformed entry", seq)
+			return tamperf(seq, 0, "entry %d: malformed entry", seq)
 		}
-		if kr.listed(who.Actor, who.ActorKey) {
-			continue
+		if !kr.listed(who.Actor, who.ActorKey) {
+			return fmt.Errorf("entry %d: the key of %s is not among the keys given", seq, truncate(who.Actor))
 		}
-		return nil, fmt.Errorf("entry %d: the key of %s is not among the keys given", seq, truncate(who.Actor))
 	}
-	return out, nil
+	return nil
 }
 
 // ExportCSV writes the entries of the latest checkpoint selected by opts as

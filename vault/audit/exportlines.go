@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // This file holds the decoding side of an export's lines: their JSON
@@ -56,6 +57,12 @@ type entryJSON struct {
 	Sig      string   `json:"sig"`
 	Hash     string   `json:"hash"`
 	Proof    []string `json:"proof"`
+}
+
+// entry returns the entry an entry line states, at time t (its Time parsed).
+func (ej *entryJSON) entry(t time.Time) Entry {
+	return Entry{Seq: ej.Seq, Time: t, Actor: ej.Actor, ActorKey: ej.ActorKey, Action: ej.Action,
+		Record: ej.Record, Class: ej.Class, Outcome: ej.Outcome, Detail: ej.Detail, Digest: ej.Digest, Sig: ej.Sig}
 }
 
 // checkpointJSON is the last line, the signed checkpoint note.

@@ -78,8 +78,7 @@ func ExportEntries(export []byte) ([]KeyInfo, []Entry, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			entries = append(entries, Entry{Seq: ej.Seq, Time: tm, Actor: ej.Actor, ActorKey: ej.ActorKey, Action: ej.Action,
-				Record: ej.Record, Class: ej.Class, Outcome: ej.Outcome, Detail: ej.Detail, Digest: ej.Digest, Sig: ej.Sig})
+			entries = append(entries, ej.entry(tm))
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -370,8 +370,7 @@ func (v *exportVerifier) parseEntry(ej *entryJSON) (Entry, tlog.Hash, tlog.Recor
 	if err != nil {
 		return Entry{}, tlog.Hash{}, nil, tamperf(seq, line, "entry %d: %v", seq, err)
 	}
-	e := Entry{Seq: seq, Time: tm, Actor: ej.Actor, ActorKey: ej.ActorKey, Action: ej.Action,
-		Record: ej.Record, Class: ej.Class, Outcome: ej.Outcome, Detail: ej.Detail, Digest: ej.Digest, Sig: ej.Sig}
+	e := ej.entry(tm)
 	if err := e.validate(true); err != nil {
 		return Entry{}, tlog.Hash{}, nil, tamperf(seq, line, "entry %d: %v", seq, err)
 	}

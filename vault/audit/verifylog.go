@@ -198,26 +198,18 @@ func (l *Log) VerifyLogWith(b Backend, keys []KeyInfo, o VerifyOptions) (Summary
 			sum.KeysFrom = "the trusted keys"
 		}
 	}
+	kr, _ := newKeySet(keys) // checked by VerifyLog
 	if o.Against != nil {
 		if err := l.VerifyAgainst(b, keys, o.Against); err != nil {
 			return Summary{}, err
 		}
-		kr, _ := newKeySet(keys) // checked by VerifyLog
 		against, _, _ := kr.open(o.Against)
 		sum.Against = &against
 	}
 	head := Checkpoint{Origin: l.origin, Size: sum.TreeSize, Root: sum.Root}
-	earlier, err := l.proveEarlier(b, keys, head, o.Earlier)
+	earlier, err := l.proveEarlier(b, kr, head, o.Earlier, o.Witnesses)
 	if err != nil {
 		return Summary{}, err
-	}
-	kr, _ := newKeySet(keys)
-	for i := range earlier {
-		_, _, cosigners, err := kr.openWitnessed(earlier[i].cp.Text, o.Witnesses)
-		if err != nil {
-			return Summary{}, tamperf(-1, 0, "earlier checkpoint of %d entries: %v", earlier[i].cp.Size, err)
-		}
-		earlier[i].cosigners = cosigners
 	}
 	sum.Witnessed = tallyWitnesses(head, nil, earlier)
 	if err := checkQuorum(&o, sum.Witnessed, 0); err != nil {
@@ -238,6 +230,10 @@ func (l *Log) VerifyEarlier(b Backend, keys []KeyInfo, notes [][]byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = l.proveEarlier(b, keys, head, notes)
+	kr, err := newKeySet(keys)
+	if err != nil {
+		return err
+	}
+	_, err = l.proveEarlier(b, kr, head, notes, nil)
 	return err
 }

@@ -327,21 +327,16 @@ func checkQuorum(o *VerifyOptions, witnessed []Witnessed, line int) error {
 }
 
 // proveEarlier checks earlier checkpoints for an export of the log up to
-// cp: each signed by one of keys (other signatures are kept, not checked),
-// of this log, no larger than cp and a prefix of it; and returns them with
-// their consistency proofs, by size, notes of the same tree merged. A
-// checkpoint the log does not extend is a *TamperError.
-func (l *Log) proveEarlier(b Backend, keys []KeyInfo, cp Checkpoint, notes [][]byte) ([]earlier, error) {
-	if len(notes) == 0 {
-		return nil, nil
-	}
-	kr, err := newKeySet(keys)
-	if err != nil {
-		return nil, err
-	}
+// cp: each signed by one of kr's keys (and, if witnesses are given, their
+// cosignatures verified; other signatures are kept, not checked), of this
+// log, no larger than cp and a prefix of it; and returns them with their
+// consistency proofs and the witnesses that cosigned them, by size, notes
+// of the same tree merged. A checkpoint the log does not extend is a
+// *TamperError.
+func (l *Log) proveEarlier(b Backend, kr *keySet, cp Checkpoint, notes [][]byte, witnesses []note.Verifier) ([]earlier, error) {
 	var out []earlier
 	for _, msg := range notes {
-		e, _, err := kr.open(msg)
+		e, _, cosigners, err := kr.openWitnessed(msg, witnesses)
 		if err != nil {
 			return nil, tamperf(-1, 0, "earlier checkpoint: %v", err)
 		}
@@ -356,6 +351,7 @@ func (l *Log) proveEarlier(b Backend, keys []KeyInfo, cp Checkpoint, notes [][]b
 				return nil, tamperf(-1, 0, "two earlier checkpoints of %d entries differ: the log's history was forked", e.Size)
 			}
 			out[i].cp.Text = mergeNotes(out[i].cp.Text, e.Text)
+			out[i].cosigners = append(out[i].cosigners, cosigners...)
 			continue
 		}
 		var p tlog.TreeProof
@@ -367,7 +363,7 @@ func (l *Log) proveEarlier(b Backend, keys []KeyInfo, cp Checkpoint, notes [][]b
 		if e.Size > 0 && tlog.CheckTree(p, cp.Size, cp.Root, e.Size, e.Root) != nil {
 			return nil, tamperf(-1, 0, "log does not extend the earlier checkpoint of %d entries: its history was rewritten", e.Size)
 		}
-		out = append(out, earlier{cp: e, proof: p})
+		out = append(out, earlier{cp: e, proof: p, cosigners: cosigners})
 	}
 	if len(out) > maxEarlier {
 		return nil, fmt.Errorf("%d earlier checkpoints, more than an export may carry (%d)", len(out), maxEarlier)

@@ -122,6 +122,7 @@ func (a *Actor) eraseAll(ctx context.Context, targets []EraseTarget, detail func
 		}
 		done = append(done, res)
 	}
+	a.v.failpoint("erase-after-commit")
 	if _, err := a.v.scrub(ctx); err != nil {
 		return done, errors.Join(stop, err)
 	}
@@ -250,7 +251,7 @@ func (v *Vault) scrub(ctx context.Context) ([]string, error) {
 	defer v.writes.Unlock()
 	ids, err := v.st.Scrub(store.ScrubOptions{RemoveBlobs: func(ids []string) error {
 		return v.blobs.Remove(ctx, ids...)
-	}})
+	}, Failpoint: v.opts.Failpoint})
 	if err != nil {
 		return ids, fmt.Errorf("the erased data could not all be removed from the vault folder's files (run the same command again to finish): %w", boundary(err))
 	}

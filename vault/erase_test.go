@@ -144,9 +144,14 @@ func TestEraseLeavesNoByte(t *testing.T) {
 	id, others := sealCanaried(t, f, canary, 20)
 	var er erasable
 	var bigBlob string
+	irynaMarks := listCacheName(f.team.Get("iryna").Identity.SigningPublicKey())
 	f.as("iryna", func(v *member) {
 		er = storedBytes(t, v, id)
 		bigBlob = blobRef(t, v, id, "testimony", 0).ID
+		listCount(t, v) // leaves iryna's list marks
+		if err := v.st.View(func(tx *store.Txn) error { _, err := tx.ListCache(irynaMarks, id); return err }); err != nil {
+			t.Fatalf("no list mark before the erase: %v", err)
+		}
 	})
 	needles := er.needles("testimony", "identity")
 	needles["canary"] = []byte(canary)
@@ -181,6 +186,9 @@ func TestEraseLeavesNoByte(t *testing.T) {
 			if !errors.Is(err, ErrNotFound) {
 				t.Errorf("on the erased record: %v, want ErrNotFound", err)
 			}
+		}
+		if err := v.st.View(func(tx *store.Txn) error { _, err := tx.ListCache(irynaMarks, id); return err }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("iryna's list mark of the erased record: %v, want ErrNotFound", err)
 		}
 		if n := listCount(t, v); n != len(others) {
 			t.Errorf("list shows %d records, want %d", n, len(others))

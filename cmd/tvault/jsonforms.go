@@ -18,7 +18,7 @@ var jsonForms = map[string]string{
 	"bundle export": `one object: {"records":N,"file":"FILE"}`,
 	"bundle import": `one object: {"records":N,"imported":N,"present":N,"erased":N} (present: records the vault held already;
  erased: records erased here before, which an import never brings back)`,
-	"bundle purge":  `one object: {"purged":N,"kept":N}`,
+	"bundle purge": `one object: {"purged":N,"kept":N}`,
 	"custody": `one object, for custody ID (the report made) and custody verify FILE: {"ok":true,"record":"…","vault":"…","sealed_by":"NAME","sealed_at":"…","sealing_entry":N,
  "imported":BOOL,"events":[{"seq":N,"time":"…","actor":"…","action":"…","class":"…","outcome":"…","detail":"…"}],
  "attachments":[{"class":"…","name":"…","size":N,"sha256":"…"}],"made_by":"NAME","tree_size":N,"checkpoint_signer":"NAME",

@@ -279,12 +279,22 @@ func TestEraseClass(t *testing.T) {
 // An old bundle cannot bring an erased record back: re-importing it after
 // the erase adds nothing (the record stays erased, exit 5), says so, and
 // its receipt still lists the record so that the field vault purges its
-// copy too.
+// copy too — and the purge leaves no byte of it in the field vault's files.
 func TestEraseThenReimport(t *testing.T) {
 	f := newFixture(t, 1)
 	f.fieldBlobs = mem.New()
 	_, dir := fieldFixtureWith(t, f, f.fieldBlobs)
-	b, ids := fieldBundle(t, f, dir, f.exampleForm("R1"), f.exampleForm("R2"))
+	canary := randomCanary()
+	b, ids := fieldBundle(t, f, dir, f.customForm(`[public]
+category = "pow"
+region = "`+canary+`"
+
+[testimony]
+summary = "what happened"
+`, nil), f.exampleForm("R2"))
+	if len(filesHolding(t, dir, []byte(canary))) == 0 {
+		t.Fatal("the field vault does not hold the public canary: the test cannot fail")
+	}
 	var receipt []byte
 	f.as("iryna", func(v *member) {
 		if rep, err := importBytes(v, b); err != nil || rep.Imported != 2 {
@@ -308,7 +318,19 @@ func TestEraseThenReimport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fv.Close()
-	if rep, err := as(fv, f.team.Get("olena").Identity).PurgeBundle(ctx, receipt); err != nil || rep.Purged != 2 {
+	olena := as(fv, f.team.Get("olena").Identity)
+	if rep, err := olena.PurgeBundle(ctx, receipt); err != nil || rep.Purged != 2 {
 		t.Fatalf("purge with the receipt of the re-import: %+v, %v", rep, err)
+	}
+	c, err := olena.Check(ctx, CheckOptions{})
+	if err != nil || len(c.Findings) > 0 || c.Leftovers() > 0 {
+		t.Fatalf("check of the field vault after the purge: %+v, %v", c, err)
+	}
+	if err := fv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A seized field laptop holds nothing of a purged record.
+	if files := filesHolding(t, dir, []byte(canary)); len(files) > 0 {
+		t.Errorf("after the purge the field vault's files still hold the public canary: %v", files)
 	}
 }

@@ -62,6 +62,9 @@ type Erasure struct {
 	// ListMarks names the members whose list marks of the record go
 	// (Whole only; see PutListCache).
 	ListMarks []string `json:"list_marks,omitempty"`
+	// Unmarked leaves no erasure mark: a field vault's purge, which its
+	// receipt accounts for.
+	Unmarked bool `json:"unmarked,omitempty"`
 }
 
 // keys returns every key (or key prefix) of the store that holds e's
@@ -113,11 +116,13 @@ func (t *Txn) Erase(e *Erasure, seq int64) error {
 			return err
 		}
 	}
-	if e.Whole {
+	switch {
+	case e.Unmarked:
+	case e.Whole:
 		if err := t.set(erasedKey(e.ID, ""), u64(uint64(seq))); err != nil {
 			return err
 		}
-	} else {
+	default:
 		for _, c := range e.Classes {
 			if err := t.set(erasedKey(e.ID, c), u64(uint64(seq))); err != nil {
 				return err

@@ -25,6 +25,12 @@
 // classes, whose holders each take part), keystatus.go reports who holds
 // what, unmask*.go open one threshold record with other holders' approval.
 //
+// A record is removed for good by erase.go: the erase entry, an erasure
+// mark and the deletion of the record's keys commit together, then the
+// store rewrites its files until no byte of them is left (store.Scrub);
+// checkerase.go verifies the marks against the log. A field vault's bundle
+// purge removes records the same way, without a mark.
+//
 // A field vault (field.go) is made from a seal kit (kit.go): it seals for
 // the vault the kit came from and can never open what it sealed. Bundles
 // carry its records home (bundle.go exports; bundleimport.go and

@@ -68,6 +68,7 @@ type checker struct {
 	present    map[string]bool       // every stored header, verified or not
 	headers    []*record.Header      // every verified header
 	decrypted  int                   // parts whose plaintext ReadData checked
+	withdrawn  map[int64]audit.Entry // ok consent-withdraw entries, by seq (checkconsent.go)
 }
 
 func (c *checker) errorf(subject, format string, args ...any) {
@@ -203,6 +204,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	var purges []string      // digests of the receipts bundle purge removed records by
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
+		c.noteWithdrawal(e)
 		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
 			rotations[e.Class] = append(rotations[e.Class], *e)
 		}
@@ -268,6 +270,9 @@ func (c *checker) checkLog(t *store.Txn) error {
 		c.errorf("policy", "the audit log records %d policy applies, but %d later policy versions are stored: policy versions were removed", applies, stored)
 	}
 	if err := c.checkGrants(t, syncs); err != nil {
+		return err
+	}
+	if err := c.checkConsent(t); err != nil {
 		return err
 	}
 	return c.checkRotations(t, rotations)

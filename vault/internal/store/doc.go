@@ -25,6 +25,7 @@
 //	offer/<class>/<epoch>/<member>  a holder's slot offer for a threshold rotation
 //	contrib/<class>/<id>/<x>        a holder's contribution to a threshold rewrap
 //	unm/r/…, unm/g/…                unmask requests and approvals
+//	consent/<id>/<seq:8 BE>         a withdrawal of consent, keyed by its entry
 //	kit/<seq>, intake/<seq>         exported seal kits and their intake keys
 //	bundle/<digest>                 manifests of imported bundles
 //	field/origin, field/kit, field/seal/<id>, receipt/<digest>

@@ -188,7 +188,10 @@ func (c *checker) checkStructures(t *store.Txn) error {
 	if err := c.checkUnmask(t); err != nil {
 		return err
 	}
-	return c.checkLog(t)
+	if err := c.checkLog(t); err != nil {
+		return err
+	}
+	return c.checkConsent(t)
 }
 
 // checkLog verifies the audit log and, in the same pass, that every record
@@ -270,9 +273,6 @@ func (c *checker) checkLog(t *store.Txn) error {
 		c.errorf("policy", "the audit log records %d policy applies, but %d later policy versions are stored: policy versions were removed", applies, stored)
 	}
 	if err := c.checkGrants(t, syncs); err != nil {
-		return err
-	}
-	if err := c.checkConsent(t); err != nil {
 		return err
 	}
 	return c.checkRotations(t, rotations)

@@ -301,6 +301,62 @@ func TestWithdrawalForgedIsFound(t *testing.T) {
 	}
 }
 
+// TestWithdrawalOutlivesItsMaker: a withdrawal made by a member whom a
+// later policy removes stays in force: it is checked against the policy in
+// force when it was made.
+func TestWithdrawalOutlivesItsMaker(t *testing.T) {
+	f := newBindingFixture(t)
+	id := sealTwoPurposes(t, f)
+	f.as("taras", func(v *member) {
+		if _, err := v.WithdrawConsent(ctx, id, "prosecution", "by letter"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.applyPolicy("admin-kyiv", withoutMember(t, string(f.team.Policy), "taras"))
+	f.as("iryna", func(v *member) {
+		wantDenied(t, "open after taras left", opensFor(t, v, id, "prosecution"), `withdrew consent to the purpose "prosecution"`)
+		if err := opensFor(t, v, id, "research"); err != nil {
+			t.Errorf("research: %v", err)
+		}
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil || rep.Errors() != 0 {
+			t.Errorf("check: %v %+v", err, rep.Findings)
+		}
+	})
+}
+
+// TestWithdrawalWithoutEraseIsForged: a member without the erase action
+// who has the vault folder can sign a consent-withdraw entry of their own
+// and store its value; open, show and check refuse it as forged.
+func TestWithdrawalWithoutEraseIsForged(t *testing.T) {
+	f := newBindingFixture(t)
+	id := sealTwoPurposes(t, f)
+	f.as("mykola", func(v *member) {
+		tamper(t, v, func(tx *store.Txn) error {
+			res, err := v.storeWithdrawal(tx, id, "prosecution", "forged")
+			if err != nil {
+				return err
+			}
+			if res.By != "mykola" {
+				t.Errorf("the forged entry is by %q", res.By)
+			}
+			return nil
+		})
+	})
+	f.as("iryna", func(v *member) {
+		wantIntegrity(t, "open", opensFor(t, v, id, "research"))
+		_, err := v.Show(ctx, id)
+		wantIntegrity(t, "show", err)
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hasFinding(rep, id, "did not hold the erase action") {
+			t.Errorf("check did not find the forged withdrawal: %+v", rep.Findings)
+		}
+	})
+}
+
 // FuzzDecodeWithdrawal: a stored withdrawal decodes only from the exact
 // bytes its encoder writes, with a purpose and reason within bounds.
 func FuzzDecodeWithdrawal(f *testing.F) {

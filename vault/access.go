@@ -110,7 +110,11 @@ func (a *Actor) accessAll(ctx context.Context, id string, classes []string) (*re
 		if h, err = a.v.header(t, id); err != nil {
 			return err
 		}
-		want := h.Classes()
+		marks, err := t.Erased(id)
+		if err != nil {
+			return err
+		}
+		want := slices.DeleteFunc(h.Classes(), func(c string) bool { _, gone := marks[c]; return gone })
 		if len(classes) > 0 {
 			want = nil
 			for _, c := range classes {
@@ -123,6 +127,9 @@ func (a *Actor) accessAll(ctx context.Context, id string, classes []string) (*re
 			part, err := partOf(h, c)
 			if err != nil {
 				return err
+			}
+			if seq, gone := marks[c]; gone {
+				return erasedError(EraseTarget{ID: id, Class: c}, seq)
 			}
 			pa, err := a.access(ctx, t, h, part)
 			if err != nil {

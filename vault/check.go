@@ -69,6 +69,11 @@ type checker struct {
 	headers    []*record.Header      // every verified header
 	decrypted  int                   // parts whose plaintext ReadData checked
 	withdrawn  map[int64]audit.Entry // ok consent-withdraw entries, by seq (checkconsent.go)
+	// erasures (checkerase.go)
+	eraseEntries  map[EraseTarget]audit.Entry // ok erase entries of the log
+	erased        map[string]map[string]int64 // erased classes of stored headers
+	wholeErased   map[string]bool             // records erased whole, marks verified
+	pendingScrubs int                         // erasures not yet scrubbed from the files
 }
 
 func (c *checker) errorf(subject, format string, args ...any) {
@@ -106,7 +111,7 @@ func (a *Actor) Check(ctx context.Context, opts CheckOptions) (*CheckReport, err
 		return nil, err
 	}
 	c := &checker{a: a, v: a.v, ctx: ctx, rep: &CheckReport{}, blobs: map[string]storedBlob{},
-		referenced: map[string]bool{}, present: map[string]bool{}}
+		referenced: map[string]bool{}, present: map[string]bool{}, wholeErased: map[string]bool{}}
 	if err := c.listBlobs(); err != nil {
 		return nil, err
 	}
@@ -214,6 +219,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 		if e.Action == actionBundlePurge && e.Outcome == audit.OutcomeOK {
 			purges = append(purges, e.Digest)
 		}
+		c.noteErase(e)
 		if e.Action == "policy-apply" && e.Outcome == audit.OutcomeOK {
 			applies++
 		}
@@ -254,9 +260,12 @@ func (c *checker) checkLog(t *store.Txn) error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkErasures(t); err != nil {
+		return err
+	}
 	ids := make([]string, 0, len(sealed))
 	for id := range sealed {
-		if !c.present[id] && !purged[id] {
+		if !c.present[id] && !purged[id] && !c.wholeErased[id] {
 			ids = append(ids, id)
 		}
 	}

@@ -153,7 +153,14 @@ func (c *checker) checkRecord(t *store.Txn, id string, raw []byte) error {
 		return c.finding(subject, err)
 	}
 	c.headers = append(c.headers, h)
+	marks, err := c.erasedParts(t, h)
+	if err != nil {
+		return c.finding(subject, err)
+	}
 	for _, p := range h.Parts {
+		if _, gone := marks[p.Class]; gone {
+			continue
+		}
 		if err := c.checkWrap(t, h, p); err != nil {
 			return err
 		}
@@ -249,6 +256,9 @@ func (c *checker) checkIndex(t *store.Txn) error {
 func (c *checker) readRecordData(h *record.Header, hashOnly bool) error {
 	subject := "record " + h.ID
 	for _, p := range h.Parts {
+		if _, gone := c.erased[h.ID][p.Class]; gone {
+			continue
+		}
 		refs := p.Refs()
 		if !hashOnly {
 			pa, err := c.accessPart(h, p)

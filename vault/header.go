@@ -25,7 +25,7 @@ func (v *Vault) sealedHeader(t *store.Txn, id string) (*record.Header, audit.Ent
 	}
 	raw, err := t.Header(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, audit.Entry{}, fmt.Errorf("record %s: %w", id, ErrNotFound)
+		return nil, audit.Entry{}, notFound(t, id)
 	}
 	if err != nil {
 		return nil, audit.Entry{}, err
@@ -53,6 +53,19 @@ func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte, entrySig bool)
 		}
 	}
 	return h, e, nil
+}
+
+// notFound is the ErrNotFound of a record the store does not hold: it
+// says so when the record was erased.
+func notFound(t *store.Txn, id string) error {
+	marks, err := t.Erased(id)
+	if err != nil {
+		return err
+	}
+	if seq, ok := marks[""]; ok {
+		return erasedError(EraseTarget{ID: id}, seq)
+	}
+	return fmt.Errorf("record %s: %w", id, ErrNotFound)
 }
 
 // partOf returns the record's part of class, or ErrNotFound naming the

@@ -23,6 +23,9 @@ func (a *Actor) repair(ctx context.Context, rep *CheckReport, headers []*record.
 		return err
 	}
 	v := a.v
+	if _, err := v.scrub(ctx); err != nil {
+		return err
+	}
 	if err := v.removeBlobs(ctx, rep.Orphans...); err != nil {
 		return err
 	}
@@ -36,7 +39,7 @@ func (a *Actor) repair(ctx context.Context, rep *CheckReport, headers []*record.
 	rep.Repaired = true
 	kept := rep.Findings[:0]
 	for _, f := range rep.Findings {
-		if f.Subject != "index" && f.Subject != "blobs" {
+		if f.Subject != "index" && f.Subject != "blobs" && f.Subject != "erasures" {
 			kept = append(kept, f)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/policy"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/record"
@@ -74,16 +73,6 @@ func decodeWithdrawal(raw []byte, id string) (*withdrawalValue, error) {
 	return &w, nil
 }
 
-// checkReason refuses a reason for what (unmasking, withdrawing consent)
-// that is not one non-blank line of plain text of at most maxReason bytes:
-// it is kept in the audit log.
-func checkReason(reason, what string) error {
-	if text.Line(reason) != nil || strings.TrimSpace(reason) == "" || len(reason) > maxReason {
-		return &InputError{Msg: fmt.Sprintf("give the reason for %s as one line of plain text of at most %d bytes with --reason (never an interviewee's name: it is kept in the audit log)", what, maxReason)}
-	}
-	return nil
-}
-
 // withdrawalDetail is the detail of a consent-withdraw entry.
 func withdrawalDetail(purpose, reason string) string {
 	return "purpose: " + purpose + "; reason: " + reason
@@ -139,17 +128,14 @@ type WithdrawResult struct {
 // interruption finishes quietly.
 func (a *Actor) WithdrawConsent(ctx context.Context, id, purpose, reason string) (*WithdrawResult, error) {
 	const op = actionConsentWithdraw
-	if err := a.authorize(op, ""); err != nil {
-		return nil, err
-	}
 	if !record.ValidID(id) {
 		return nil, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}
 	}
+	if err := a.authorizeOn(op, policy.ActionErase, id, ""); err != nil {
+		return nil, err
+	}
 	if a.v.field != nil {
 		return nil, a.deny(op, id, "", "this is a field vault: consent is withdrawn in the vault the record was sealed for, once a bundle has carried it there")
-	}
-	if !a.v.pol.May(a.member.Name, policy.ActionErase) {
-		return nil, a.deny(op, id, "", fmt.Sprintf("no role of theirs has the %s action", policy.ActionErase))
 	}
 	if err := a.withdrawInput(purpose, reason); err != nil {
 		return nil, err

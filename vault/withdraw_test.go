@@ -301,6 +301,38 @@ func TestWithdrawalForgedIsFound(t *testing.T) {
 	}
 }
 
+// TestWithdrawnThenErased: erasing a record removes its withdrawals with
+// it, and check does not mistake that for a deleted withdrawal; a
+// withdrawal of an erased record is not found (exit 5).
+func TestWithdrawnThenErased(t *testing.T) {
+	f := newBindingFixture(t)
+	id, kept := sealTwoPurposes(t, f), sealTwoPurposes(t, f)
+	f.as("iryna", func(v *member) {
+		for _, r := range []string{id, kept} {
+			if _, err := v.WithdrawConsent(ctx, r, "prosecution", "by letter"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := v.Erase(ctx, id, "", "consent withdrawn"); err != nil {
+			t.Fatalf("Erase: %v", err)
+		}
+		peek(t, v, func(tx *store.Txn) error {
+			return tx.EachConsentWithdrawal(id, func(seq int64, _ []byte) error {
+				t.Errorf("the erased record's withdrawal %d is still stored", seq)
+				return nil
+			})
+		})
+		if _, err := v.WithdrawConsent(ctx, id, "research", "after the erase"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("withdrawing from an erased record: err = %v, want ErrNotFound", err)
+		}
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil || rep.Errors() != 0 {
+			t.Errorf("check after the erase: %v %+v", err, rep.Findings)
+		}
+		wantDenied(t, "the record kept", opensFor(t, v, kept, "prosecution"), "withdrew consent")
+	})
+}
+
 // TestWithdrawalOutlivesItsMaker: a withdrawal made by a member whom a
 // later policy removes stays in force: it is checked against the policy in
 // force when it was made.

@@ -121,6 +121,7 @@ func newApp(e *env) *cli.App {
 			catCommand(e),
 			auditCommand(e),
 			custodyCommand(e),
+			eraseCommand(e),
 			checkCommand(e),
 		},
 		CommandNotFound: func(_ *cli.Context, name string) {},

@@ -12,7 +12,8 @@ import (
 // (consentPrefix) with the rest of the record.
 //
 //	consent/<id>/<seq:8 BE>    one withdrawal of consent to a purpose
-var prefixConsent = []byte("consent/")
+//
+// (prefixConsent is declared with the erasure keys, erase.go.)
 
 func consentPrefix(id string) []byte { return cat(prefixConsent, []byte(id), []byte("/")) }
 

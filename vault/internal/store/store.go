@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -44,9 +45,14 @@ type Options struct {
 
 // Store is an open Badger database. Its methods are safe for concurrent use.
 type Store struct {
+	// mu guards db, which Scrub replaces: everything else holds it for
+	// reading.
+	mu      sync.RWMutex
 	db      *badger.DB
 	dir     string
 	reserve uint64
+	bo      badger.Options
+	wait    time.Duration
 }
 
 // Reserve is the free space every mutating command keeps on the vault's
@@ -117,13 +123,25 @@ func Open(dir string, opts Options) (*Store, error) {
 	if wait == 0 {
 		wait = 3 * time.Second
 	}
+	s := &Store{dir: dir, reserve: reserve, bo: bo, wait: wait}
+	db, err := s.reopen()
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	return s, nil
+}
+
+// reopen opens the database with the options Open chose.
+func (s *Store) reopen() (*badger.DB, error) {
+	bo, wait := s.bo, s.wait
 	deadline := time.Now().Add(wait)
-	removeUnstartedLogFiles(dir)
+	removeUnstartedLogFiles(bo.Dir)
 	cleanups := 0
 	for {
 		db, err := openRecovering(bo)
 		if err == nil {
-			return &Store{db: db, dir: dir, reserve: reserve}, nil
+			return db, nil
 		}
 		if cleanups < 3 && isEmptyFileError(err) {
 			// A process killed while Badger created a memtable or
@@ -132,7 +150,7 @@ func Open(dir string, opts Options) (*Store, error) {
 			// not when replaying). A file that never had a byte written
 			// holds no entry and nothing points into it: remove it.
 			cleanups++
-			if removeEmptyLogFiles(dir) > 0 {
+			if removeEmptyLogFiles(bo.Dir) > 0 {
 				continue
 			}
 		}
@@ -172,12 +190,22 @@ func isLockError(err error) bool {
 
 // Close flushes and closes the database. It must be called on every path.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil // a reopen in Scrub failed, and said so
+	}
 	return wrap("close the database", s.db.Close())
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Txn) error) (err error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	defer recoverCorrupt(&err)
+	if s.db == nil {
+		return errReopen
+	}
 	return s.db.View(func(t *badger.Txn) error { return fn(&Txn{t: t}) })
 }
 
@@ -197,7 +225,12 @@ func (s *Store) Update(fn func(*Txn) error) (err error) {
 }
 
 func (s *Store) commit(fn func(*Txn) error) (err error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	defer recoverCorrupt(&err)
+	if s.db == nil {
+		return errReopen
+	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	if err := fn(&Txn{t: txn}); err != nil {
@@ -214,13 +247,23 @@ func (s *Store) CheckFreeSpace(need int64) error { return checkFreeSpace(s.dir, 
 
 // Sync makes everything committed so far durable.
 func (s *Store) Sync() (err error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	defer recoverCorrupt(&err)
+	if s.db == nil {
+		return errReopen
+	}
 	return wrap("sync", s.db.Sync())
 }
 
 // DropPrefixes removes every key under each of the given logical prefixes
 // and rewrites the tables that held them.
 func (s *Store) dropPrefixes(prefixes ...[]byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return errReopen
+	}
 	return wrap("remove data", s.db.DropPrefix(prefixes...))
 }
 

@@ -1,0 +1,259 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tvault/tvault/internal/text"
+	"github.com/tvault/tvault/policy"
+	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// actionErase is the audit action of an erasure, whether asked for by
+// Erase or by retention.
+const actionErase = "erase"
+
+// EraseTarget names what one erasure removes: a whole record (Class
+// empty) or one class of it.
+type EraseTarget struct {
+	ID    string `json:"id"`
+	Class string `json:"class,omitempty"`
+}
+
+// Erased is one erasure done.
+type Erased struct {
+	EraseTarget
+	// Seq is the erase entry.
+	Seq int64 `json:"entry"`
+	// Finished is set when the target had been erased by an earlier run
+	// that was interrupted before it removed every byte, and this run only
+	// finished the job (no new entry).
+	Finished bool `json:"finished,omitempty"`
+}
+
+// Erase erases record id, or only its class when class is not empty, for
+// reason (one line, kept in the audit log): its header, DEK wraps, blobs,
+// index entries, consent changes and unmask requests (a class erase: that
+// class's wraps, blobs and requests) are removed in one transaction with
+// the erase entry, and then every byte of them is removed from the files of
+// the vault folder (store.Scrub). A held record is denied. Rerun on a
+// record whose erasure was interrupted, it finishes it.
+func (a *Actor) Erase(ctx context.Context, id, class, reason string) (*Erased, error) {
+	if err := checkReason(reason, "erasing"); err != nil {
+		return nil, err
+	}
+	if !record.ValidID(id) {
+		return nil, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}
+	}
+	if err := a.authorizeOn(actionErase, policy.ActionErase, id, class); err != nil {
+		return nil, err
+	}
+	done, err := a.eraseAll(ctx, []EraseTarget{{ID: id, Class: class}}, func(EraseTarget) string { return "reason: " + reason })
+	if err != nil {
+		return nil, err
+	}
+	return &done[0], nil
+}
+
+// authorizeOn is authorize for an operation on one record (class may be
+// empty): a denial names them.
+func (a *Actor) authorizeOn(op string, action policy.Action, id, class string) error {
+	if err := a.authorize(op, ""); err != nil {
+		return err
+	}
+	if !a.v.pol.May(a.member.Name, action) {
+		return a.deny(op, id, class, fmt.Sprintf("no role of theirs has the %s action", action))
+	}
+	return nil
+}
+
+// checkReason checks a reason given for doing something to a record: it
+// goes into the audit log.
+func checkReason(reason, doing string) error {
+	if err := text.Line(reason); err != nil || strings.TrimSpace(reason) == "" || len(reason) > maxReason {
+		return &InputError{Msg: fmt.Sprintf("give the reason for %s as one line of plain text of at most %d bytes with --reason (never an interviewee's name: it is kept in the audit log)", doing, maxReason)}
+	}
+	return nil
+}
+
+// HeldError is the denial of erasing a record under a legal hold.
+type heldError struct {
+	id  string
+	seq int64
+}
+
+func (e *heldError) Error() string {
+	return fmt.Sprintf("record %s is under a legal hold (audit entry %d): release it first with 'tvault hold --release %s --reason …'", e.id, e.seq, e.id)
+}
+
+// eraseAll erases each target, each in a transaction of its own with its
+// erase entry (detail gives the entry's detail), then removes the bytes of
+// all of them from the folder in one scrub. The actor's authority to erase
+// is the caller's to check. It stops at the first target it cannot erase:
+// one under a legal hold is a recorded denial (*DeniedError), one that is
+// not there ErrNotFound; what it erased before stays erased and is scrubbed.
+func (a *Actor) eraseAll(ctx context.Context, targets []EraseTarget, detail func(EraseTarget) string) ([]Erased, error) {
+	var done []Erased
+	var stop error
+	for _, tg := range targets {
+		if err := ctx.Err(); err != nil {
+			stop = err
+			break
+		}
+		var res Erased
+		var held *heldError
+		err := a.v.update(func(t *store.Txn) error {
+			var err error
+			res, err = a.eraseOne(t, tg, detail(tg))
+			return err
+		})
+		if errors.As(err, &held) {
+			stop = a.deny(actionErase, tg.ID, tg.Class, held.Error())
+			break
+		}
+		if err != nil {
+			stop = a.failed(actionErase, tg.ID, err)
+			break
+		}
+		done = append(done, res)
+	}
+	a.v.failpoint("erase-after-commit")
+	if _, err := a.v.scrub(ctx); err != nil {
+		return done, errors.Join(stop, err)
+	}
+	return done, stop
+}
+
+// eraseOne erases tg in t, or notes that an earlier interrupted erasure of
+// it is to be finished.
+func (a *Actor) eraseOne(t *store.Txn, tg EraseTarget, detail string) (Erased, error) {
+	res := Erased{EraseTarget: tg}
+	marks, err := t.Erased(tg.ID)
+	if err != nil {
+		return res, err
+	}
+	if seq, ok := erasedAs(marks, tg.Class); ok {
+		pending, err := t.PendingScrubs()
+		if err != nil {
+			return res, err
+		}
+		if !slices.Contains(pending, tg.ID) {
+			return res, erasedError(tg, seq)
+		}
+		res.Seq, res.Finished = seq, true
+		return res, nil
+	}
+	h, err := a.v.header(t, tg.ID)
+	if err != nil {
+		return res, err
+	}
+	if seq, err := t.Hold(tg.ID); err == nil {
+		return res, &heldError{id: tg.ID, seq: seq}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return res, err
+	}
+	er, err := a.v.erasure(t, h, tg.Class, marks)
+	if err != nil {
+		return res, err
+	}
+	raw, err := t.Header(tg.ID)
+	if err != nil {
+		return res, err
+	}
+	e, err := a.appendEntry(t, audit.Entry{Action: actionErase, Record: tg.ID, Class: tg.Class, Outcome: audit.OutcomeOK,
+		Detail: detail, Digest: audit.Digest(raw)})
+	if err != nil {
+		return res, err
+	}
+	res.Seq = e.Seq
+	return res, t.Erase(er, e.Seq)
+}
+
+// erasedAs returns the entry that erased class of a record (the whole
+// record when class is empty), given the record's erasure marks: a class
+// of a record erased whole is erased too.
+func erasedAs(marks map[string]int64, class string) (int64, bool) {
+	if seq, ok := marks[""]; ok {
+		return seq, true
+	}
+	if class == "" {
+		return 0, false
+	}
+	seq, ok := marks[class]
+	return seq, ok
+}
+
+// erasedError is the ErrNotFound of an erased record or class.
+func erasedError(tg EraseTarget, seq int64) error {
+	if tg.Class == "" {
+		return &goneError{fmt.Sprintf("record %s was erased (audit entry %d)", tg.ID, seq)}
+	}
+	return &goneError{fmt.Sprintf("class %s of record %s was erased (audit entry %d)", tg.Class, tg.ID, seq)}
+}
+
+// goneError is an ErrNotFound that says why the thing is not there.
+type goneError struct{ msg string }
+
+func (e *goneError) Error() string { return e.msg }
+func (e *goneError) Unwrap() error { return ErrNotFound }
+
+// erasure works out what erasing class of h (all of h when class is
+// empty) removes from the store; marks are the classes erased before.
+func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[string]int64) (*store.Erasure, error) {
+	er := &store.Erasure{ID: h.ID, Whole: class == ""}
+	for _, p := range h.Parts {
+		if class != "" && p.Class != class {
+			continue
+		}
+		if _, gone := marks[p.Class]; !gone {
+			er.Classes = append(er.Classes, p.Class)
+		}
+		for _, ref := range p.Refs() {
+			er.Blobs = append(er.Blobs, ref.ID)
+		}
+	}
+	if class != "" {
+		if _, err := partOf(h, class); err != nil {
+			return nil, err
+		}
+		// A class's wrap key is dek/<id>/<class>: erasing class "id" alone
+		// must not take the wrap of a class "id2" of the same record.
+		for _, c := range h.Classes() {
+			if c != class && strings.HasPrefix(c, class) {
+				return nil, &InputError{Msg: fmt.Sprintf("record %s has classes %s and %s, whose keys share a storage prefix: erase the whole record instead", h.ID, class, c)}
+			}
+		}
+	}
+	if er.Whole {
+		for _, ix := range indexEntries(h) {
+			er.Index = append(er.Index, [2]string{ix.field, ix.value})
+		}
+	}
+	err := t.EachUnmaskRequest(func(id string, raw []byte) error {
+		r, err := record.DecodeUnmaskRequest(raw, id)
+		if err == nil && r.Record == h.ID && (er.Whole || r.Class == class) {
+			er.Requests = append(er.Requests, id)
+		}
+		return nil // a damaged request is check's to report
+	})
+	return er, err
+}
+
+// scrub removes from the folder's files every byte of the erasures not yet
+// scrubbed, and returns their record ids.
+func (v *Vault) scrub(ctx context.Context) ([]string, error) {
+	v.writes.Lock()
+	defer v.writes.Unlock()
+	ids, err := v.st.Scrub(store.ScrubOptions{RemoveBlobs: func(ids []string) error {
+		return v.blobs.Remove(ctx, ids...)
+	}, Failpoint: v.opts.Failpoint})
+	if err != nil {
+		return ids, fmt.Errorf("the erased data could not all be removed from the vault folder's files (run the same command again to finish): %w", boundary(err))
+	}
+	return ids, nil
+}

@@ -32,6 +32,12 @@
 // its seal entry, never a rewrite of the header (withdraw.go); check finds
 // one deleted (checkconsent.go).
 //
+// A record is removed for good by erase.go: the erase entry, an erasure
+// mark and the deletion of the record's keys commit together, then the
+// store rewrites its files until no byte of them is left (store.Scrub);
+// checkerase.go verifies the marks against the log. A field vault's bundle
+// purge removes records the same way, without a mark.
+//
 // A field vault (field.go) is made from a seal kit (kit.go): it seals for
 // the vault the kit came from and can never open what it sealed. Bundles
 // carry its records home (bundle.go exports; bundleimport.go and

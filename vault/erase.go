@@ -233,6 +233,7 @@ func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[
 		for _, ix := range indexEntries(h) {
 			er.Index = append(er.Index, [2]string{ix.field, ix.value})
 		}
+		er.ListMarks = v.listCacheNames()
 	}
 	err := t.EachUnmaskRequest(func(id string, raw []byte) error {
 		r, err := record.DecodeUnmaskRequest(raw, id)

@@ -59,6 +59,12 @@ type Erasure struct {
 	Blobs []string `json:"blobs"`
 	// Requests are the unmask requests for the erased parts.
 	Requests []string `json:"requests,omitempty"`
+	// ListMarks names the members whose list marks of the record go
+	// (Whole only; see PutListCache).
+	ListMarks []string `json:"list_marks,omitempty"`
+	// Unmarked leaves no erasure mark: a field vault's purge, which its
+	// receipt accounts for.
+	Unmarked bool `json:"unmarked,omitempty"`
 }
 
 // keys returns every key (or key prefix) of the store that holds e's
@@ -73,6 +79,9 @@ func (e *Erasure) keys() [][]byte {
 		ks = append(ks, cat(prefixRecord, id), cat(prefixDEK, id, []byte("/")), cat(prefixConsent, id, []byte("/")))
 		for _, ix := range e.Index {
 			ks = append(ks, cat(indexPrefix(ix[0], ix[1]), id))
+		}
+		for _, m := range e.ListMarks {
+			ks = append(ks, cat(prefixListC, []byte(m), []byte("/"), id))
 		}
 	} else {
 		for _, c := range e.Classes {
@@ -107,11 +116,13 @@ func (t *Txn) Erase(e *Erasure, seq int64) error {
 			return err
 		}
 	}
-	if e.Whole {
+	switch {
+	case e.Unmarked:
+	case e.Whole:
 		if err := t.set(erasedKey(e.ID, ""), u64(uint64(seq))); err != nil {
 			return err
 		}
-	} else {
+	default:
 		for _, c := range e.Classes {
 			if err := t.set(erasedKey(e.ID, c), u64(uint64(seq))); err != nil {
 				return err

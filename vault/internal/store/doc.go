@@ -25,7 +25,6 @@
 //	offer/<class>/<epoch>/<member>  a holder's slot offer for a threshold rotation
 //	contrib/<class>/<id>/<x>        a holder's contribution to a threshold rewrap
 //	unm/r/…, unm/g/…                unmask requests and approvals
-//	consent/<id>/<seq:8 BE>         a withdrawal of consent, keyed by its entry
 //	kit/<seq>, intake/<seq>         exported seal kits and their intake keys
 //	erased/<id>/<class or *>        the seq of the erase entry that erased a class (* the record)
 //	scrub/<id>, scrubgc/<id>        what an erase has still to remove from the files (erase.go)

@@ -73,7 +73,7 @@ type checker struct {
 	eraseEntries  map[EraseTarget]audit.Entry // ok erase entries of the log
 	erased        map[string]map[string]int64 // erased classes of stored headers
 	wholeErased   map[string]bool             // records erased whole, marks verified
-	pendingScrubs int                         // erasures not yet scrubbed from the files
+	pendingScrubs map[string]bool             // records whose erasure is not yet scrubbed from the files
 }
 
 func (c *checker) errorf(subject, format string, args ...any) {
@@ -111,7 +111,8 @@ func (a *Actor) Check(ctx context.Context, opts CheckOptions) (*CheckReport, err
 		return nil, err
 	}
 	c := &checker{a: a, v: a.v, ctx: ctx, rep: &CheckReport{}, blobs: map[string]storedBlob{},
-		referenced: map[string]bool{}, present: map[string]bool{}, wholeErased: map[string]bool{}}
+		referenced: map[string]bool{}, present: map[string]bool{}, wholeErased: map[string]bool{},
+		pendingScrubs: map[string]bool{}}
 	if err := c.listBlobs(); err != nil {
 		return nil, err
 	}
@@ -293,7 +294,9 @@ func (c *checker) checkLog(t *store.Txn) error {
 // still be restored.
 func (c *checker) findOrphans() {
 	for id := range c.blobs {
-		if !c.referenced[id] && !c.present[record.BlobRecord(id)] {
+		// The blobs of an erasure not yet scrubbed are reported with it,
+		// and removed by its scrub.
+		if rec := record.BlobRecord(id); !c.referenced[id] && !c.present[rec] && !c.pendingScrubs[rec] {
 			c.rep.Orphans = append(c.rep.Orphans, id)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tvault/tvault/vault/audit"
@@ -332,5 +333,43 @@ summary = "what happened"
 	// A seized field laptop holds nothing of a purged record.
 	if files := filesHolding(t, dir, []byte(canary)); len(files) > 0 {
 		t.Errorf("after the purge the field vault's files still hold the public canary: %v", files)
+	}
+}
+
+// An erasure whose scrub did not run (a crash between the commit and the
+// rewrite) leaves the record unopenable but its bytes on disk: check says
+// so (a note), and check --repair finishes it.
+func TestEraseInterruptedRepair(t *testing.T) {
+	f := newFileFixture(t, 1)
+	canary := randomCanary()
+	id, _ := sealCanaried(t, f, canary, 3)
+	f.as("iryna", func(v *member) {
+		err := v.v.update(func(tx *store.Txn) error {
+			_, err := v.eraseOne(tx, EraseTarget{ID: id}, "reason: interrupted")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Show(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("show: %v, want ErrNotFound", err)
+		}
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil || rep.Errors() > 0 || len(rep.Findings) != 1 || !strings.Contains(rep.Findings[0].Msg, "interrupted") {
+			t.Fatalf("check of an unfinished erasure: %+v, %v", rep.Findings, err)
+		}
+	})
+	if len(filesHolding(t, f.dir, []byte(canary))) == 0 {
+		t.Fatal("the unfinished erasure left no canary: the test cannot fail")
+	}
+	f.as("iryna", func(v *member) {
+		rep, err := v.Check(ctx, CheckOptions{Repair: true})
+		if err != nil || rep.Errors() > 0 {
+			t.Fatalf("check --repair: %+v, %v", rep.Findings, err)
+		}
+		checkClean(t, v, true)
+	})
+	if files := filesHolding(t, f.dir, []byte(canary)); len(files) > 0 {
+		t.Errorf("after check --repair the canary is still in %v", files)
 	}
 }

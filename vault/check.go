@@ -68,6 +68,7 @@ type checker struct {
 	present    map[string]bool       // every stored header, verified or not
 	headers    []*record.Header      // every verified header
 	decrypted  int                   // parts whose plaintext ReadData checked
+	withdrawn  map[int64]audit.Entry // ok consent-withdraw entries, by seq (checkconsent.go)
 	// erasures (checkerase.go)
 	eraseEntries  map[EraseTarget]audit.Entry // ok erase entries of the log
 	erased        map[string]map[string]int64 // erased classes of stored headers
@@ -193,7 +194,10 @@ func (c *checker) checkStructures(t *store.Txn) error {
 	if err := c.checkUnmask(t); err != nil {
 		return err
 	}
-	return c.checkLog(t)
+	if err := c.checkLog(t); err != nil {
+		return err
+	}
+	return c.checkConsent(t)
 }
 
 // checkLog verifies the audit log and, in the same pass, that every record
@@ -209,6 +213,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	var purges []string      // digests of the receipts bundle purge removed records by
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
+		c.noteWithdrawal(e)
 		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
 			rotations[e.Class] = append(rotations[e.Class], *e)
 		}

@@ -227,24 +227,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 		if e.Action == actionSync && e.Outcome == audit.OutcomeOK {
 			syncs[e.Seq] = e.Class
 		}
-		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
-			return
-		}
-		switch {
-		case e.Digest != "" && firstDigest < 0:
-			firstDigest = e.Seq
-		case e.Digest == "" && (firstDigest >= 0 || e.Seq >= c.v.origin.digestsFrom):
-			// A tvault that names digests never writes a seal entry without
-			// one again: this one was made to leave its header rewritable.
-			c.errorf("audit log", "entry %d seals record %s without naming its header, after seal entries began to: it was forged", e.Seq, e.Record)
-		}
-		if first, ok := sealed[e.Record]; ok {
-			// Reported on the log: the header is bound to the second entry,
-			// and read-data still checks the record itself.
-			c.errorf("audit log", "record %s was sealed twice, in entries %d and %d: the second was forged", e.Record, first, e.Seq)
-			return
-		}
-		sealed[e.Record] = e.Seq
+		c.noteSeal(e, sealed, &firstDigest)
 	})
 	c.rep.Entries = sum.TreeSize
 	if err := c.finding("audit log", err); err != nil || sum.TreeSize == 0 {
@@ -264,16 +247,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	if err := c.checkErasures(t); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(sealed))
-	for id := range sealed {
-		if !c.present[id] && !purged[id] && !c.wholeErased[id] {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
-	}
+	c.reportMissing(sealed, purged)
 	if err := c.checkImportedHere(t, sealed); err != nil {
 		return err
 	}
@@ -286,6 +260,46 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return err
 	}
 	return c.checkRotations(t, rotations)
+}
+
+// noteSeal collects a seal entry while the log is verified (sealed: the
+// first seal entry of each record; firstDigest: the first that names a
+// header digest), and reports one that a tvault of this format never
+// writes.
+func (c *checker) noteSeal(e *audit.Entry, sealed map[string]int64, firstDigest *int64) {
+	if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
+		return
+	}
+	switch {
+	case e.Digest != "" && *firstDigest < 0:
+		*firstDigest = e.Seq
+	case e.Digest == "" && (*firstDigest >= 0 || e.Seq >= c.v.origin.digestsFrom):
+		// A tvault that names digests never writes a seal entry without
+		// one again: this one was made to leave its header rewritable.
+		c.errorf("audit log", "entry %d seals record %s without naming its header, after seal entries began to: it was forged", e.Seq, e.Record)
+	}
+	if first, ok := sealed[e.Record]; ok {
+		// Reported on the log: the header is bound to the second entry,
+		// and read-data still checks the record itself.
+		c.errorf("audit log", "record %s was sealed twice, in entries %d and %d: the second was forged", e.Record, first, e.Seq)
+		return
+	}
+	sealed[e.Record] = e.Seq
+}
+
+// reportMissing reports every record the log says was sealed whose header
+// is gone, unless a receipt (purged) or an erasure accounts for it.
+func (c *checker) reportMissing(sealed map[string]int64, purged map[string]bool) {
+	ids := make([]string, 0, len(sealed))
+	for id := range sealed {
+		if !c.present[id] && !purged[id] && !c.wholeErased[id] {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
+	}
 }
 
 // findOrphans lists the blobs no record names. A blob whose record has a

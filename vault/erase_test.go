@@ -373,3 +373,31 @@ func TestEraseInterruptedRepair(t *testing.T) {
 		t.Errorf("after check --repair the canary is still in %v", files)
 	}
 }
+
+// eraseAll commits its erasures in batches; a target it cannot erase makes
+// it go one by one, so that what came before is erased and the error names
+// that target.
+func TestEraseAllStopsAtTheTarget(t *testing.T) {
+	f := newFixture(t, 1)
+	var ids []string
+	f.as("olena", func(v *member) {
+		for i := range 3 {
+			ids = append(ids, seal(t, v, f.exampleForm(fmt.Sprintf("b%d", i)))[0].ID)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		missing := "aaaaaaaaaaaaaaaaaaaa"
+		done, err := v.eraseAll(ctx, []EraseTarget{{ID: ids[0]}, {ID: ids[1], Class: "identity"}, {ID: missing}, {ID: ids[2]}},
+			func(EraseTarget) string { return "reason: test" })
+		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), missing) {
+			t.Fatalf("eraseAll: %v, want ErrNotFound naming %s", err, missing)
+		}
+		if len(done) != 2 || done[0].ID != ids[0] || done[1].Class != "identity" {
+			t.Fatalf("erased %+v, want the first two", done)
+		}
+		if _, err := v.Show(ctx, ids[2]); err != nil {
+			t.Fatalf("the target after the missing one was erased: %v", err)
+		}
+		checkClean(t, v, false)
+	})
+}

@@ -297,6 +297,9 @@ func (s *Store) Scrub(opts ScrubOptions) ([]string, error) {
 		notes = append(notes, cat(prefixScrub, []byte(e.ID)))
 	}
 	if len(ks) > 0 {
+		if err := s.putPlaceholders(ks); err != nil {
+			return nil, err
+		}
 		// The notes go only once every key they list is gone: a crash in
 		// between leaves the notes, and a rerun drops the keys again.
 		if err := s.dropPrefixes(ks...); err != nil {
@@ -359,3 +362,40 @@ var errReopen = fmt.Errorf("the database was closed to remove erased data and co
 // maxGCRuns bounds collectValueLog: one run per value-log file, and a
 // vault of 1 TiB has 4,096 of them.
 const maxGCRuns = 1 << 16
+
+// placeholderMeta is the user meta of a placeholder key. Badger's
+// DropPrefix drops only the prefixes under which a live key exists (its
+// filterPrefixesToDrop): an erase has deleted every key it names, so
+// without one DropPrefix rewrote nothing, and the deleted values and the
+// tombstones (whose keys hold index values) stayed in every table below
+// the level the erase's tombstones reached. Scrub therefore first writes an
+// empty placeholder at each key or prefix it drops; DropPrefix then
+// removes it with every older version and tombstone under it, from every
+// table that holds one. Readers never see a placeholder (get, each,
+// EachBlob, HasHeader skip it), so a crash before the drop leaves nothing
+// visible, and the rerun writes and drops them again.
+const placeholderMeta byte = 0x5c
+
+// placeholderBatch bounds the placeholders of one transaction (Badger
+// limits a transaction's size).
+const placeholderBatch = 4096
+
+// putPlaceholders writes a placeholder at each of ks (see placeholderMeta).
+func (s *Store) putPlaceholders(ks [][]byte) error {
+	for len(ks) > 0 {
+		batch := ks[:min(placeholderBatch, len(ks))]
+		ks = ks[len(batch):]
+		err := s.Update(func(t *Txn) error {
+			for _, k := range batch {
+				if err := t.t.SetEntry(badger.NewEntry(k, nil).WithMeta(placeholderMeta)); err != nil {
+					return wrap("write", err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

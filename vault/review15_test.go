@@ -1,8 +1,13 @@
 package vault
 
 import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // bulkForms returns n small one-class-each forms with no attachment, for
@@ -62,5 +67,94 @@ func TestReview15EraseAfterManyRecords(t *testing.T) {
 		if files := filesHolding(t, f.dir, b); len(files) > 0 {
 			t.Errorf("after the erase, the %s is still in %v", name, files)
 		}
+	}
+}
+
+// filesNamed returns the files under root whose name is name.
+func filesNamed(t *testing.T, root, name string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == name {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sealTwoBigClasses seals a record whose testimony and identity classes
+// each hold an attachment large enough for a blob file of its own.
+func sealTwoBigClasses(t *testing.T, f *fixture) string {
+	t.Helper()
+	form := f.customForm(`[public]
+category = "pow"
+
+[testimony]
+summary = "what happened"
+files = ["clip.opus"]
+
+[identity]
+interviewee = "someone"
+files = ["scan.jpg"]
+`, map[string][]byte{"clip.opus": pseudoRandom(1<<20+100, 5), "scan.jpg": pseudoRandom(1<<20+200, 6)})
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, form)[0].ID })
+	return id
+}
+
+// review15: each erasure's scrub note is stored under its record id alone
+// (scrub/<id>), so a second erasure of the same record before the first was
+// scrubbed — two class erasures in one batch (retention expires classes),
+// or a class erase interrupted before its scrub and then another — replaces
+// the first's note: its blob files and wrap bytes stay in the folder for
+// good, and neither check nor a rerun knows.
+func TestReview15TwoClassErasuresOfOneRecord(t *testing.T) {
+	for _, interrupted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("interrupted=%v", interrupted), func(t *testing.T) {
+			f := newFileFixture(t, 1)
+			id := sealTwoBigClasses(t, f)
+			var er erasable
+			var files []string
+			f.as("iryna", func(v *member) {
+				er = storedBytes(t, v, id)
+				for _, c := range []string{"testimony", "identity"} {
+					b := blobRef(t, v, id, c, 0).ID
+					if files = append(files, b); len(filesNamed(t, f.dir, b)) != 1 {
+						t.Fatalf("the %s attachment has no blob file: the test cannot fail", c)
+					}
+				}
+				targets := []EraseTarget{{ID: id, Class: "identity"}, {ID: id, Class: "testimony"}}
+				if interrupted {
+					if err := v.v.update(func(tx *store.Txn) error {
+						_, err := v.eraseOne(tx, targets[0], "reason: interrupted")
+						return err
+					}); err != nil {
+						t.Fatal(err)
+					}
+					targets = targets[1:]
+				}
+				if _, err := v.eraseAll(ctx, targets, func(EraseTarget) string { return "reason: expired" }); err != nil {
+					t.Fatal(err)
+				}
+			})
+			for name, b := range er.needles("testimony", "identity") {
+				if name == "header" {
+					continue
+				}
+				if files := filesHolding(t, f.dir, b); len(files) > 0 {
+					t.Errorf("after both class erasures, the %s is still in %v", name, files)
+				}
+			}
+			for _, b := range files {
+				if left := filesNamed(t, f.dir, b); len(left) > 0 {
+					t.Errorf("an erased attachment's blob file is still there: %v", left)
+				}
+			}
+			f.as("iryna", func(v *member) { checkClean(t, v, false) })
+		})
 	}
 }

@@ -129,14 +129,51 @@ func (t *Txn) Erase(e *Erasure, seq int64) error {
 			}
 		}
 	}
+	note := cat(prefixScrub, []byte(e.ID))
+	if old, err := t.get(note); err == nil {
+		// An erasure of the record not yet scrubbed (another class in the
+		// same batch, or an interrupted run): its note must keep what it
+		// names, or its blobs and keys are never scrubbed.
+		var prev Erasure
+		if err := json.Unmarshal(old, &prev); err != nil {
+			return fmt.Errorf("pending erasure: %w", ErrCorrupt)
+		}
+		e = prev.merge(e)
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	if err := t.set(cat(prefixScrub, []byte(e.ID)), b); err != nil {
+	if err := t.set(note, b); err != nil {
 		return err
 	}
 	return t.set(cat(prefixScrubGC, []byte(e.ID)), nil)
+}
+
+// merge returns the erasure of both e and o (of the same record): what
+// Scrub must remove for either.
+func (e *Erasure) merge(o *Erasure) *Erasure {
+	union := func(a, b []string) []string {
+		out := slices.Clone(a)
+		for _, s := range b {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	m := &Erasure{ID: o.ID, Whole: e.Whole || o.Whole, Unmarked: e.Unmarked && o.Unmarked,
+		Classes: union(e.Classes, o.Classes), Blobs: union(e.Blobs, o.Blobs),
+		Requests: union(e.Requests, o.Requests), ListMarks: union(e.ListMarks, o.ListMarks)}
+	m.Index = slices.Clone(e.Index)
+	for _, ix := range o.Index {
+		if !slices.Contains(m.Index, ix) {
+			m.Index = append(m.Index, ix)
+		}
+	}
+	return m
 }
 
 // deletePrefix deletes key k, or every key under k when k ends in '/'.

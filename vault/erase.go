@@ -256,7 +256,9 @@ func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[
 	}
 	err := t.EachUnmaskRequest(func(id string, raw []byte) error {
 		r, err := record.DecodeUnmaskRequest(raw, id)
-		if err == nil && r.Record == h.ID && (er.Whole || r.Class == class) {
+		// A request's key has no terminator: one planted under a short id
+		// would drop other requests with it (Scrub drops keys as prefixes).
+		if err == nil && record.ValidID(id) && r.Record == h.ID && (er.Whole || r.Class == class) {
 			er.Requests = append(er.Requests, id)
 		}
 		return nil // a damaged request is check's to report

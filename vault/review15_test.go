@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
@@ -157,4 +158,79 @@ func TestReview15TwoClassErasuresOfOneRecord(t *testing.T) {
 			f.as("iryna", func(v *member) { checkClean(t, v, false) })
 		})
 	}
+}
+
+// Erasing a record of a threshold class removes its unmask requests and
+// their grants from every file; another record's request stays and can
+// still be approved.
+func TestReview15EraseUnmaskRequests(t *testing.T) {
+	f := newFileFixture(t, 2)
+	ids, reqs := unmaskSetup(t, f)
+	var request, grant []byte
+	f.as("iryna", func(v *member) {
+		err := v.st.View(func(tx *store.Txn) error {
+			var err error
+			if request, err = tx.UnmaskRequest(reqs[0]); err != nil {
+				return err
+			}
+			grant, err = tx.UnmaskGrant(reqs[0], "taras")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Erase(ctx, ids[0], "", "consent withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for name, b := range map[string][]byte{"request": request, "grant": grant} {
+		if files := filesHolding(t, f.dir, b); len(files) > 0 {
+			t.Errorf("after the erase, the %s is still in %v", name, files)
+		}
+	}
+	f.as("taras", func(v *member) {
+		if _, err := v.ApproveUnmask(ctx, reqs[1]); err != nil {
+			t.Errorf("approving the other record's request: %v", err)
+		}
+		checkClean(t, v, false)
+	})
+}
+
+// review15: an unmask request planted under a short id (one character)
+// that names the erased record made the erase drop every request whose id
+// begins with that character — other records' requests — since a request's
+// key has no terminator and Scrub drops it as a prefix.
+func TestReview15PlantedRequestIDIsNoPrefix(t *testing.T) {
+	f := newFixture(t, 2)
+	ids, reqs := unmaskSetup(t, f)
+	f.as("olena", func(v *member) {
+		err := v.v.update(func(tx *store.Txn) error {
+			raw, err := tx.UnmaskRequest(reqs[0])
+			if err != nil {
+				return err
+			}
+			r, err := record.DecodeUnmaskRequest(raw, reqs[0])
+			if err != nil {
+				return err
+			}
+			r.ID = reqs[1][:1]
+			forged, err := record.SignUnmaskRequest(f.team.Get("olena").Identity, "olena", r)
+			if err != nil {
+				return err
+			}
+			return tx.PutUnmaskRequest(r.ID, forged, 1)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		if _, err := v.Erase(ctx, ids[0], "", "consent withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+		err := v.st.View(func(tx *store.Txn) error { _, err := tx.UnmaskRequest(reqs[1]); return err })
+		if err != nil {
+			t.Errorf("the other record's request after the erase: %v", err)
+		}
+	})
 }

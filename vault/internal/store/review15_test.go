@@ -51,3 +51,30 @@ func TestPlaceholdersAreInvisible(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A scrub note planted in the store must not make Scrub drop other
+// records' keys: one naming no record (its keys would be "rec/", "dek//")
+// is damage, and nothing is dropped (review15).
+func TestScrubRefusesPlantedNote(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	id := "aaaaaaaaaaaaaaaaaaaa"
+	err = s.Update(func(tx *Txn) error {
+		if err := tx.PutHeader(id, []byte("header")); err != nil {
+			return err
+		}
+		return tx.set(cat(prefixScrub), []byte(`{"id":"","whole":true,"classes":null,"blobs":null}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Scrub(ScrubOptions{}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Scrub of a planted note: %v, want ErrCorrupt", err)
+	}
+	if err := s.View(func(tx *Txn) error { _, err := tx.Header(id); return err }); err != nil {
+		t.Errorf("another record's header after the scrub: %v", err)
+	}
+}

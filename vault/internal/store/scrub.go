@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/tvault/tvault/vault/blobs"
+	"github.com/tvault/tvault/vault/internal/record"
 )
 
 // ScrubOptions are the caller's parts of a scrub.
@@ -35,9 +38,9 @@ func (s *Store) Scrub(opts ScrubOptions) ([]string, error) {
 		if ids, err = t.PendingScrubs(); err != nil {
 			return err
 		}
-		return t.each(prefixScrub, true, func(_, v []byte) error {
+		return t.each(prefixScrub, true, func(k, v []byte) error {
 			var e Erasure
-			if err := json.Unmarshal(v, &e); err != nil {
+			if err := json.Unmarshal(v, &e); err != nil || e.ID != string(k) || !e.valid() {
 				return fmt.Errorf("pending erasure: %w", ErrCorrupt)
 			}
 			pending = append(pending, &e)
@@ -159,4 +162,28 @@ func (s *Store) putPlaceholders(ks [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// valid reports whether every key e names is one an erasure of one record
+// can have: a note planted in the store must not make Scrub drop a prefix
+// of other records' keys ("rec/" for an empty id, "unm/r/a" for a short
+// request id).
+func (e *Erasure) valid() bool {
+	ok := record.ValidID(e.ID)
+	for _, c := range e.Classes {
+		ok = ok && c != "" && !strings.ContainsAny(c, "/*")
+	}
+	for _, b := range e.Blobs {
+		ok = ok && blobs.ValidID(b)
+	}
+	for _, r := range e.Requests {
+		ok = ok && record.ValidID(r)
+	}
+	for _, ix := range e.Index {
+		ok = ok && ix[0] != "" && !strings.Contains(ix[0], "/")
+	}
+	for _, m := range e.ListMarks {
+		ok = ok && m != "" && !strings.Contains(m, "/")
+	}
+	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tvault/tvault/vault/internal/record"
@@ -233,4 +234,24 @@ func TestReview15PlantedRequestIDIsNoPrefix(t *testing.T) {
 			t.Errorf("the other record's request after the erase: %v", err)
 		}
 	})
+}
+
+// review15: a member without the erase action who named a malformed class
+// (a newline, an escape, 5,000 bytes) was refused with "invalid audit
+// entry" (exit 1) and no entry at all: the audit log refuses such a class,
+// so the denial went unrecorded. It is now an input error, like a
+// malformed record id, before anything is looked up.
+func TestReview15EraseMalformedClass(t *testing.T) {
+	f := newFixture(t, 1)
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("x"))[0].ID })
+	for _, who := range []string{"olena", "iryna"} {
+		for _, class := range []string{"bad\x1b[2Jclass", "bad\nclass", strings.Repeat("c", 5000)} {
+			f.as(who, func(v *member) {
+				if _, err := v.Erase(ctx, id, class, "r"); !isInput(err) {
+					t.Errorf("%s erasing class %.20q: %v, want an input error", who, class, err)
+				}
+			})
+		}
+	}
 }

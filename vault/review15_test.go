@@ -255,3 +255,50 @@ func TestReview15EraseMalformedClass(t *testing.T) {
 		}
 	}
 }
+
+// Erasing a record in the same opening that sealed it (its keys still in
+// the memtable), whose public fields hold many index values with '/', '%'
+// and non-ASCII (a scrub note past Badger's value threshold), leaves no
+// canary; a record whose values are prefixes of the erased one's stays.
+func TestReview15EraseFreshManyIndexValues(t *testing.T) {
+	f := newFileFixture(t, 1)
+	canary := randomCanary()
+	var topics []string
+	for i := range 60 {
+		topics = append(topics, fmt.Sprintf(`"%s/%d%%2F é"`, canary, i))
+	}
+	form := f.customForm(`[public]
+category = "pow"
+region = "`+canary+`/a%b"
+topics = [`+strings.Join(topics, ", ")+`]
+
+[testimony]
+summary = "x"
+`, nil)
+	keep := f.customForm(`[public]
+category = "pow"
+region = "`+canary[:10]+`"
+topics = ["`+canary[:12]+`"]
+
+[testimony]
+summary = "kept"
+`, nil)
+	v := f.open("olena")
+	res := seal(t, v, keep, form)
+	iryna := as(v.Vault, f.team.Get("iryna").Identity)
+	if _, err := iryna.Erase(ctx, res[1].ID, "", "sealed by mistake"); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := filesHolding(t, f.dir, []byte(canary)); len(files) > 0 {
+		t.Errorf("after the erase, the canary is still in %v", files)
+	}
+	f.as("iryna", func(v *member) {
+		if _, err := v.Show(ctx, res[0].ID); err != nil {
+			t.Errorf("the kept record: %v", err)
+		}
+		checkClean(t, v, true)
+	})
+}

@@ -64,6 +64,7 @@ func (s *Store) Scrub(opts ScrubOptions) ([]string, error) {
 		if err := s.putPlaceholders(ks); err != nil {
 			return nil, err
 		}
+		opts.failpoint("scrub-placeholders")
 		// The notes go only once every key they list is gone: a crash in
 		// between leaves the notes, and a rerun drops the keys again.
 		if err := s.dropPrefixes(ks...); err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/tvault/tvault/vault/blobs"
-	"github.com/tvault/tvault/vault/internal/record"
 )
 
 // ScrubOptions are the caller's parts of a scrub.
@@ -170,7 +169,7 @@ func (s *Store) putPlaceholders(ks [][]byte) error {
 // of other records' keys ("rec/" for an empty id, "unm/r/a" for a short
 // request id).
 func (e *Erasure) valid() bool {
-	ok := record.ValidID(e.ID)
+	ok := validID(e.ID)
 	for _, c := range e.Classes {
 		ok = ok && c != "" && !strings.ContainsAny(c, "/*")
 	}
@@ -178,7 +177,7 @@ func (e *Erasure) valid() bool {
 		ok = ok && blobs.ValidID(b)
 	}
 	for _, r := range e.Requests {
-		ok = ok && record.ValidID(r)
+		ok = ok && validID(r)
 	}
 	for _, ix := range e.Index {
 		ok = ok && ix[0] != "" && !strings.Contains(ix[0], "/")
@@ -187,4 +186,19 @@ func (e *Erasure) valid() bool {
 		ok = ok && m != "" && !strings.Contains(m, "/")
 	}
 	return ok
+}
+
+// validID reports whether s has the shape of a record (or unmask request)
+// id, as vault's record.ValidID: 20 characters a-z and 2-7. The store
+// decides no meaning, but it must not drop a shorter prefix.
+func validID(s string) bool {
+	if len(s) != 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -301,4 +302,38 @@ summary = "kept"
 		}
 		checkClean(t, v, true)
 	})
+}
+
+// A record whose wraps were replaced by keys rotate and rewrap keeps its
+// old wraps (on the old epoch, which a removed member may still hold) in
+// the files until something rewrites them: its erase removes them too.
+func TestReview15EraseAfterRewrap(t *testing.T) {
+	f := newFileFixture(t, 1)
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("rw"))[0].ID })
+	var old erasable
+	f.as("iryna", func(v *member) {
+		old = storedBytes(t, v, id)
+		for _, c := range []string{"identity", "testimony"} {
+			if _, err := v.RotateKeys(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := v.Rewrap(ctx, RewrapOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		if cur := storedBytes(t, v, id); bytes.Equal(cur.wraps["identity"], old.wraps["identity"]) {
+			t.Fatal("the rewrap did not replace the wrap: the test cannot fail")
+		}
+		if _, err := v.Erase(ctx, id, "", "consent withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, c := range []string{"identity", "testimony"} {
+		if files := filesHolding(t, f.dir, old.wraps[c]); len(files) > 0 {
+			t.Errorf("after the erase, the pre-rotation wrap of %s is still in %v", c, files)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tvault/tvault/vault/blobs/mem"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -335,5 +336,63 @@ func TestReview15EraseAfterRewrap(t *testing.T) {
 		if files := filesHolding(t, f.dir, old.wraps[c]); len(files) > 0 {
 			t.Errorf("after the erase, the pre-rotation wrap of %s is still in %v", c, files)
 		}
+	}
+}
+
+// A field vault (the Small store) purges a record its bundle carried home
+// after thousands more were sealed there: no byte of its public canary is
+// left in the field vault's files (review15: before the placeholders, the
+// purge's DropPrefix rewrote nothing below the top levels either).
+func TestReview15FieldPurgeAfterManyRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills a field vault with thousands of records")
+	}
+	f := newFixture(t, 1)
+	f.fieldBlobs = mem.New()
+	_, dir := fieldFixtureWith(t, f, f.fieldBlobs)
+	canary := randomCanary()
+	b, ids := fieldBundle(t, f, dir, f.customForm(`[public]
+category = "pow"
+region = "`+canary+`"
+
+[testimony]
+summary = "what happened"
+`, nil))
+	for round := range 8 {
+		fv, err := Open(dir, Options{Blobs: f.fieldBlobs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := as(fv, f.team.Get("olena").Identity).Seal(ctx, bulkForms(t, 1000, round*1000)); err != nil {
+			t.Fatal(err)
+		}
+		if err := fv.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(filesHolding(t, dir, []byte(canary))) == 0 {
+		t.Fatal("the field vault does not hold the canary: the test cannot fail")
+	}
+	var receipt []byte
+	f.as("iryna", func(v *member) {
+		rep, err := importBytes(v, b)
+		if err != nil || rep.Imported != 1 {
+			t.Fatalf("import: %+v, %v", rep, err)
+		}
+		receipt = rep.Receipt
+	})
+	fv, err := Open(dir, Options{Blobs: f.fieldBlobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fv.Close()
+	if rep, err := as(fv, f.team.Get("olena").Identity).PurgeBundle(ctx, receipt); err != nil || rep.Purged != 1 {
+		t.Fatalf("purge: %+v, %v", rep, err)
+	}
+	if err := fv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := filesHolding(t, dir, []byte(canary)); len(files) > 0 {
+		t.Errorf("after the purge of %s, the field vault's files still hold its canary: %v", ids[0], files)
 	}
 }

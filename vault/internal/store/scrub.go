@@ -179,12 +179,8 @@ func (e *Erasure) valid() bool {
 	for _, r := range e.Requests {
 		ok = ok && validID(r)
 	}
-	for _, ix := range e.Index {
-		ok = ok && ix[0] != "" && !strings.Contains(ix[0], "/")
-	}
-	for _, m := range e.ListMarks {
-		ok = ok && m != "" && !strings.Contains(m, "/")
-	}
+	// An index key and a list mark end in the record's id: whatever their
+	// field, value or member name, they are no other record's prefix.
 	return ok
 }
 

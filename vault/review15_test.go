@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -395,4 +396,90 @@ summary = "what happened"
 	if files := filesHolding(t, dir, []byte(canary)); len(files) > 0 {
 		t.Errorf("after the purge of %s, the field vault's files still hold its canary: %v", ids[0], files)
 	}
+}
+
+// checkFinds runs check and fails unless some error finding holds want.
+func checkFinds(t *testing.T, v *member, want string) {
+	t.Helper()
+	rep, err := v.Check(ctx, CheckOptions{})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	for _, fd := range rep.Findings {
+		if strings.Contains(fd.Msg, want) {
+			return
+		}
+	}
+	t.Errorf("check does not report %q: %+v", want, rep.Findings)
+}
+
+// Someone with the vault folder who restores an erased record (or class)
+// from a backup, with or without its erasure mark, or who erases one with
+// a key that lacks the erase action, is reported by check.
+func TestReview15InsiderErasures(t *testing.T) {
+	f := newFixture(t, 1)
+	var ids []string
+	f.as("olena", func(v *member) {
+		for _, r := range seal(t, v, f.exampleForm("a"), f.exampleForm("b"), f.exampleForm("c")) {
+			ids = append(ids, r.ID)
+		}
+	})
+	var whole, class erasable
+	f.as("iryna", func(v *member) {
+		whole, class = storedBytes(t, v, ids[0]), storedBytes(t, v, ids[1])
+		if _, err := v.Erase(ctx, ids[0], "", "r"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Erase(ctx, ids[1], "identity", "r"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	restore := func(v *member, dropMarks bool) {
+		err := v.st.Update(func(tx *store.Txn) error {
+			if err := tx.PutHeader(ids[0], whole.header); err != nil {
+				return err
+			}
+			for c, w := range whole.wraps {
+				if err := tx.PutDEK(ids[0], c, w); err != nil {
+					return err
+				}
+			}
+			if err := tx.PutDEK(ids[1], "identity", class.wraps["identity"]); err != nil {
+				return err
+			}
+			if !dropMarks {
+				return nil
+			}
+			if err := tx.DeleteErasureMark(ids[0], ""); err != nil {
+				return err
+			}
+			return tx.DeleteErasureMark(ids[1], "identity")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.as("olena", func(v *member) { restore(v, false) })
+	f.as("iryna", func(v *member) {
+		checkFinds(t, v, "header is stored again")
+		checkFinds(t, v, "key is stored again")
+		if _, err := v.Show(ctx, ids[0]); !errors.Is(err, ErrNotFound) {
+			t.Errorf("show of a record restored under its erasure mark: %v, want ErrNotFound", err)
+		}
+		if n := listCount(t, v); n != 2 {
+			t.Errorf("list shows %d records with one restored under its erasure mark, want 2", n)
+		}
+	})
+	f.as("olena", func(v *member) { restore(v, true) })
+	f.as("iryna", func(v *member) { checkFinds(t, v, "erasure mark is missing") })
+	f.as("olena", func(v *member) {
+		err := v.v.update(func(tx *store.Txn) error {
+			_, err := v.eraseOne(tx, EraseTarget{ID: ids[2]}, "reason: mine")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("iryna", func(v *member) { checkFinds(t, v, "olena had no erase action") })
 }

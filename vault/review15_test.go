@@ -483,3 +483,27 @@ func TestReview15InsiderErasures(t *testing.T) {
 	})
 	f.as("iryna", func(v *member) { checkFinds(t, v, "olena had no erase action") })
 }
+
+// review15: withdrawing the last purpose leaves a record unopenable — but
+// a policy applied afterwards without a purposes list made open and cat
+// grant it to anyone holding the class, with no purpose at all, and check
+// said nothing. A policy change must not give back what the interviewee
+// took back.
+func TestReview15PolicyWithoutPurposesKeepsWithdrawals(t *testing.T) {
+	f := newBindingFixture(t)
+	id := sealTwoPurposes(t, f)
+	f.as("iryna", func(v *member) {
+		for _, p := range []string{"research", "prosecution"} {
+			if _, err := v.WithdrawConsent(ctx, id, p, "withdrawn"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	pol := strings.Replace(string(f.team.Policy), "purposes = [\"research\", \"prosecution\", \"advocacy\"]\n", "", 1)
+	f.applyPolicy("admin-kyiv", pol)
+	f.as("iryna", func(v *member) {
+		if err := opensFor(t, v, id, ""); !errors.As(err, new(*DeniedError)) {
+			t.Errorf("open after every purpose was withdrawn and the policy dropped purposes: %v, want a denial", err)
+		}
+	})
+}

@@ -9,7 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	tcrypto "github.com/tvault/tvault/crypto"
+	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/blobs/mem"
 	"github.com/tvault/tvault/vault/internal/record"
 	"github.com/tvault/tvault/vault/internal/store"
@@ -505,5 +508,45 @@ func TestReview15PolicyWithoutPurposesKeepsWithdrawals(t *testing.T) {
 		if err := opensFor(t, v, id, ""); !errors.As(err, new(*DeniedError)) {
 			t.Errorf("open after every purpose was withdrawn and the policy dropped purposes: %v, want a denial", err)
 		}
+	})
+}
+
+// An erase entry signed with olena's key (no erase action) but naming
+// iryna (who has it) as its actor, with the erasure it claims done to the
+// store: check reports the entry's key.
+func TestReview15ErasureUnderAnotherName(t *testing.T) {
+	f := newFixture(t, 1)
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("x"))[0].ID })
+	f.as("olena", func(v *member) {
+		err := v.v.update(func(tx *store.Txn) error {
+			h, err := v.v.header(tx, id)
+			if err != nil {
+				return err
+			}
+			er, err := v.v.erasure(tx, h, "", map[string]int64{})
+			if err != nil {
+				return err
+			}
+			raw, _ := tx.Header(id)
+			key := f.team.Get("olena").Identity.SigningKey()
+			e, err := v.v.log.Append(v.v.logBackend(tx), audit.Actor{Name: "iryna", Key: key},
+				audit.Entry{Time: time.Now(), Actor: "iryna", ActorKey: tcrypto.FormatSigningKey(f.team.Get("olena").Identity.SigningPublicKey()),
+					Action: actionErase, Record: id, Outcome: audit.OutcomeOK, Detail: "reason: mine", Digest: audit.Digest(raw)})
+			if err != nil {
+				return err
+			}
+			return tx.Erase(er, e.Seq)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err == nil && rep.Errors() == 0 {
+			t.Errorf("check finds nothing wrong with an erase entry signed by olena's key under iryna's name: %+v", rep.Findings)
+		}
+		t.Logf("check: %+v, %v", rep, err)
 	})
 }

@@ -73,6 +73,7 @@ type checker struct {
 	erased        map[string]map[string]int64 // erased classes of stored headers
 	wholeErased   map[string]bool             // records erased whole, marks verified
 	pendingScrubs int                         // erasures not yet scrubbed from the files
+	holds         *holdReplay                 // legal holds (checkhold.go)
 }
 
 func (c *checker) errorf(subject, format string, args ...any) {
@@ -215,6 +216,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 			purges = append(purges, e.Digest)
 		}
 		c.noteErase(e)
+		c.noteHold(e)
 		if e.Action == "policy-apply" && e.Outcome == audit.OutcomeOK {
 			applies++
 		}
@@ -256,6 +258,9 @@ func (c *checker) checkLog(t *store.Txn) error {
 		return err
 	}
 	if err := c.checkErasures(t); err != nil {
+		return err
+	}
+	if err := c.checkHolds(t); err != nil {
 		return err
 	}
 	ids := make([]string, 0, len(sealed))

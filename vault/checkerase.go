@@ -87,7 +87,7 @@ func (c *checker) checkErasures(t *store.Txn) error {
 		return err
 	}
 	for _, id := range pending {
-		c.notef("erasures", "record "+id+": its erasure was interrupted before every byte of it left the vault folder's files: 'tvault check --repair' or the same 'tvault erase' again finishes it")
+		c.notef("erasures", "record %s: its erasure was interrupted before every byte of it left the vault folder's files: 'tvault check --repair' or the same 'tvault erase' again finishes it", id)
 	}
 	c.pendingScrubs = len(pending)
 	return nil

@@ -50,7 +50,7 @@ func (a *Actor) Erase(ctx context.Context, id, class, reason string) (*Erased, e
 	if !record.ValidID(id) {
 		return nil, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}
 	}
-	if err := a.authorize(actionErase, policy.ActionErase); err != nil {
+	if err := a.authorizeOn(actionErase, policy.ActionErase, id, class); err != nil {
 		return nil, err
 	}
 	done, err := a.eraseAll(ctx, []EraseTarget{{ID: id, Class: class}}, func(EraseTarget) string { return "reason: " + reason })
@@ -58,6 +58,18 @@ func (a *Actor) Erase(ctx context.Context, id, class, reason string) (*Erased, e
 		return nil, err
 	}
 	return &done[0], nil
+}
+
+// authorizeOn is authorize for an operation on one record (class may be
+// empty): a denial names them.
+func (a *Actor) authorizeOn(op string, action policy.Action, id, class string) error {
+	if err := a.authorize(op, ""); err != nil {
+		return err
+	}
+	if !a.v.pol.May(a.member.Name, action) {
+		return a.deny(op, id, class, fmt.Sprintf("no role of theirs has the %s action", action))
+	}
+	return nil
 }
 
 // checkReason checks a reason given for doing something to a record: it
@@ -178,10 +190,16 @@ func erasedAs(marks map[string]int64, class string) (int64, bool) {
 // erasedError is the ErrNotFound of an erased record or class.
 func erasedError(tg EraseTarget, seq int64) error {
 	if tg.Class == "" {
-		return fmt.Errorf("record %s was erased (audit entry %d): %w", tg.ID, seq, ErrNotFound)
+		return &goneError{fmt.Sprintf("record %s was erased (audit entry %d)", tg.ID, seq)}
 	}
-	return fmt.Errorf("class %s of record %s was erased (audit entry %d): %w", tg.Class, tg.ID, seq, ErrNotFound)
+	return &goneError{fmt.Sprintf("class %s of record %s was erased (audit entry %d)", tg.Class, tg.ID, seq)}
 }
+
+// goneError is an ErrNotFound that says why the thing is not there.
+type goneError struct{ msg string }
+
+func (e *goneError) Error() string { return e.msg }
+func (e *goneError) Unwrap() error { return ErrNotFound }
 
 // erasure works out what erasing class of h (all of h when class is
 // empty) removes from the store; marks are the classes erased before.

@@ -33,6 +33,9 @@ type PartInfo struct {
 	Threshold   int    `json:"threshold"`
 	Attachments int    `json:"attachments"`
 	Bytes       int64  `json:"ciphertext_bytes"`
+	// ErasedIn is the erase entry that erased this class, if one did: its
+	// keys and attachments are gone.
+	ErasedIn int64 `json:"erased_in,omitempty"`
 }
 
 // Show returns one record's public metadata after verifying its header's
@@ -56,8 +59,13 @@ func (a *Actor) Show(ctx context.Context, id string) (*RecordInfo, error) {
 			}
 			info.SealEntry, info.ImportEntry, info.Bundle, info.HeaderDigest = 0, e.Seq, e.Digest, audit.Digest(raw)
 		}
+		marks, err := t.Erased(id)
+		if err != nil {
+			return err
+		}
 		for _, p := range h.Parts {
-			pi := PartInfo{Class: p.Class, Epoch: p.Epoch, Threshold: p.Threshold, Attachments: len(p.Blobs), Bytes: p.Manifest.Size}
+			pi := PartInfo{Class: p.Class, Epoch: p.Epoch, Threshold: p.Threshold, Attachments: len(p.Blobs), Bytes: p.Manifest.Size,
+				ErasedIn: marks[p.Class]}
 			for _, b := range p.Blobs {
 				pi.Bytes += b.Size
 			}

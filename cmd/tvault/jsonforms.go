@@ -46,7 +46,8 @@ var jsonForms = map[string]string{
 	"seal": `JSON Lines: one {"id":"…","classes":["…"],"attachments":N,"bytes":N} per record, in the order of the forms`,
 	"list": `one array: [{"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"]}]`,
 	"show": `one object: {"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"],
- "policy_version":N,"signature":"valid","parts":[{"class":"…","epoch":N,"threshold":N,"attachments":N,"ciphertext_bytes":N}]}`,
+ "policy_version":N,"signature":"valid","parts":[{"class":"…","epoch":N,"threshold":N,"attachments":N,"ciphertext_bytes":N,"erased_in":N}]}
+(erased_in: the erase entry that erased the class, absent if none)`,
 	"open": `one object: {"id":"…","dir":"DIR","opened":[{"class":"…","files":["DIR/…"]}],
  "skipped":[{"class":"…","reason":"…"}],"leftovers_removed":N}
 (skipped: the classes your role cannot decrypt; leftovers_removed: hidden folders of an interrupted open, removed)`,
@@ -65,6 +66,9 @@ and the largest tree each cosigned). A failure prints nothing on standard output
 	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
  "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
 (orphans and partial: blobs an interrupted seal left, which --repair removes)`,
+	"erase": `one object: {"id":"…","class":"…","entry":N,"finished":BOOL}
+(class: absent when the whole record was erased; entry: the erase entry; finished: this run only finished
+an erasure an interruption had left unfinished)`,
 	"unmask request": `one object: {"request":"ID","record":"ID","class":"…"}`,
 	"unmask approve": `one object: {"request":"ID","record":"ID","class":"…","requester":"NAME","shares":N,"need":N}
 (shares: what the requester now holds, their own counting; need: the class's threshold)`,

@@ -80,6 +80,8 @@ func TestScripts(t *testing.T) {
 			"fakewitness": cmdFakewitness,
 			"witnesskey":  cmdWitnesskey,
 			"mkcards":     cmdMkcards,
+			"storedvalue": cmdStoredvalue,
+			"nobytes":     cmdNobytes,
 		},
 	})
 }

@@ -61,6 +61,10 @@ func writeShow(out io.Writer, info *vault.RecordInfo) error {
 		fmt.Fprintf(w, "public     %s = %s\n", text.Escape(k), text.Escape(publicString(info.Public[k])))
 	}
 	for _, p := range info.Parts {
+		if p.ErasedIn > 0 {
+			fmt.Fprintf(w, "class      %s: erased in entry %d\n", text.Escape(p.Class), p.ErasedIn)
+			continue
+		}
 		fmt.Fprintf(w, "class      %s: %d attachments, %d bytes encrypted, epoch %d, threshold %d\n",
 			text.Escape(p.Class), p.Attachments, p.Bytes, p.Epoch, p.Threshold)
 	}

@@ -1,0 +1,268 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/internal/store"
+)
+
+// erasable is what a record leaves in the store that an erase must remove
+// from every file: its header, its DEK wraps and its inline blobs, exactly.
+type erasable struct {
+	header []byte
+	wraps  map[string][]byte // by class
+	blobs  map[string][]byte // inline blob ciphertexts, by class
+}
+
+// storedBytes reads record id's erasable bytes straight from the store:
+// of the given classes, or of every class.
+func storedBytes(t *testing.T, v *member, id string, classes ...string) erasable {
+	t.Helper()
+	er := erasable{wraps: map[string][]byte{}, blobs: map[string][]byte{}}
+	h := readHeader(t, v, id)
+	if len(classes) == 0 {
+		classes = h.Classes()
+	}
+	err := v.st.View(func(tx *store.Txn) error {
+		var err error
+		if er.header, err = tx.Header(id); err != nil {
+			return err
+		}
+		for _, c := range classes {
+			p, _ := h.Part(c)
+			if er.wraps[c], err = tx.DEK(id, c); err != nil {
+				return err
+			}
+			if er.blobs[c], err = tx.Blob(p.Manifest.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("stored bytes of %s: %v", id, err)
+	}
+	return er
+}
+
+// filesHolding returns the files under root (relative) that contain needle.
+func filesHolding(t *testing.T, root string, needle []byte) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, needle) {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// needles names the byte strings of er to look for.
+func (er erasable) needles(classes ...string) map[string][]byte {
+	out := map[string][]byte{}
+	if er.header != nil {
+		out["header"] = er.header
+	}
+	for _, c := range classes {
+		out["wrap of "+c] = er.wraps[c]
+		out["manifest blob of "+c] = er.blobs[c]
+	}
+	return out
+}
+
+func randomCanary() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "canary" + hex.EncodeToString(b[:])
+}
+
+// sealCanaried seals n records of the example form, and one whose public
+// region and fields carry canary, with a large attachment in a blob file;
+// it returns the canaried record's id and the others'.
+func sealCanaried(t *testing.T, f *fixture, canary string, n int) (string, []string) {
+	t.Helper()
+	form := f.customForm(`[public]
+category = "pow"
+region = "`+canary+`-region"
+interviewed = "2024-05"
+
+[testimony]
+summary = "told by `+canary+`-witness"
+files = ["clip.opus", "note.txt"]
+
+[identity]
+interviewee = "`+canary+`-name"
+files = ["scan.jpg"]
+`, map[string][]byte{
+		"clip.opus": append([]byte(canary+"-clip "), pseudoRandom(1<<20+100, 3)...),
+		"note.txt":  []byte(canary + "-note"),
+		"scan.jpg":  []byte(canary + "-scan"),
+	})
+	var target string
+	var others []string
+	f.as("olena", func(v *member) {
+		for i := range n {
+			others = append(others, seal(t, v, f.exampleForm(fmt.Sprintf("other%d", i)))[0].ID)
+		}
+		target = seal(t, v, form)[0].ID
+		for i := range n {
+			others = append(others, seal(t, v, f.exampleForm(fmt.Sprintf("after%d", i)))[0].ID)
+		}
+	})
+	return target, others
+}
+
+// TestEraseLeavesNoByte erases a record between others and proves that
+// neither the canary of its public metadata and fields nor the exact bytes
+// of its header, DEK wraps and inline blobs are in any file of the vault
+// folder afterwards (they were before), that it answers ErrNotFound, and
+// that everything else still opens and checks.
+func TestEraseLeavesNoByte(t *testing.T) {
+	f := newFileFixture(t, 1)
+	canary := randomCanary()
+	id, others := sealCanaried(t, f, canary, 20)
+	var er erasable
+	var bigBlob string
+	f.as("iryna", func(v *member) {
+		er = storedBytes(t, v, id)
+		bigBlob = blobRef(t, v, id, "testimony", 0).ID
+	})
+	needles := er.needles("testimony", "identity")
+	needles["canary"] = []byte(canary)
+	for name, b := range needles {
+		if len(filesHolding(t, f.dir, b)) == 0 {
+			t.Fatalf("before the erase, no file holds the %s: the test cannot fail", name)
+		}
+	}
+	f.as("taras", func(v *member) {
+		done, err := v.Erase(ctx, id, "", "consent withdrawn by the interviewee")
+		if err != nil {
+			t.Fatalf("Erase: %v", err)
+		}
+		if done.Seq == 0 || done.Finished {
+			t.Fatalf("Erase = %+v", done)
+		}
+	})
+	for name, b := range needles {
+		if files := filesHolding(t, f.dir, b); len(files) > 0 {
+			t.Errorf("after the erase, the %s is still in %v", name, files)
+		}
+	}
+	if files := filesHolding(t, f.dir, []byte(bigBlob)); len(files) > 0 {
+		t.Errorf("the large blob's file is still there: %v", files)
+	}
+	f.as("iryna", func(v *member) {
+		for _, err := range []error{
+			func() error { _, err := v.Show(ctx, id); return err }(),
+			func() error { _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: f.mkdir("o")}); return err }(),
+			func() error { _, err := v.Erase(ctx, id, "", "again"); return err }(),
+		} {
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("on the erased record: %v, want ErrNotFound", err)
+			}
+		}
+		if n := listCount(t, v); n != len(others) {
+			t.Errorf("list shows %d records, want %d", n, len(others))
+		}
+		for _, o := range others[:3] {
+			if _, err := v.OpenRecord(ctx, o, OpenRecordOptions{Dir: f.mkdir("o")}); err != nil {
+				t.Errorf("open of another record: %v", err)
+			}
+		}
+		checkClean(t, v, true)
+	})
+}
+
+// checkClean runs check (with read-data) and fails on any finding.
+func checkClean(t *testing.T, v *member, readData bool) *CheckReport {
+	t.Helper()
+	rep, err := v.Check(ctx, CheckOptions{ReadData: readData})
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if len(rep.Findings) > 0 || rep.Leftovers() > 0 {
+		t.Fatalf("check: %v, leftovers %v %v", rep.Findings, rep.Orphans, rep.Partial)
+	}
+	if _, err := v.VerifyAudit(ctx, audit.VerifyOptions{}); err != nil {
+		t.Fatalf("audit verify: %v", err)
+	}
+	return rep
+}
+
+// TestEraseClass erases one class of a record: its wrap and blobs leave
+// every file, the other class's wrap and blobs stay byte-identical and
+// open as before, and the erased class answers ErrNotFound.
+func TestEraseClass(t *testing.T) {
+	f := newFileFixture(t, 1)
+	canary := randomCanary()
+	id, _ := sealCanaried(t, f, canary, 5)
+	var before erasable
+	var note bytes.Buffer
+	f.as("iryna", func(v *member) {
+		before = storedBytes(t, v, id)
+		if err := v.Cat(ctx, id, "testimony", "note.txt", &note, CatOptions{Length: -1}); err != nil {
+			t.Fatal(err)
+		}
+		done, err := v.Erase(ctx, id, "identity", "sealed by mistake")
+		if err != nil {
+			t.Fatalf("Erase: %v", err)
+		}
+		if done.Class != "identity" {
+			t.Fatalf("Erase = %+v", done)
+		}
+	})
+	for name, b := range before.needles("identity") {
+		if name == "header" {
+			continue // the record stays
+		}
+		if files := filesHolding(t, f.dir, b); len(files) > 0 {
+			t.Errorf("after the class erase, the %s is still in %v", name, files)
+		}
+	}
+	if files := filesHolding(t, f.dir, []byte(canary+"-scan")); len(files) > 0 {
+		t.Errorf("the erased class's attachment is still in %v", files)
+	}
+	f.as("iryna", func(v *member) {
+		after := storedBytes(t, v, id, "testimony")
+		if !bytes.Equal(after.header, before.header) || !bytes.Equal(after.wraps["testimony"], before.wraps["testimony"]) ||
+			!bytes.Equal(after.blobs["testimony"], before.blobs["testimony"]) {
+			t.Error("the other class's header, wrap or manifest changed")
+		}
+		var got bytes.Buffer
+		if err := v.Cat(ctx, id, "testimony", "note.txt", &got, CatOptions{Length: -1}); err != nil || !bytes.Equal(got.Bytes(), note.Bytes()) {
+			t.Errorf("cat of the kept class: %v %q", err, got.String())
+		}
+		err := v.Cat(ctx, id, "identity", "scan.jpg", &got, CatOptions{Length: -1})
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("cat of the erased class: %v, want ErrNotFound", err)
+		}
+		if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: f.mkdir("o"), Classes: []string{"identity"}}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("open --class identity: %v, want ErrNotFound", err)
+		}
+		if _, err := v.OpenRecord(ctx, id, OpenRecordOptions{Dir: f.mkdir("o")}); err != nil {
+			t.Errorf("open of what is left: %v", err)
+		}
+		checkClean(t, v, true)
+	})
+}

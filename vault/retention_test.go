@@ -185,7 +185,7 @@ func TestRetentionRun(t *testing.T) {
 	})
 
 	// 2030: old's testimony is past its 15 years too, so the whole record
-	// goes; the hold released, the held record loses its identity class.
+	// goes; the hold released, so does the record that was held.
 	later := date(t, "2030-01-01")
 	f.at(later, "taras", func(v *member) {
 		if _, err := v.ReleaseHold(held, "case 2020/17 closed"); err != nil {
@@ -195,11 +195,17 @@ func TestRetentionRun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run: %v", err)
 		}
-		if got, want := itemsString(rep.Items), held[:4]+"/identity:erased "+old[:4]+"/:erased "; got != want {
+		if got, want := itemsString(rep.Items), held[:4]+"/:erased "+old[:4]+"/:erased "; got != want {
 			t.Fatalf("run in 2030: %q, want %q", got, want)
 		}
 		if it := rep.Items[1]; it.Retention != "testimony 15y" || !it.Expired.Equal(date(t, "2027-01-01")) {
 			t.Errorf("whole-record item: %+v", it)
+		}
+		if it := rep.Items[0]; it.Retention != "testimony 15y, identity 10y" && it.Retention != "identity 10y, testimony 15y" {
+			t.Errorf("whole-record item of two classes: %+v", it)
+		}
+		if e := entryAt(t, v, rep.Items[0].Entry); !strings.HasPrefix(e.Detail, "retention: every class kept its time from sealing (") {
+			t.Errorf("whole-record erase entry: %+v", e)
 		}
 		if _, err := v.Show(ctx, old); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Show of the expired record: %v, want ErrNotFound", err)

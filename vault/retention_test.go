@@ -243,3 +243,41 @@ func TestRetentionWithoutRules(t *testing.T) {
 		}
 	})
 }
+
+// A policy version that sets or shortens a class's retention says so in
+// what ApplyPolicy returns, with how many records are already past it;
+// one that lengthens it or takes it away does not.
+func TestApplyPolicyShortensRetention(t *testing.T) {
+	f := newFixtureAt(t, date(t, "2010-01-01"), "", "20y")
+	f.at(date(t, "2012-01-01"), "olena", func(v *member) { seal(t, v, f.exampleForm("APPLY1"), f.exampleForm("APPLY2")) })
+	f.at(date(t, "2020-01-01"), "olena", func(v *member) { seal(t, v, f.exampleForm("APPLY3")) })
+	var base []string // the team's policy without retention
+	for _, line := range strings.SplitAfter(string(f.team.Policy), "\n") {
+		if !strings.HasPrefix(line, "retention = ") {
+			base = append(base, line)
+		}
+	}
+	apply := func(identity, testimony string) *PolicyChange {
+		var ch *PolicyChange
+		f.at(date(t, "2026-01-01"), "admin-kyiv", func(v *member) {
+			var err error
+			if ch, err = v.ApplyPolicy([]byte(withRetention(t, []byte(strings.Join(base, "")), identity, testimony))); err != nil {
+				t.Fatalf("ApplyPolicy: %v", err)
+			}
+		})
+		return ch
+	}
+	ch := apply("10y", "25y")
+	if len(ch.Retention) != 1 || ch.Retention[0] != (RetentionChange{Class: "identity", From: "", To: "10y", Expired: 2}) {
+		t.Errorf("set identity's retention: %+v", ch.Retention)
+	}
+	if ch := apply("5y", "25y"); len(ch.Retention) != 1 || ch.Retention[0] != (RetentionChange{Class: "identity", From: "10y", To: "5y", Expired: 3}) {
+		t.Errorf("shorten identity's retention: %+v", ch.Retention)
+	}
+	if ch := apply("", "30y"); len(ch.Retention) != 0 {
+		t.Errorf("lengthened or removed retentions: %+v", ch.Retention)
+	}
+	if ch := apply("", "13y"); len(ch.Retention) != 1 || ch.Retention[0] != (RetentionChange{Class: "testimony", From: "30y", To: "13y", Expired: 2}) {
+		t.Errorf("shorten testimony's retention: %+v", ch.Retention)
+	}
+}

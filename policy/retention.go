@@ -49,10 +49,13 @@ func ParseRetention(s string) (Retention, error) {
 	n := 0
 	for i := 0; i < len(digits); i++ {
 		d := digits[i]
-		if d < '0' || d > '9' || (i == 0 && d == '0') {
-			return Retention{}, fmt.Errorf("retention must be %s: a positive whole number without leading zeros", want)
+		if d < '0' || d > '9' {
+			return Retention{}, fmt.Errorf("retention must be %s", want)
 		}
 		n = 10*n + int(d-'0')
+	}
+	if digits[0] == '0' {
+		return Retention{}, fmt.Errorf("retention must be %s: a positive whole number without leading zeros", want)
 	}
 	if n > limit {
 		return Retention{}, fmt.Errorf("retention must be at most 100 years (%d%c)", limit, unit)

@@ -257,10 +257,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	if err != nil {
 		return err
 	}
-	if err := c.checkErasures(t); err != nil {
-		return err
-	}
-	if err := c.checkHolds(t); err != nil {
+	if err := errors.Join(c.checkErasures(t), c.checkHolds(t)); err != nil {
 		return err
 	}
 	ids := make([]string, 0, len(sealed))

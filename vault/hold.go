@@ -37,16 +37,16 @@ type HoldChange struct {
 	Hold  *Hold  `json:"released,omitempty"`
 }
 
-// errHoldState is wrapped by the error of holding a held record or
+// ErrHoldState is wrapped by the error of holding a held record or
 // releasing one that is not held: nothing was changed, and nothing was
-// recorded (exit 1).
-var errHoldState = errors.New("nothing was changed")
+// recorded.
+var ErrHoldState = errors.New("nothing was changed")
 
 // PlaceHold places a legal hold on record id, for reason (one line, kept
 // in the audit log as the hold entry's detail): from then on the record
 // cannot be erased, by erase or by retention, until ReleaseHold. It needs
 // the erase action (a recorded denial without it). A record already held
-// is an error wrapping errHoldState; one that does not exist, or was
+// is an error wrapping ErrHoldState; one that does not exist, or was
 // erased, ErrNotFound.
 func (a *Actor) PlaceHold(id, reason string) (*HoldChange, error) {
 	if err := a.checkHoldArgs(id, reason, "holding"); err != nil {
@@ -62,7 +62,7 @@ func (a *Actor) PlaceHold(id, reason string) (*HoldChange, error) {
 			return err
 		}
 		if seq, err := t.Hold(id); err == nil {
-			return fmt.Errorf("record %s is already under a legal hold (audit entry %d): %w", id, seq, errHoldState)
+			return fmt.Errorf("record %s is already under a legal hold (audit entry %d): %w", id, seq, ErrHoldState)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -85,7 +85,7 @@ func (a *Actor) PlaceHold(id, reason string) (*HoldChange, error) {
 
 // ReleaseHold releases the legal hold on record id, for reason, with a
 // hold-release entry; the record can be erased again. It needs the erase
-// action. A record not held is an error wrapping errHoldState (ErrNotFound
+// action. A record not held is an error wrapping ErrHoldState (ErrNotFound
 // if it does not exist at all).
 func (a *Actor) ReleaseHold(id, reason string) (*HoldChange, error) {
 	if err := a.checkHoldArgs(id, reason, "releasing the hold"); err != nil {
@@ -101,7 +101,7 @@ func (a *Actor) ReleaseHold(id, reason string) (*HoldChange, error) {
 			if _, err := t.Header(id); errors.Is(err, store.ErrNotFound) {
 				return notFound(t, id)
 			}
-			return fmt.Errorf("record %s is not under a legal hold: %w", id, errHoldState)
+			return fmt.Errorf("record %s is not under a legal hold: %w", id, ErrHoldState)
 		}
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (a *Actor) checkHoldArgs(id, reason, doing string) error {
 // for the hold's state, which changed nothing and looked nothing up that
 // the log must answer for.
 func (a *Actor) holdFailed(op, id string, err error) error {
-	if errors.Is(err, errHoldState) {
+	if errors.Is(err, ErrHoldState) {
 		return err
 	}
 	return a.failed(op, id, err)

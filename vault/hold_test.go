@@ -34,10 +34,10 @@ func TestHoldBlocksErase(t *testing.T) {
 			t.Errorf("hold entry: %+v", e)
 		}
 		n := logSize(t, v)
-		if _, err := v.PlaceHold(id, "again"); !errors.Is(err, errHoldState) || !strings.Contains(err.Error(), "already under a legal hold") {
+		if _, err := v.PlaceHold(id, "again"); !errors.Is(err, ErrHoldState) || !strings.Contains(err.Error(), "already under a legal hold") {
 			t.Errorf("PlaceHold of a held record: %v", err)
 		}
-		if _, err := v.ReleaseHold(other, "not held"); !errors.Is(err, errHoldState) || !strings.Contains(err.Error(), "is not under a legal hold") {
+		if _, err := v.ReleaseHold(other, "not held"); !errors.Is(err, ErrHoldState) || !strings.Contains(err.Error(), "is not under a legal hold") {
 			t.Errorf("ReleaseHold of a record not held: %v", err)
 		}
 		if got := logSize(t, v); got != n {

@@ -252,9 +252,8 @@ func (a *Actor) applyRetention(ctx context.Context, rep *RetentionReport) error 
 			return err
 		}
 	}
-	if len(targets) == 0 {
-		return nil
-	}
+	// With no target, eraseAll only finishes the scrub of an earlier run
+	// that was interrupted before it (a rerun completes the job).
 	detail := func(tg EraseTarget) string {
 		it := rep.Items[index[tg]]
 		if tg.Class == "" {

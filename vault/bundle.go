@@ -38,6 +38,9 @@ type BundleReport struct {
 	// Imported counts the records an import added; Present those the
 	// vault held already (byte for byte), which it left as they were.
 	Imported, Present int
+	// Erased counts the records of the bundle that were erased here
+	// before: an import never brings one back.
+	Erased int
 	// Notes are what an import found worth saying (an old kit).
 	Notes []string
 	// Receipt is, after an import, the signed receipt for the field vault

@@ -47,7 +47,7 @@ func (a *Actor) ImportBundle(ctx context.Context, open func() (io.ReadCloser, er
 		return nil, a.deny(actionBundleImport, "", "", "they hold no intake key of this vault's kits (a kit exported before they joined?): ask an admin to export a new kit, or another member to import")
 	}
 	for _, write := range []bool{false, true} {
-		im.write, im.rep.Present, im.rep.Imported = write, 0, 0
+		im.write, im.rep.Present, im.rep.Imported, im.rep.Erased = write, 0, 0, 0
 		if err := im.pass(open); err != nil {
 			var d *DeniedError
 			if errors.As(err, &d) {

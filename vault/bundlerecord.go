@@ -29,6 +29,7 @@ type incoming struct {
 	leaf   []byte
 	wraps  map[string][]byte
 	inline map[string][]byte
+	erased bool // erased here before: not imported again
 }
 
 // readRecord reads and checks one record of the bundle; in the writing
@@ -55,6 +56,10 @@ func (im *importer) readRecord(tr *tar.Reader, br record.BundleRecord) error {
 				return err
 			}
 		}
+	}
+	if in.erased {
+		im.rep.Erased++
+		return nil
 	}
 	if present {
 		im.rep.Present++
@@ -95,10 +100,21 @@ func (im *importer) readHeader(tr *tar.Reader, br record.BundleRecord) (*incomin
 	if err := checkFieldSeal(h, raw, leaf); err != nil {
 		return nil, false, err
 	}
-	present := false
+	present, erased := false, false
 	err = v.view(func(t *store.Txn) error {
 		if err := v.entitled(t, h, map[int64]*policy.Policy{}); err != nil {
 			return err
+		}
+		marks, err := t.Erased(h.ID)
+		if err != nil {
+			return err
+		}
+		if len(marks) > 0 {
+			// Erased here (consent withdrawn, say): an old bundle must
+			// not bring it back. Its receipt still lists it, so that the
+			// field vault purges its copy.
+			present, erased = true, true
+			return nil
 		}
 		stored, err := t.Header(h.ID)
 		switch {
@@ -112,7 +128,7 @@ func (im *importer) readHeader(tr *tar.Reader, br record.BundleRecord) (*incomin
 		present = true
 		return nil
 	})
-	return &incoming{h: h, raw: raw, leaf: leaf, wraps: map[string][]byte{}, inline: map[string][]byte{}}, present, err
+	return &incoming{h: h, raw: raw, leaf: leaf, wraps: map[string][]byte{}, inline: map[string][]byte{}, erased: erased}, present, err
 }
 
 // checkWrap checks one DEK wrap: well formed, and on the epoch the kit

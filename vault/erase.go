@@ -122,6 +122,7 @@ func (a *Actor) eraseAll(ctx context.Context, targets []EraseTarget, detail func
 		}
 		done = append(done, res)
 	}
+	a.v.failpoint("erase-after-commit")
 	if _, err := a.v.scrub(ctx); err != nil {
 		return done, errors.Join(stop, err)
 	}
@@ -232,6 +233,7 @@ func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[
 		for _, ix := range indexEntries(h) {
 			er.Index = append(er.Index, [2]string{ix.field, ix.value})
 		}
+		er.ListMarks = v.listCacheNames()
 	}
 	err := t.EachUnmaskRequest(func(id string, raw []byte) error {
 		r, err := record.DecodeUnmaskRequest(raw, id)
@@ -250,7 +252,7 @@ func (v *Vault) scrub(ctx context.Context) ([]string, error) {
 	defer v.writes.Unlock()
 	ids, err := v.st.Scrub(store.ScrubOptions{RemoveBlobs: func(ids []string) error {
 		return v.blobs.Remove(ctx, ids...)
-	}})
+	}, Failpoint: v.opts.Failpoint})
 	if err != nil {
 		return ids, fmt.Errorf("the erased data could not all be removed from the vault folder's files (run the same command again to finish): %w", boundary(err))
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tvault/tvault/vault/audit"
+	"github.com/tvault/tvault/vault/blobs/mem"
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
@@ -144,9 +145,14 @@ func TestEraseLeavesNoByte(t *testing.T) {
 	id, others := sealCanaried(t, f, canary, 20)
 	var er erasable
 	var bigBlob string
+	irynaMarks := listCacheName(f.team.Get("iryna").Identity.SigningPublicKey())
 	f.as("iryna", func(v *member) {
 		er = storedBytes(t, v, id)
 		bigBlob = blobRef(t, v, id, "testimony", 0).ID
+		listCount(t, v) // leaves iryna's list marks
+		if err := v.st.View(func(tx *store.Txn) error { _, err := tx.ListCache(irynaMarks, id); return err }); err != nil {
+			t.Fatalf("no list mark before the erase: %v", err)
+		}
 	})
 	needles := er.needles("testimony", "identity")
 	needles["canary"] = []byte(canary)
@@ -181,6 +187,9 @@ func TestEraseLeavesNoByte(t *testing.T) {
 			if !errors.Is(err, ErrNotFound) {
 				t.Errorf("on the erased record: %v, want ErrNotFound", err)
 			}
+		}
+		if err := v.st.View(func(tx *store.Txn) error { _, err := tx.ListCache(irynaMarks, id); return err }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("iryna's list mark of the erased record: %v, want ErrNotFound", err)
 		}
 		if n := listCount(t, v); n != len(others) {
 			t.Errorf("list shows %d records, want %d", n, len(others))
@@ -265,4 +274,41 @@ func TestEraseClass(t *testing.T) {
 		}
 		checkClean(t, v, true)
 	})
+}
+
+// An old bundle cannot bring an erased record back: re-importing it after
+// the erase adds nothing (the record stays erased, exit 5), says so, and
+// its receipt still lists the record so that the field vault purges its
+// copy too.
+func TestEraseThenReimport(t *testing.T) {
+	f := newFixture(t, 1)
+	f.fieldBlobs = mem.New()
+	_, dir := fieldFixtureWith(t, f, f.fieldBlobs)
+	b, ids := fieldBundle(t, f, dir, f.exampleForm("R1"), f.exampleForm("R2"))
+	var receipt []byte
+	f.as("iryna", func(v *member) {
+		if rep, err := importBytes(v, b); err != nil || rep.Imported != 2 {
+			t.Fatalf("import: %+v, %v", rep, err)
+		}
+		if _, err := v.Erase(ctx, ids[0], "", "consent withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := importBytes(v, b)
+		if err != nil || rep.Imported != 0 || rep.Present != 1 || rep.Erased != 1 {
+			t.Fatalf("import after the erase: %+v, %v", rep, err)
+		}
+		receipt = rep.Receipt
+		if _, err := v.Show(ctx, ids[0]); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("show after the re-import: %v, want ErrNotFound", err)
+		}
+		checkClean(t, v, true)
+	})
+	fv, err := Open(dir, Options{Blobs: f.fieldBlobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fv.Close()
+	if rep, err := as(fv, f.team.Get("olena").Identity).PurgeBundle(ctx, receipt); err != nil || rep.Purged != 2 {
+		t.Fatalf("purge with the receipt of the re-import: %+v, %v", rep, err)
+	}
 }

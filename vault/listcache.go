@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 
 	"github.com/tvault/tvault/vault/internal/store"
 )
@@ -39,8 +40,28 @@ func (a *Actor) listCache() *listCache {
 	if err != nil {
 		return nil // cannot happen for a 32-byte key; list then verifies everything
 	}
-	fp := sha256.Sum256(a.id.SigningPublicKey())
-	return &listCache{key: key, member: hex.EncodeToString(fp[:8])}
+	return &listCache{key: key, member: listCacheName(a.id.SigningPublicKey())}
+}
+
+// listCacheName is the store's name for the marks of the member with
+// signing key pub.
+func listCacheName(pub []byte) string {
+	fp := sha256.Sum256(pub)
+	return hex.EncodeToString(fp[:8])
+}
+
+// listCacheNames returns the store's names for the marks of every member of
+// every policy version: whoever may have listed a record.
+func (v *Vault) listCacheNames() []string {
+	var out []string
+	for _, pv := range v.pols {
+		for _, m := range pv.Parsed.Members {
+			if n := listCacheName(m.SigningPublicKey); !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // mark returns the mark of record id with header raw.

@@ -103,9 +103,12 @@ func bundleImportCommand(e *env) *cli.Command {
 					e.note("no receipt was written: import again with -o RECEIPT to get one for 'tvault bundle purge'")
 				}
 				if c.Bool("json") {
-					return jsonOut(e, map[string]any{"records": rep.Records, "imported": rep.Imported, "present": rep.Present})
+					return jsonOut(e, map[string]any{"records": rep.Records, "imported": rep.Imported, "present": rep.Present, "erased": rep.Erased})
 				}
 				fmt.Fprintf(e.stdout, "imported %d record%s (%d already here) of %d in the bundle\n", rep.Imported, plural(rep.Imported), rep.Present, rep.Records)
+				if rep.Erased > 0 {
+					fmt.Fprintf(e.stdout, "%d record%s of the bundle were erased here before and were not brought back\n", rep.Erased, plural(rep.Erased))
+				}
 				return nil
 			})
 		},

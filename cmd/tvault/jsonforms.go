@@ -16,8 +16,9 @@ var jsonForms = map[string]string{
 	"card":          `one object, the card: {"recipient":"…","signing_key":"…","card_sig":"…"}`,
 	"init":          `one object: {"vault":"DIR","id":"…","policy":"NAME","policy_version":1,"classes":["…"]}; a field vault adds "field":true and "for":"<the vault's id>"`,
 	"bundle export": `one object: {"records":N,"file":"FILE"}`,
-	"bundle import": `one object: {"records":N,"imported":N,"present":N} (present: records the vault held already)`,
-	"bundle purge":  `one object: {"purged":N,"kept":N}`,
+	"bundle import": `one object: {"records":N,"imported":N,"present":N,"erased":N} (present: records the vault held already;
+ erased: records erased here before, which an import never brings back)`,
+	"bundle purge": `one object: {"purged":N,"kept":N}`,
 	"custody": `one object, for custody ID (the report made) and custody verify FILE: {"ok":true,"record":"…","vault":"…","sealed_by":"NAME","sealed_at":"…","sealing_entry":N,
  "imported":BOOL,"events":[{"seq":N,"time":"…","actor":"…","action":"…","class":"…","outcome":"…","detail":"…"}],
  "attachments":[{"class":"…","name":"…","size":N,"sha256":"…"}],"made_by":"NAME","tree_size":N,"checkpoint_signer":"NAME",

@@ -59,6 +59,9 @@ type Erasure struct {
 	Blobs []string `json:"blobs"`
 	// Requests are the unmask requests for the erased parts.
 	Requests []string `json:"requests,omitempty"`
+	// ListMarks names the members whose list marks of the record go
+	// (Whole only; see PutListCache).
+	ListMarks []string `json:"list_marks,omitempty"`
 }
 
 // keys returns every key (or key prefix) of the store that holds e's
@@ -73,6 +76,9 @@ func (e *Erasure) keys() [][]byte {
 		ks = append(ks, cat(prefixRecord, id), cat(prefixDEK, id, []byte("/")), cat(prefixConsent, id, []byte("/")))
 		for _, ix := range e.Index {
 			ks = append(ks, cat(indexPrefix(ix[0], ix[1]), id))
+		}
+		for _, m := range e.ListMarks {
+			ks = append(ks, cat(prefixListC, []byte(m), []byte("/"), id))
 		}
 	} else {
 		for _, c := range e.Classes {
@@ -242,6 +248,14 @@ type ScrubOptions struct {
 	// them beside the database (files, an object store); it must succeed
 	// for blobs already removed.
 	RemoveBlobs func(ids []string) error
+	// Failpoint, if set, is called at named points (the crash tests).
+	Failpoint func(name string)
+}
+
+func (o ScrubOptions) failpoint(name string) {
+	if o.Failpoint != nil {
+		o.Failpoint(name)
+	}
 }
 
 // Scrub removes from the database's files every byte of the erasures not
@@ -283,11 +297,13 @@ func (s *Store) Scrub(opts ScrubOptions) ([]string, error) {
 		if err := s.dropPrefixes(ks...); err != nil {
 			return nil, err
 		}
+		opts.failpoint("scrub-after-drop")
 		if err := s.dropPrefixes(notes...); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.collectValueLog(); err != nil {
+	opts.failpoint("scrub-before-gc")
+	if err := s.collectValueLog(opts); err != nil {
 		return nil, err
 	}
 	return ids, s.Update(func(t *Txn) error {
@@ -305,7 +321,7 @@ func (s *Store) Scrub(opts ScrubOptions) ([]string, error) {
 // database (Badger never collects the file it is writing, and a reopen
 // starts a new one), then runs value-log GC with the smallest ratio Badger
 // accepts, one file per run, until no file qualifies.
-func (s *Store) collectValueLog() error {
+func (s *Store) collectValueLog(opts ScrubOptions) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.db.Close()
@@ -320,6 +336,7 @@ func (s *Store) collectValueLog() error {
 	s.db = db
 	for range maxGCRuns {
 		err := db.RunValueLogGC(1e-12)
+		opts.failpoint("scrub-gc")
 		if errors.Is(err, badger.ErrNoRewrite) {
 			return nil
 		}

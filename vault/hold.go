@@ -124,6 +124,9 @@ func (a *Actor) ReleaseHold(id, reason string) (*HoldChange, error) {
 }
 
 func (a *Actor) checkHoldArgs(id, reason, doing string) error {
+	if err := a.v.notInField("hold"); err != nil {
+		return err
+	}
 	if err := checkReason(reason, doing); err != nil {
 		return err
 	}

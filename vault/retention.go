@@ -67,6 +67,9 @@ type RetentionReport struct {
 // them); those that fail are left alone and named in an ErrIntegrity error
 // returned with the report, after the rest were done.
 func (a *Actor) RunRetention(ctx context.Context, dryRun bool) (*RetentionReport, error) {
+	if err := a.v.notInField("retention run"); err != nil {
+		return nil, err
+	}
 	if err := a.authorize(actionRetention, policy.ActionErase); err != nil {
 		return nil, err
 	}

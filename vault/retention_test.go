@@ -281,3 +281,62 @@ func TestApplyPolicyShortensRetention(t *testing.T) {
 		t.Errorf("shorten testimony's retention: %+v", ch.Retention)
 	}
 }
+
+// A retention run stopped after its erasures committed, before their bytes
+// left the folder's files, is finished by the next run, though nothing new
+// has expired: check notes the unfinished scrub until then.
+func TestRetentionRerunFinishesScrub(t *testing.T) {
+	f := newFixtureAt(t, date(t, "2010-01-01"), "1y", "1y")
+	var id string
+	f.at(date(t, "2010-02-01"), "olena", func(v *member) { id = seal(t, v, f.exampleForm("RETSCRUB"))[0].ID })
+	now := date(t, "2012-01-01")
+	opts := f.options()
+	opts.Now = func() time.Time { return now }
+	type stop struct{}
+	opts.Failpoint = func(name string) {
+		if name == "erase-after-commit" {
+			panic(stop{})
+		}
+	}
+	v, err := Open(f.dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != (stop{}) {
+				t.Fatalf("the run did not stop at erase-after-commit: %v", r)
+			}
+		}()
+		_, _ = as(v, f.team.Get("iryna").Identity).RunRetention(ctx, false)
+	}()
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.at(now, "iryna", func(v *member) {
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil || rep.pendingNote() == "" {
+			t.Fatalf("check after the interrupted run: %v, %v: want a note of the unfinished erasure", rep, err)
+		}
+		r, err := v.RunRetention(ctx, false)
+		if err != nil || len(r.Items) != 0 {
+			t.Fatalf("rerun: %s, %v", itemsString(r.Items), err)
+		}
+		if rep, err := v.Check(ctx, CheckOptions{}); err != nil || rep.pendingNote() != "" {
+			t.Errorf("the rerun did not finish the erasure: %v", rep.pendingNote())
+		}
+		if _, err := v.Show(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Show: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// pendingNote returns check's note of an unfinished erasure, if any.
+func (r *CheckReport) pendingNote() string {
+	for _, f := range r.Findings {
+		if strings.Contains(f.Msg, "erasure was interrupted") {
+			return f.Msg
+		}
+	}
+	return ""
+}

@@ -24,6 +24,9 @@ const (
 	// RetentionSkipped is a class that cannot be erased alone (its key
 	// shares a storage prefix with another class of the record).
 	RetentionSkipped = "skipped"
+	// RetentionNotErased is a target a run stopped before (interrupted,
+	// or an error): the next run erases it.
+	RetentionNotErased = "not erased"
 )
 
 // RetentionItem is one row of a retention run: a record (Class empty)
@@ -108,7 +111,7 @@ func (rep *RetentionReport) summary() string {
 	if rep.DryRun {
 		return fmt.Sprintf("dry run: %d would be erased, %d held, %d skipped", n[RetentionWouldErase], n[RetentionHeld], n[RetentionSkipped])
 	}
-	return fmt.Sprintf("%d erased, %d held, %d skipped, %d not done", n[RetentionErased], n[RetentionHeld], n[RetentionSkipped], n[RetentionWouldErase])
+	return fmt.Sprintf("%d erased, %d held, %d skipped, %d not erased", n[RetentionErased], n[RetentionHeld], n[RetentionSkipped], n[RetentionNotErased])
 }
 
 // planRetention fills rep.Items with every expired target, each "would
@@ -268,6 +271,11 @@ func (a *Actor) applyRetention(ctx context.Context, rep *RetentionReport) error 
 	for _, d := range done {
 		it := &rep.Items[index[d.EraseTarget]]
 		it.What, it.Entry = RetentionErased, d.Seq
+	}
+	for i := range rep.Items {
+		if rep.Items[i].What == RetentionWouldErase {
+			rep.Items[i].What = RetentionNotErased
+		}
 	}
 	return err
 }

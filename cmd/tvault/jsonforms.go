@@ -75,7 +75,7 @@ an erasure an interruption had left unfinished)`,
 	"hold": `one object: {"id":"…","entry":N}; with --release also "released":{"id":"…","entry":N,"held_at":"<RFC 3339>",
  "held_by":"NAME","reason":"…"} (entry: the hold or hold-release entry; released: the hold it ended)`,
 	"retention run": `one object: {"dry_run":BOOL,"at":"<RFC 3339>","entry":N,"items":[{"id":"…","class":"…",
- "sealed_at":"<RFC 3339>","retention":"…","expired_at":"<RFC 3339>","what":"erased|held|would erase|skipped","entry":N,"hold":N}]}
+ "sealed_at":"<RFC 3339>","retention":"…","expired_at":"<RFC 3339>","what":"erased|held|would erase|skipped|not erased","entry":N,"hold":N}]}
 (class: absent for a whole record; retention: the class's, or for a whole record each class's; entry: the run's
 retention-run entry, and an item's erase entry; hold: the hold entry of a held record)`,
 	"unmask request": `one object: {"request":"ID","record":"ID","class":"…"}`,

@@ -25,10 +25,11 @@ func retentionCommand(e *env) *cli.Command {
 				"past its retention is erased whole; otherwise each class past its own is erased, as\n" +
 				"'tvault erase' would, each with an erase entry saying which rule expired it. A record under a\n" +
 				"legal hold is left alone and listed as held (a denied erase entry each time). The table lists\n" +
-				"ID, CLASS ((all) for the whole record), SEALED, RETENTION and WHAT (erased, held, or with\n" +
-				"--dry-run would erase). --dry-run erases nothing; like every run it records a 'retention-run'\n" +
-				"audit entry counting what it found. Exits 0 when it ran, held records or not; 4 if a record\n" +
-				"failed verification (it is left alone, the rest are done).",
+				"ID, CLASS ((all) for the whole record), SEALED, RETENTION and WHAT: erased, held, would erase\n" +
+				"(--dry-run), or not erased (the run stopped first: run it again). --dry-run erases nothing;\n" +
+				"like every run it records a 'retention-run' audit entry counting what it found. Exits 0 when\n" +
+				"it ran, held records or not; 4 if a record failed verification (it is left alone, the rest\n" +
+				"are done).",
 			Flags: []cli.Flag{&cli.BoolFlag{Name: "dry-run", Usage: "list what would be erased, erase nothing"}},
 			Action: func(c *cli.Context) error {
 				if c.NArg() > 0 {
@@ -89,6 +90,9 @@ func (e *env) printRetention(rep *vault.RetentionReport) error {
 			n[vault.RetentionWouldErase], n[vault.RetentionHeld], n[vault.RetentionSkipped], rep.Entry)
 	} else {
 		e.note("%d erased, %d held, %d skipped (audit entry %d)", n[vault.RetentionErased], n[vault.RetentionHeld], n[vault.RetentionSkipped], rep.Entry)
+	}
+	if n[vault.RetentionNotErased] > 0 {
+		e.note("%d not erased: the run stopped before them; run it again to erase them", n[vault.RetentionNotErased])
 	}
 	if n[vault.RetentionSkipped] > 0 {
 		e.note("a skipped class shares a storage prefix with another class of its record: erase the whole record with 'tvault erase ID --reason TEXT'")

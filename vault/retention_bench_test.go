@@ -17,7 +17,8 @@ import (
 // $TVAULT_BENCH_RETENTION_RECORDS) small two-class records with one small
 // attachment each, 1,000 of them sealed long enough ago that every class
 // is past its retention: first a dry run (which lists and verifies every
-// record and plans), then the run that erases the 1,000 (planning, 1,000
+// record, as list does, and plans), then the run that erases the 1,000
+// (planning, now from the member's list cache the dry run filled, 1,000
 // erase transactions, one scrub). It reports the records erased per
 // second and the seconds of each. The run erases only once, so:
 //

@@ -92,7 +92,7 @@ FORM
 step "Olena seals all three in one call (the bulk path); each id prints on its own line"
 printf '$ tvault seal i1/form.toml i2/form.toml i3/form.toml -i olena.age\n'
 tvault seal i1/form.toml i2/form.toml i3/form.toml -i olena.age | tee ids
-R1=$(sed -n 1p ids); R2=$(sed -n 2p ids)
+R1=$(sed -n 1p ids); R2=$(sed -n 2p ids); R3=$(sed -n 3p ids)
 
 step "Her laptop cannot read back what she sealed"
 expect 3 tvault open "$R1" -o olena-out -i olena.age
@@ -161,6 +161,12 @@ run tvault keys rotate --class testimony -i iryna.age
 run tvault keys rewrap --no-progress -i iryna.age
 run tvault keys status -i mykola.age
 expect 3 tvault open "$R2" -o taras-out -i taras.age
+
+step "An interviewee withdraws consent altogether: Iryna erases her record, and no byte of it is left in the vault folder"
+expect 3 tvault erase "$R3" --reason "consent withdrawn by the interviewee" -i mykola.age
+run tvault erase "$R3" --reason "consent withdrawn by the interviewee" -i iryna.age
+expect 5 tvault show "$R3" -i mykola.age
+run tvault check -i mykola.age
 
 step "Iryna (legal) exports the audit log; anyone can verify it offline"
 run tvault audit export -o audit.jsonl -i iryna.age

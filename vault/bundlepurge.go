@@ -45,10 +45,9 @@ func (a *Actor) PurgeBundle(ctx context.Context, receipt []byte) (*PurgeReport, 
 		return nil, a.failed(actionBundlePurge, "", integrityErrorf("the receipt is for another field vault or vault"))
 	}
 	rep := &PurgeReport{}
-	var refs []record.BlobRef
 	err = a.v.update(func(t *store.Txn) error {
-		*rep, refs = PurgeReport{}, nil
-		var purged []string
+		*rep = PurgeReport{}
+		var purged []*store.Erasure
 		for _, br := range r.Records {
 			raw, err := t.Header(br.ID)
 			if err != nil || audit.Digest(raw) != br.Header {
@@ -59,13 +58,12 @@ func (a *Actor) PurgeBundle(ctx context.Context, receipt []byte) (*PurgeReport, 
 			if err != nil {
 				return err
 			}
-			if err := purgeRecord(t, h); err != nil {
+			er, err := a.v.erasure(t, h, "", nil)
+			if err != nil {
 				return err
 			}
-			for _, p := range h.Parts {
-				refs = append(refs, p.Refs()...)
-			}
-			purged = append(purged, br.ID)
+			er.Unmarked = true
+			purged = append(purged, er)
 		}
 		rep.Purged = len(purged)
 		e, err := a.appendEntry(t, audit.Entry{Action: actionBundlePurge, Outcome: audit.OutcomeOK,
@@ -73,27 +71,23 @@ func (a *Actor) PurgeBundle(ctx context.Context, receipt []byte) (*PurgeReport, 
 		if err != nil {
 			return err
 		}
+		for _, er := range purged {
+			if err := t.DeleteSealEntry(er.ID); err != nil {
+				return err
+			}
+			if err := t.Erase(er, e.Seq); err != nil {
+				return err
+			}
+		}
 		return t.PutReceipt(e.Digest, receipt)
 	})
 	if err != nil {
 		return nil, a.failed(actionBundlePurge, "", err)
 	}
-	ids := make([]string, len(refs))
-	for i, ref := range refs {
-		ids[i] = ref.ID
-	}
-	return rep, a.v.removeBlobs(ctx, ids...)
-}
-
-// purgeRecord removes record h's header, wraps, seal pointer and index
-// entries in t.
-func purgeRecord(t *store.Txn, h *record.Header) error {
-	for _, e := range indexEntries(h) {
-		if err := t.DeleteIndex(e.field, e.value, h.ID); err != nil {
-			return err
-		}
-	}
-	return t.DeleteRecord(h.ID, h.Classes())
+	// The records' bytes leave the field vault's files too: a seized
+	// laptop then holds nothing of them, public metadata included.
+	_, err = a.v.scrub(ctx)
+	return rep, err
 }
 
 // purgedRecords returns the ids of the records the receipts of a field

@@ -68,11 +68,12 @@ type checker struct {
 	present    map[string]bool       // every stored header, verified or not
 	headers    []*record.Header      // every verified header
 	decrypted  int                   // parts whose plaintext ReadData checked
+	withdrawn  map[int64]audit.Entry // ok consent-withdraw entries, by seq (checkconsent.go)
 	// erasures (checkerase.go)
 	eraseEntries  map[EraseTarget]audit.Entry // ok erase entries of the log
 	erased        map[string]map[string]int64 // erased classes of stored headers
 	wholeErased   map[string]bool             // records erased whole, marks verified
-	pendingScrubs int                         // erasures not yet scrubbed from the files
+	pendingScrubs map[string]bool             // records whose erasure is not yet scrubbed from the files
 	holds         *holdReplay                 // legal holds (checkhold.go)
 }
 
@@ -111,7 +112,8 @@ func (a *Actor) Check(ctx context.Context, opts CheckOptions) (*CheckReport, err
 		return nil, err
 	}
 	c := &checker{a: a, v: a.v, ctx: ctx, rep: &CheckReport{}, blobs: map[string]storedBlob{},
-		referenced: map[string]bool{}, present: map[string]bool{}, wholeErased: map[string]bool{}}
+		referenced: map[string]bool{}, present: map[string]bool{}, wholeErased: map[string]bool{},
+		pendingScrubs: map[string]bool{}}
 	if err := c.listBlobs(); err != nil {
 		return nil, err
 	}
@@ -193,7 +195,10 @@ func (c *checker) checkStructures(t *store.Txn) error {
 	if err := c.checkUnmask(t); err != nil {
 		return err
 	}
-	return c.checkLog(t)
+	if err := c.checkLog(t); err != nil {
+		return err
+	}
+	return c.checkConsent(t)
 }
 
 // checkLog verifies the audit log and, in the same pass, that every record
@@ -209,6 +214,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	var purges []string      // digests of the receipts bundle purge removed records by
 	firstDigest := int64(-1) // the first seal entry that names a digest
 	sum, err := c.v.log.VerifyLogEach(t, keys, func(e *audit.Entry) {
+		c.noteWithdrawal(e)
 		if e.Action == actionRotate && e.Outcome == audit.OutcomeOK {
 			rotations[e.Class] = append(rotations[e.Class], *e)
 		}
@@ -223,24 +229,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 		if e.Action == actionSync && e.Outcome == audit.OutcomeOK {
 			syncs[e.Seq] = e.Class
 		}
-		if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
-			return
-		}
-		switch {
-		case e.Digest != "" && firstDigest < 0:
-			firstDigest = e.Seq
-		case e.Digest == "" && (firstDigest >= 0 || e.Seq >= c.v.origin.digestsFrom):
-			// A tvault that names digests never writes a seal entry without
-			// one again: this one was made to leave its header rewritable.
-			c.errorf("audit log", "entry %d seals record %s without naming its header, after seal entries began to: it was forged", e.Seq, e.Record)
-		}
-		if first, ok := sealed[e.Record]; ok {
-			// Reported on the log: the header is bound to the second entry,
-			// and read-data still checks the record itself.
-			c.errorf("audit log", "record %s was sealed twice, in entries %d and %d: the second was forged", e.Record, first, e.Seq)
-			return
-		}
-		sealed[e.Record] = e.Seq
+		c.noteSeal(e, sealed, &firstDigest)
 	})
 	c.rep.Entries = sum.TreeSize
 	if err := c.finding("audit log", err); err != nil || sum.TreeSize == 0 {
@@ -260,16 +249,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	if err := errors.Join(c.checkErasures(t), c.checkHolds(t)); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(sealed))
-	for id := range sealed {
-		if !c.present[id] && !purged[id] && !c.wholeErased[id] {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
-	}
+	c.reportMissing(sealed, purged)
 	if err := c.checkImportedHere(t, sealed); err != nil {
 		return err
 	}
@@ -284,13 +264,55 @@ func (c *checker) checkLog(t *store.Txn) error {
 	return c.checkRotations(t, rotations)
 }
 
+// noteSeal collects a seal entry while the log is verified (sealed: the
+// first seal entry of each record; firstDigest: the first that names a
+// header digest), and reports one that a tvault of this format never
+// writes.
+func (c *checker) noteSeal(e *audit.Entry, sealed map[string]int64, firstDigest *int64) {
+	if e.Action != "seal" || e.Outcome != audit.OutcomeOK || e.Record == "" {
+		return
+	}
+	switch {
+	case e.Digest != "" && *firstDigest < 0:
+		*firstDigest = e.Seq
+	case e.Digest == "" && (*firstDigest >= 0 || e.Seq >= c.v.origin.digestsFrom):
+		// A tvault that names digests never writes a seal entry without
+		// one again: this one was made to leave its header rewritable.
+		c.errorf("audit log", "entry %d seals record %s without naming its header, after seal entries began to: it was forged", e.Seq, e.Record)
+	}
+	if first, ok := sealed[e.Record]; ok {
+		// Reported on the log: the header is bound to the second entry,
+		// and read-data still checks the record itself.
+		c.errorf("audit log", "record %s was sealed twice, in entries %d and %d: the second was forged", e.Record, first, e.Seq)
+		return
+	}
+	sealed[e.Record] = e.Seq
+}
+
+// reportMissing reports every record the log says was sealed whose header
+// is gone, unless a receipt (purged) or an erasure accounts for it.
+func (c *checker) reportMissing(sealed map[string]int64, purged map[string]bool) {
+	ids := make([]string, 0, len(sealed))
+	for id := range sealed {
+		if !c.present[id] && !purged[id] && !c.wholeErased[id] {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		c.errorf("record "+id, "was sealed in audit entry %d, but its header is missing", sealed[id])
+	}
+}
+
 // findOrphans lists the blobs no record names. A blob whose record has a
 // header is never an orphan, even when that header failed to verify:
 // repair must not destroy the ciphertext of a record whose header can
 // still be restored.
 func (c *checker) findOrphans() {
 	for id := range c.blobs {
-		if !c.referenced[id] && !c.present[record.BlobRecord(id)] {
+		// The blobs of an erasure not yet scrubbed are reported with it,
+		// and removed by its scrub.
+		if rec := record.BlobRecord(id); !c.referenced[id] && !c.present[rec] && !c.pendingScrubs[rec] {
 			c.rep.Orphans = append(c.rep.Orphans, id)
 		}
 	}

@@ -87,9 +87,9 @@ func (c *checker) checkErasures(t *store.Txn) error {
 		return err
 	}
 	for _, id := range pending {
-		c.notef("erasures", "record %s: its erasure was interrupted before every byte of it left the vault folder's files: 'tvault check --repair' or the same 'tvault erase' again finishes it", id)
+		c.pendingScrubs[id] = true
+		c.notef("erasures", "record %s: its removal (erase or bundle purge) was interrupted before every byte of it left the vault folder's files: 'tvault check --repair', or the same command again, finishes it", id)
 	}
-	c.pendingScrubs = len(pending)
 	return nil
 }
 

@@ -25,6 +25,19 @@
 // classes, whose holders each take part), keystatus.go reports who holds
 // what, unmask*.go open one threshold record with other holders' approval.
 //
+// Where the policy lists purposes, open and cat must name one the
+// interviewee consented to at sealing (the header's public consent field,
+// consent.go) that was not withdrawn since: each withdrawal is a value of
+// its own bound to its consent-withdraw entry by digest, as a header is to
+// its seal entry, never a rewrite of the header (withdraw.go); check finds
+// one deleted (checkconsent.go).
+//
+// A record is removed for good by erase.go: the erase entry, an erasure
+// mark and the deletion of the record's keys commit together, then the
+// store rewrites its files until no byte of them is left (store.Scrub);
+// checkerase.go verifies the marks against the log. A field vault's bundle
+// purge removes records the same way, without a mark.
+//
 // A field vault (field.go) is made from a seal kit (kit.go): it seals for
 // the vault the kit came from and can never open what it sealed. Bundles
 // carry its records home (bundle.go exports; bundleimport.go and

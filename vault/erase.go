@@ -91,39 +91,58 @@ func (e *heldError) Error() string {
 	return fmt.Sprintf("record %s is under a legal hold (audit entry %d): release it first with 'tvault hold --release %s --reason …'", e.id, e.seq, e.id)
 }
 
-// eraseAll erases each target, each in a transaction of its own with its
-// erase entry (detail gives the entry's detail), then removes the bytes of
-// all of them from the folder in one scrub. The actor's authority to erase
+// eraseBatch is how many erasures eraseAll commits in one transaction:
+// each commit is a sync.
+const eraseBatch = 64
+
+// eraseAll erases each target with its own erase entry (detail gives the
+// entry's detail), eraseBatch of them a transaction, then removes the
+// bytes of all of them from the folder in one scrub. The actor's authority to erase
 // is the caller's to check. It stops at the first target it cannot erase:
 // one under a legal hold is a recorded denial (*DeniedError), one that is
 // not there ErrNotFound; what it erased before stays erased and is scrubbed.
 func (a *Actor) eraseAll(ctx context.Context, targets []EraseTarget, detail func(EraseTarget) string) ([]Erased, error) {
 	var done []Erased
 	var stop error
-	for _, tg := range targets {
+	size := eraseBatch
+	for i := 0; i < len(targets); {
 		if err := ctx.Err(); err != nil {
 			stop = err
 			break
 		}
-		var res Erased
-		var held *heldError
+		batch := targets[i:min(i+size, len(targets))]
+		var res []Erased
 		err := a.v.update(func(t *store.Txn) error {
-			var err error
-			res, err = a.eraseOne(t, tg, detail(tg))
-			return err
+			res = res[:0]
+			for _, tg := range batch {
+				r, err := a.eraseOne(t, tg, detail(tg))
+				if err != nil {
+					return err
+				}
+				res = append(res, r)
+			}
+			return nil
 		})
+		if err != nil && len(batch) > 1 {
+			size = 1 // again one by one, so that the error is the target's
+			continue
+		}
+		var held *heldError
 		if errors.As(err, &held) {
-			stop = a.deny(actionErase, tg.ID, tg.Class, held.Error())
+			stop = a.deny(actionErase, batch[0].ID, batch[0].Class, held.Error())
 			break
 		}
 		if err != nil {
-			stop = a.failed(actionErase, tg.ID, err)
+			stop = a.failed(actionErase, batch[0].ID, err)
 			break
 		}
-		done = append(done, res)
+		done = append(done, res...)
+		i += len(batch)
 	}
 	a.v.failpoint("erase-after-commit")
-	if _, err := a.v.scrub(ctx); err != nil {
+	// What is erased is erased: an interruption does not cut the scrub
+	// short (as a second signal does not cut an interrupted seal's cleanup).
+	if _, err := a.v.scrub(context.WithoutCancel(ctx)); err != nil {
 		return done, errors.Join(stop, err)
 	}
 	return done, stop

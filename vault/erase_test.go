@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tvault/tvault/vault/audit"
@@ -279,12 +280,22 @@ func TestEraseClass(t *testing.T) {
 // An old bundle cannot bring an erased record back: re-importing it after
 // the erase adds nothing (the record stays erased, exit 5), says so, and
 // its receipt still lists the record so that the field vault purges its
-// copy too.
+// copy too — and the purge leaves no byte of it in the field vault's files.
 func TestEraseThenReimport(t *testing.T) {
 	f := newFixture(t, 1)
 	f.fieldBlobs = mem.New()
 	_, dir := fieldFixtureWith(t, f, f.fieldBlobs)
-	b, ids := fieldBundle(t, f, dir, f.exampleForm("R1"), f.exampleForm("R2"))
+	canary := randomCanary()
+	b, ids := fieldBundle(t, f, dir, f.customForm(`[public]
+category = "pow"
+region = "`+canary+`"
+
+[testimony]
+summary = "what happened"
+`, nil), f.exampleForm("R2"))
+	if len(filesHolding(t, dir, []byte(canary))) == 0 {
+		t.Fatal("the field vault does not hold the public canary: the test cannot fail")
+	}
 	var receipt []byte
 	f.as("iryna", func(v *member) {
 		if rep, err := importBytes(v, b); err != nil || rep.Imported != 2 {
@@ -308,7 +319,85 @@ func TestEraseThenReimport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fv.Close()
-	if rep, err := as(fv, f.team.Get("olena").Identity).PurgeBundle(ctx, receipt); err != nil || rep.Purged != 2 {
+	olena := as(fv, f.team.Get("olena").Identity)
+	if rep, err := olena.PurgeBundle(ctx, receipt); err != nil || rep.Purged != 2 {
 		t.Fatalf("purge with the receipt of the re-import: %+v, %v", rep, err)
 	}
+	c, err := olena.Check(ctx, CheckOptions{})
+	if err != nil || len(c.Findings) > 0 || c.Leftovers() > 0 {
+		t.Fatalf("check of the field vault after the purge: %+v, %v", c, err)
+	}
+	if err := fv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A seized field laptop holds nothing of a purged record.
+	if files := filesHolding(t, dir, []byte(canary)); len(files) > 0 {
+		t.Errorf("after the purge the field vault's files still hold the public canary: %v", files)
+	}
+}
+
+// An erasure whose scrub did not run (a crash between the commit and the
+// rewrite) leaves the record unopenable but its bytes on disk: check says
+// so (a note), and check --repair finishes it.
+func TestEraseInterruptedRepair(t *testing.T) {
+	f := newFileFixture(t, 1)
+	canary := randomCanary()
+	id, _ := sealCanaried(t, f, canary, 3)
+	f.as("iryna", func(v *member) {
+		err := v.v.update(func(tx *store.Txn) error {
+			_, err := v.eraseOne(tx, EraseTarget{ID: id}, "reason: interrupted")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Show(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("show: %v, want ErrNotFound", err)
+		}
+		rep, err := v.Check(ctx, CheckOptions{})
+		if err != nil || rep.Errors() > 0 || len(rep.Findings) != 1 || !strings.Contains(rep.Findings[0].Msg, "interrupted") {
+			t.Fatalf("check of an unfinished erasure: %+v, %v", rep.Findings, err)
+		}
+	})
+	if len(filesHolding(t, f.dir, []byte(canary))) == 0 {
+		t.Fatal("the unfinished erasure left no canary: the test cannot fail")
+	}
+	f.as("iryna", func(v *member) {
+		rep, err := v.Check(ctx, CheckOptions{Repair: true})
+		if err != nil || rep.Errors() > 0 {
+			t.Fatalf("check --repair: %+v, %v", rep.Findings, err)
+		}
+		checkClean(t, v, true)
+	})
+	if files := filesHolding(t, f.dir, []byte(canary)); len(files) > 0 {
+		t.Errorf("after check --repair the canary is still in %v", files)
+	}
+}
+
+// eraseAll commits its erasures in batches; a target it cannot erase makes
+// it go one by one, so that what came before is erased and the error names
+// that target.
+func TestEraseAllStopsAtTheTarget(t *testing.T) {
+	f := newFixture(t, 1)
+	var ids []string
+	f.as("olena", func(v *member) {
+		for i := range 3 {
+			ids = append(ids, seal(t, v, f.exampleForm(fmt.Sprintf("b%d", i)))[0].ID)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		missing := "aaaaaaaaaaaaaaaaaaaa"
+		done, err := v.eraseAll(ctx, []EraseTarget{{ID: ids[0]}, {ID: ids[1], Class: "identity"}, {ID: missing}, {ID: ids[2]}},
+			func(EraseTarget) string { return "reason: test" })
+		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), missing) {
+			t.Fatalf("eraseAll: %v, want ErrNotFound naming %s", err, missing)
+		}
+		if len(done) != 2 || done[0].ID != ids[0] || done[1].Class != "identity" {
+			t.Fatalf("erased %+v, want the first two", done)
+		}
+		if _, err := v.Show(ctx, ids[2]); err != nil {
+			t.Fatalf("the target after the missing one was erased: %v", err)
+		}
+		checkClean(t, v, false)
+	})
 }

@@ -9,12 +9,6 @@ import (
 	"github.com/tvault/tvault/vault/internal/store"
 )
 
-// lastEntry reads the log's last entry.
-func lastEntry(t *testing.T, v *member) audit.Entry {
-	t.Helper()
-	return entryAt(t, v, logSize(t, v)-1)
-}
-
 // A held record refuses erase (a denied, recorded attempt) until the hold
 // is released; holding a held record or releasing one not held changes
 // nothing; Holds lists the hold with who placed it, when and why.

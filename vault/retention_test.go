@@ -334,7 +334,7 @@ func TestRetentionRerunFinishesScrub(t *testing.T) {
 // pendingNote returns check's note of an unfinished erasure, if any.
 func (r *CheckReport) pendingNote() string {
 	for _, f := range r.Findings {
-		if strings.Contains(f.Msg, "erasure was interrupted") {
+		if strings.Contains(f.Msg, "was interrupted before every byte") {
 			return f.Msg
 		}
 	}

@@ -24,6 +24,9 @@ type RecordInfo struct {
 	ImportEntry int64      `json:"import_entry,omitempty"`
 	Bundle      string     `json:"bundle,omitempty"`
 	Parts       []PartInfo `json:"parts"`
+	// Consent is the record's consent and its withdrawals (withdraw.go);
+	// nil where neither the policy nor the record names purposes.
+	Consent *ConsentInfo `json:"consent,omitempty"`
 }
 
 // PartInfo describes one part of a record without decrypting it.
@@ -52,6 +55,9 @@ func (a *Actor) Show(ctx context.Context, id string) (*RecordInfo, error) {
 			return err
 		}
 		info = &RecordInfo{Listing: listing(h), PolicyVersion: h.PolicyVersion, Signature: "valid", SealEntry: e.Seq, HeaderDigest: e.Digest}
+		if info.Consent, err = a.v.showConsent(t, h); err != nil {
+			return err
+		}
 		if e.Action == actionBundleImport {
 			raw, err := t.Header(id)
 			if err != nil {

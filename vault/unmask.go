@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tvault/tvault/internal/text"
-
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/keys"
@@ -53,8 +51,8 @@ func (a *Actor) RequestUnmask(ctx context.Context, id, class, reason string) (*U
 	if err := a.authorize(op, ""); err != nil {
 		return nil, err
 	}
-	if err := text.Line(reason); err != nil || strings.TrimSpace(reason) == "" || len(reason) > maxReason {
-		return nil, &InputError{Msg: fmt.Sprintf("give the reason for unmasking as one line of plain text of at most %d bytes with --reason (never an interviewee's name: it is kept in the audit log)", maxReason)}
+	if err := checkReason(reason, "unmasking"); err != nil {
+		return nil, err
 	}
 	var info *UnmaskRequestInfo
 	var denial, deniedClass string

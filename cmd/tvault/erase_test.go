@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -66,5 +67,16 @@ func cmdNobytes(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no file holds the bytes of %s", args[0])
 	case !neg && len(found) > 0:
 		ts.Fatalf("the bytes of %s are in %v", args[0], found)
+	}
+}
+
+// eraseCases are the erase commands for cliCases, each on a record sealed
+// for it.
+func (f *cliFixture) eraseCases() []cliCase {
+	return []cliCase{
+		{cmd: "erase", done: "was erased all the same", args: func(string) []string {
+			rec := strings.TrimSpace(f.b.must("seal", f.form, "-i", f.key("olena")))
+			return []string{"erase", rec, "--reason", "sealed by mistake", "-i", f.key("iryna")}
+		}},
 	}
 }

@@ -49,8 +49,10 @@ var jsonForms = map[string]string{
 	"list": `one array: [{"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"]}];
 with --held: [{"id":"…","entry":N,"held_at":"<RFC 3339>","held_by":"NAME","reason":"…"}] (entry: the hold entry)`,
 	"show": `one object: {"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"],
- "policy_version":N,"signature":"valid","parts":[{"class":"…","epoch":N,"threshold":N,"attachments":N,"ciphertext_bytes":N,"erased_in":N}]}
-(erased_in: the erase entry that erased the class, absent if none)`,
+ "policy_version":N,"signature":"valid","parts":[{"class":"…","epoch":N,"threshold":N,"attachments":N,"ciphertext_bytes":N,"erased_in":N}],
+ "consent":{"given":["…"],"in_force":["…"],"withdrawals":[{"purpose":"…","reason":"…","at":"<RFC 3339>","by":"NAME","entry":N}]}}
+(erased_in: the erase entry that erased the class, absent if none; consent only where the policy lists purposes;
+ in_force empty: the record can no longer be opened)`,
 	"open": `one object: {"id":"…","dir":"DIR","opened":[{"class":"…","files":["DIR/…"]}],
  "skipped":[{"class":"…","reason":"…"}],"leftovers_removed":N}
 (skipped: the classes your role cannot decrypt; leftovers_removed: hidden folders of an interrupted open, removed)`,
@@ -69,6 +71,10 @@ and the largest tree each cosigned). A failure prints nothing on standard output
 	"check": `one object: {"records":N,"blobs":N,"audit_entries":N,
  "findings":[{"severity":"…","subject":"…","message":"…"}],"orphans":["…"],"partial":["…"],"repaired":false}
 (orphans and partial: blobs an interrupted seal left, which --repair removes)`,
+	"consent withdraw": `one object: {"record":"ID","purpose":"…","reason":"…","at":"<RFC 3339>","by":"NAME","entry":N,
+ "already_withdrawn":false,"in_force":["…"]}
+(already_withdrawn: the purpose had been withdrawn before, by that entry, and nothing changed; in_force empty:
+ the record can no longer be opened, and 'tvault erase ID' is the next step)`,
 	"erase": `one object: {"id":"…","class":"…","entry":N,"finished":BOOL}
 (class: absent when the whole record was erased; entry: the erase entry; finished: this run only finished
 an erasure an interruption had left unfinished)`,

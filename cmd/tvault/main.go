@@ -113,6 +113,7 @@ func newApp(e *env) *cli.App {
 			policyCommand(e),
 			keysCommand(e),
 			unmaskCommand(e),
+			consentCommand(e),
 			sealCommand(e),
 			listCommand(e),
 			showCommand(e),

@@ -68,5 +68,6 @@ func writeShow(out io.Writer, info *vault.RecordInfo) error {
 		fmt.Fprintf(w, "class      %s: %d attachments, %d bytes encrypted, epoch %d, threshold %d\n",
 			text.Escape(p.Class), p.Attachments, p.Bytes, p.Epoch, p.Threshold)
 	}
+	writeConsent(w, info.Consent)
 	return w.Flush()
 }

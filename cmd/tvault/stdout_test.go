@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,7 +106,7 @@ func (f *cliFixture) cliCases() []cliCase {
 		{cmd: "audit checkpoint", args: fixed("audit", "checkpoint", "-i", f.key("iryna"))},
 		{cmd: "audit witness", args: fixed("audit", "witness", "--setup", "-i", f.key("iryna"))},
 		{cmd: "check", args: fixed("check", "-i", f.key("iryna"))},
-	}, append(f.unmaskCases(), f.fieldCases()...)...)
+	}, slices.Concat(f.unmaskCases(), f.fieldCases(), f.consentCases(), f.eraseCases())...)
 }
 
 // leafCommands names every command that runs an action ("audit verify",
@@ -193,6 +194,7 @@ func TestStdoutFull(t *testing.T) {
 		{"audit export", "--csv"}, {"init", "--json"}, {"policy show", "--json"},
 		{"policy apply", "--json"}, {"keys status", "--json"},
 		{"unmask request", "--json"}, {"unmask approve", "--json"}, {"unmask list", "--json"},
+		{"consent withdraw", "--json"}, {"erase", "--json"},
 	}
 	for _, m := range more {
 		for _, c := range f.cliCases() {

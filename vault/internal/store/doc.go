@@ -26,6 +26,10 @@
 //	contrib/<class>/<id>/<x>        a holder's contribution to a threshold rewrap
 //	unm/r/…, unm/g/…                unmask requests and approvals
 //	kit/<seq>, intake/<seq>         exported seal kits and their intake keys
+//	erased/<id>/<class or *>        the seq of the erase entry that erased a class (* the record)
+//	scrub/<id>, scrubgc/<id>        what an erase has still to remove from the files (erase.go)
+//	hold/<id>                       the seq of the entry that placed a legal hold
+//	consent/<id>/<seq:8 BE>         a consent change of a record, keyed by its entry
 //	bundle/<digest>                 manifests of imported bundles
 //	field/origin, field/kit, field/seal/<id>, receipt/<digest>
 //	                                a field vault's origin and kit; an imported

@@ -62,6 +62,9 @@ type Erasure struct {
 	// ListMarks names the members whose list marks of the record go
 	// (Whole only; see PutListCache).
 	ListMarks []string `json:"list_marks,omitempty"`
+	// Unmarked leaves no erasure mark: a field vault's purge, which its
+	// receipt accounts for.
+	Unmarked bool `json:"unmarked,omitempty"`
 }
 
 // keys returns every key (or key prefix) of the store that holds e's
@@ -113,18 +116,33 @@ func (t *Txn) Erase(e *Erasure, seq int64) error {
 			return err
 		}
 	}
-	if e.Whole {
+	switch {
+	case e.Unmarked:
+	case e.Whole:
 		if err := t.set(erasedKey(e.ID, ""), u64(uint64(seq))); err != nil {
 			return err
 		}
-	} else {
+	default:
 		for _, c := range e.Classes {
 			if err := t.set(erasedKey(e.ID, c), u64(uint64(seq))); err != nil {
 				return err
 			}
 		}
 	}
-	b, err := json.Marshal(e)
+	// An earlier erasure of the record not yet scrubbed (another class,
+	// erased in the same run) keeps its keys in the note: replacing them
+	// would leave its bytes in the files.
+	note := *e
+	if old, err := t.get(cat(prefixScrub, []byte(e.ID))); err == nil {
+		var prev Erasure
+		if err := json.Unmarshal(old, &prev); err != nil {
+			return fmt.Errorf("pending erasure: %w", ErrCorrupt)
+		}
+		note = prev.merge(e)
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	b, err := json.Marshal(&note)
 	if err != nil {
 		return err
 	}
@@ -132,6 +150,33 @@ func (t *Txn) Erase(e *Erasure, seq int64) error {
 		return err
 	}
 	return t.set(cat(prefixScrubGC, []byte(e.ID)), nil)
+}
+
+// merge returns the note of e and then next, two erasures of one record:
+// every key either names.
+func (e Erasure) merge(next *Erasure) Erasure {
+	union := func(a, b []string) []string {
+		out := slices.Clone(a)
+		for _, s := range b {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	m := *next
+	m.Index = slices.Clone(next.Index)
+	m.Whole = e.Whole || next.Whole
+	m.Classes = union(e.Classes, next.Classes)
+	m.Blobs = union(e.Blobs, next.Blobs)
+	m.Requests = union(e.Requests, next.Requests)
+	m.ListMarks = union(e.ListMarks, next.ListMarks)
+	for _, ix := range e.Index {
+		if !slices.Contains(m.Index, ix) {
+			m.Index = append(m.Index, ix)
+		}
+	}
+	return m
 }
 
 // deletePrefix deletes key k, or every key under k when k ends in '/'.

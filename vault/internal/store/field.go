@@ -109,21 +109,9 @@ func (t *Txn) Bundle(digest string) ([]byte, error) {
 	return t.get(cat(prefixBundle, []byte(digest)))
 }
 
-// DeleteRecord removes what makes record id a record here: its header, its
-// DEK wraps of classes, and its seal entry pointer. Its index entries and
-// blobs are the caller's (they need the header to be found). A field vault
-// purges a record the vault has acknowledged this way.
-func (t *Txn) DeleteRecord(id string, classes []string) error {
-	if err := t.DeleteHeader(id); err != nil {
-		return err
-	}
-	for _, c := range classes {
-		if err := t.del(dekKey(id, c)); err != nil {
-			return err
-		}
-	}
-	return t.del(cat(prefixSealE, []byte(id)))
-}
+// DeleteSealEntry removes the seal entry pointer of record id: a field
+// vault's purge, whose receipt accounts for the record instead.
+func (t *Txn) DeleteSealEntry(id string) error { return t.del(cat(prefixSealE, []byte(id))) }
 
 // prefixReceipt holds, in a field vault, the receipts bundle purge removed
 // records by, under their digest: check tells purged records from lost

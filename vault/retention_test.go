@@ -43,11 +43,17 @@ func withRetention(t *testing.T, pol []byte, identity, testimony string) string 
 // team's policy keeping identity and testimony as given.
 func newFixtureAt(t *testing.T, created time.Time, identity, testimony string) *fixture {
 	t.Helper()
+	return newFixtureEdited(t, created, func(pol []byte) string { return withRetention(t, pol, identity, testimony) })
+}
+
+// newFixtureEdited is newFixtureAt with the team's policy as edit makes it.
+func newFixtureEdited(t *testing.T, created time.Time, edit func([]byte) string) *fixture {
+	t.Helper()
 	team, err := testkit.NewTeam(t.TempDir(), 1)
 	if err != nil {
 		t.Fatalf("NewTeam: %v", err)
 	}
-	team.Policy = []byte(withRetention(t, team.Policy, identity, testimony))
+	team.Policy = []byte(edit(team.Policy))
 	f := &fixture{t: t, team: team, dir: filepath.Join(t.TempDir(), "vault"), work: t.TempDir(), blobs: mem.New()}
 	opts := f.options()
 	opts.Now = func() time.Time { return created }
@@ -339,4 +345,41 @@ func (r *CheckReport) pendingNote() string {
 		}
 	}
 	return ""
+}
+
+// Two classes of a record past their retention while a third is kept are
+// erased one by one in the same run, and both leave the store.
+func TestRetentionTwoOfThreeClasses(t *testing.T) {
+	f := newFixtureEdited(t, date(t, "2010-01-01"), func(pol []byte) string {
+		s := withRetention(t, pol, "5y", "")
+		s = strings.Replace(s, "[classes.identity]\n", "[classes.contact]\ndescription = \"c\"\nretention = \"1y\"\n\n[classes.identity]\n", 1)
+		return strings.Replace(s, `decrypt = ["testimony", "identity"]`, `decrypt = ["testimony", "identity", "contact"]`, 1)
+	})
+	var id string
+	f.at(date(t, "2011-01-01"), "olena", func(v *member) {
+		id = seal(t, v, f.customForm(publicTOML+"\n[testimony]\nsummary = \"s\"\n\n[identity]\nname = \"n\"\n\n[contact]\nphone = \"p\"\n", nil))[0].ID
+	})
+	f.at(date(t, "2020-01-01"), "iryna", func(v *member) {
+		rep, err := v.RunRetention(ctx, false)
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		got := itemsString(rep.Items)
+		if got != id[:4]+"/contact:erased "+id[:4]+"/identity:erased " && got != id[:4]+"/identity:erased "+id[:4]+"/contact:erased " {
+			t.Fatalf("run: %q", got)
+		}
+		peek(t, v, func(tx *store.Txn) error {
+			marks, err := tx.Erased(id)
+			if _, ok := marks["contact"]; !ok || len(marks) != 2 {
+				t.Errorf("erasure marks: %v", marks)
+			}
+			for _, c := range []string{"contact", "identity"} {
+				if _, err := tx.DEK(id, c); err == nil {
+					t.Errorf("the key of %s is still stored", c)
+				}
+			}
+			return err
+		})
+		noCheckErrors(t, v)
+	})
 }

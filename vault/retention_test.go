@@ -383,3 +383,27 @@ func TestRetentionTwoOfThreeClasses(t *testing.T) {
 		noCheckErrors(t, v)
 	})
 }
+
+// A class whose storage prefix another class of the record extends cannot
+// be erased alone: retention reports it skipped, erases nothing, and the
+// run goes on.
+func TestRetentionSkipsPrefixClass(t *testing.T) {
+	f := newFixtureEdited(t, date(t, "2010-01-01"), func(pol []byte) string {
+		s := withRetention(t, pol, "1y", "")
+		s = strings.Replace(s, "[classes.identity]\n", "[classes.identity2]\ndescription = \"c\"\n\n[classes.identity]\n", 1)
+		return strings.Replace(s, `decrypt = ["testimony", "identity"]`, `decrypt = ["testimony", "identity", "identity2"]`, 1)
+	})
+	var id string
+	f.at(date(t, "2011-01-01"), "olena", func(v *member) {
+		id = seal(t, v, f.customForm(publicTOML+"\n[testimony]\nsummary = \"s\"\n\n[identity]\nname = \"n\"\n\n[identity2]\nphone = \"p\"\n", nil))[0].ID
+	})
+	f.at(date(t, "2020-01-01"), "iryna", func(v *member) {
+		rep, err := v.RunRetention(ctx, false)
+		if got := itemsString(rep.Items); err != nil || got != id[:4]+"/identity:skipped " {
+			t.Fatalf("run: %q, %v", got, err)
+		}
+		if e := entryAt(t, v, rep.Entry); e.Detail != "0 erased, 0 held, 1 skipped, 0 not erased" {
+			t.Errorf("run entry: %+v", e)
+		}
+	})
+}

@@ -59,12 +59,12 @@ func retentionCommand(e *env) *cli.Command {
 	}
 }
 
-// printRetention prints a retention run's table and a one-line summary
-// on stderr. Every cell from the vault is escaped.
+// printRetention prints a retention run's table and a line saying what
+// it did. Every cell from the vault is escaped.
 func (e *env) printRetention(rep *vault.RetentionReport) error {
 	if len(rep.Items) == 0 {
-		e.note("nothing is past its retention (audit entry %d)", rep.Entry)
-		return nil
+		_, err := fmt.Fprintf(e.stdout, "nothing is past its retention (audit entry %d)\n", rep.Entry)
+		return err
 	}
 	bw := bufio.NewWriter(e.stdout)
 	tw := tabwriter.NewWriter(bw, 2, 8, 2, ' ', 0)
@@ -82,14 +82,14 @@ func (e *env) printRetention(rep *vault.RetentionReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
 	if rep.DryRun {
-		e.note("dry run: %d would be erased, %d held, %d skipped; nothing was erased (audit entry %d)",
+		fmt.Fprintf(bw, "dry run: %d would be erased, %d held, %d skipped; nothing was erased (audit entry %d)\n",
 			n[vault.RetentionWouldErase], n[vault.RetentionHeld], n[vault.RetentionSkipped], rep.Entry)
 	} else {
-		e.note("%d erased, %d held, %d skipped (audit entry %d)", n[vault.RetentionErased], n[vault.RetentionHeld], n[vault.RetentionSkipped], rep.Entry)
+		fmt.Fprintf(bw, "%d erased, %d held, %d skipped (audit entry %d)\n", n[vault.RetentionErased], n[vault.RetentionHeld], n[vault.RetentionSkipped], rep.Entry)
+	}
+	if err := bw.Flush(); err != nil {
+		return err
 	}
 	if n[vault.RetentionNotErased] > 0 {
 		e.note("%d not erased: the run stopped before them; run it again to erase them", n[vault.RetentionNotErased])

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tvault/tvault/internal/text"
 	"github.com/tvault/tvault/vault/internal/record"
+	"github.com/tvault/tvault/vault/internal/store"
 )
 
 // maxPurpose is the longest purpose an opening may give, in bytes: the
@@ -26,7 +27,7 @@ func (a *Actor) checkPurpose(op string, h *record.Header, class, purpose string)
 		return err
 	}
 	if len(a.v.pol.Purposes) == 0 {
-		return nil
+		return a.checkAllWithdrawn(op, h, class)
 	}
 	if err := a.v.policyPurpose(purpose); err != nil {
 		return err
@@ -35,6 +36,33 @@ func (a *Actor) checkPurpose(op string, h *record.Header, class, purpose string)
 		return a.checkWithdrawn(op, h.ID, class, purpose)
 	}
 	return a.deny(op, h.ID, class, fmt.Sprintf("the interviewee did not consent to the purpose %q", purpose))
+}
+
+// checkAllWithdrawn denies op on a record whose interviewee withdrew
+// consent to every purpose they gave, under a policy that lists no
+// purposes (one applied after the withdrawals dropped them): a policy
+// change does not give back what the interviewee took back.
+func (a *Actor) checkAllWithdrawn(op string, h *record.Header, class string) error {
+	given := consented(h)
+	if len(given) == 0 {
+		return nil
+	}
+	var ws []Withdrawal
+	err := a.v.view(func(t *store.Txn) error {
+		var err error
+		ws, err = a.v.withdrawals(t, h.ID)
+		return err
+	})
+	if err != nil {
+		return a.failed(op, h.ID, err)
+	}
+	c := ConsentInfo{Withdrawals: ws}
+	for _, p := range given {
+		if c.withdrawn(p) == nil {
+			return nil
+		}
+	}
+	return a.deny(op, h.ID, class, "the interviewee withdrew consent to every purpose they gave: the record can no longer be opened")
 }
 
 // checkPurposeText refuses a purpose that is not one line of plain text of

@@ -50,6 +50,12 @@ func (a *Actor) Erase(ctx context.Context, id, class, reason string) (*Erased, e
 	if !record.ValidID(id) {
 		return nil, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}
 	}
+	if class != "" && (text.Line(class) != nil || len(class) > maxClassArg) {
+		// Checked before the denial of a member without the erase action
+		// is recorded: the audit log refuses such a class, and the attempt
+		// would go unrecorded.
+		return nil, &InputError{Msg: fmt.Sprintf("%q is not a class name (a policy's class, as show lists it)", clip(class, maxClassArg))}
+	}
 	if err := a.authorizeOn(actionErase, policy.ActionErase, id, class); err != nil {
 		return nil, err
 	}
@@ -59,6 +65,10 @@ func (a *Actor) Erase(ctx context.Context, id, class, reason string) (*Erased, e
 	}
 	return &done[0], nil
 }
+
+// maxClassArg bounds a class named on the command line: no policy class
+// name is longer (policy allows 32 bytes).
+const maxClassArg = 64
 
 // authorizeOn is authorize for an operation on one record (class may be
 // empty): a denial names them.
@@ -256,7 +266,9 @@ func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[
 	}
 	err := t.EachUnmaskRequest(func(id string, raw []byte) error {
 		r, err := record.DecodeUnmaskRequest(raw, id)
-		if err == nil && r.Record == h.ID && (er.Whole || r.Class == class) {
+		// A request's key has no terminator: one planted under a short id
+		// would drop other requests with it (Scrub drops keys as prefixes).
+		if err == nil && record.ValidID(id) && r.Record == h.ID && (er.Whole || r.Class == class) {
 			er.Requests = append(er.Requests, id)
 		}
 		return nil // a damaged request is check's to report

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/tvault/tvault/vault/internal/record"
@@ -86,14 +87,37 @@ func candidates(t *store.Txn, f ListFilter) ([]string, error) {
 		sort.Strings(ids)
 		sets = append(sets, ids)
 	}
+	var out []string
 	if len(sets) == 0 {
-		return t.RecordIDs()
+		ids, err := t.RecordIDs()
+		if err != nil {
+			return nil, err
+		}
+		out = ids
+	} else {
+		out = dedup(sets[0])
+		for _, s := range sets[1:] {
+			out = intersect(out, dedup(s))
+		}
 	}
-	out := dedup(sets[0])
-	for _, s := range sets[1:] {
-		out = intersect(out, dedup(s))
+	return withoutErased(t, out)
+}
+
+// withoutErased leaves out of ids the records erased whole: one whose
+// header is stored again (restored from a copy) is check's to report, not
+// list's to show.
+func withoutErased(t *store.Txn, ids []string) ([]string, error) {
+	erased := map[string]bool{}
+	err := t.EachErased(func(id, class string, _ int64) error {
+		if class == "" {
+			erased[id] = true
+		}
+		return nil
+	})
+	if err != nil || len(erased) == 0 {
+		return ids, err
 	}
-	return out, nil
+	return slices.DeleteFunc(ids, func(id string) bool { return erased[id] }), nil
 }
 
 func dedup(s []string) []string {

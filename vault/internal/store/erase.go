@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // Erasure and legal holds (vault/erase*.go, vault/hold.go):
@@ -129,32 +127,32 @@ func (t *Txn) Erase(e *Erasure, seq int64) error {
 			}
 		}
 	}
-	// An earlier erasure of the record not yet scrubbed (another class,
-	// erased in the same run) keeps its keys in the note: replacing them
-	// would leave its bytes in the files.
-	note := *e
-	if old, err := t.get(cat(prefixScrub, []byte(e.ID))); err == nil {
+	note := cat(prefixScrub, []byte(e.ID))
+	if old, err := t.get(note); err == nil {
+		// An erasure of the record not yet scrubbed (another class in the
+		// same batch, or an interrupted run): its note must keep what it
+		// names, or its blobs and keys are never scrubbed.
 		var prev Erasure
 		if err := json.Unmarshal(old, &prev); err != nil {
 			return fmt.Errorf("pending erasure: %w", ErrCorrupt)
 		}
-		note = prev.merge(e)
+		e = prev.merge(e)
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	b, err := json.Marshal(&note)
+	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	if err := t.set(cat(prefixScrub, []byte(e.ID)), b); err != nil {
+	if err := t.set(note, b); err != nil {
 		return err
 	}
 	return t.set(cat(prefixScrubGC, []byte(e.ID)), nil)
 }
 
-// merge returns the note of e and then next, two erasures of one record:
-// every key either names.
-func (e Erasure) merge(next *Erasure) Erasure {
+// merge returns the erasure of both e and o (of the same record): what
+// Scrub must remove for either.
+func (e *Erasure) merge(o *Erasure) *Erasure {
 	union := func(a, b []string) []string {
 		out := slices.Clone(a)
 		for _, s := range b {
@@ -164,14 +162,11 @@ func (e Erasure) merge(next *Erasure) Erasure {
 		}
 		return out
 	}
-	m := *next
-	m.Index = slices.Clone(next.Index)
-	m.Whole = e.Whole || next.Whole
-	m.Classes = union(e.Classes, next.Classes)
-	m.Blobs = union(e.Blobs, next.Blobs)
-	m.Requests = union(e.Requests, next.Requests)
-	m.ListMarks = union(e.ListMarks, next.ListMarks)
-	for _, ix := range e.Index {
+	m := &Erasure{ID: o.ID, Whole: e.Whole || o.Whole, Unmarked: e.Unmarked && o.Unmarked,
+		Classes: union(e.Classes, o.Classes), Blobs: union(e.Blobs, o.Blobs),
+		Requests: union(e.Requests, o.Requests), ListMarks: union(e.ListMarks, o.ListMarks)}
+	m.Index = slices.Clone(e.Index)
+	for _, ix := range o.Index {
 		if !slices.Contains(m.Index, ix) {
 			m.Index = append(m.Index, ix)
 		}
@@ -286,116 +281,3 @@ func (t *Txn) EachHold(fn func(id string, seq int64) error) error {
 		return fn(string(s), seq)
 	})
 }
-
-// ScrubOptions are the caller's parts of a scrub.
-type ScrubOptions struct {
-	// RemoveBlobs removes the given blobs from wherever the caller stores
-	// them beside the database (files, an object store); it must succeed
-	// for blobs already removed.
-	RemoveBlobs func(ids []string) error
-	// Failpoint, if set, is called at named points (the crash tests).
-	Failpoint func(name string)
-}
-
-func (o ScrubOptions) failpoint(name string) {
-	if o.Failpoint != nil {
-		o.Failpoint(name)
-	}
-}
-
-// Scrub removes from the database's files every byte of the erasures not
-// yet scrubbed (PendingScrubs), and returns their record ids. No other
-// transaction may run meanwhile: it closes and reopens the database.
-func (s *Store) Scrub(opts ScrubOptions) ([]string, error) {
-	var pending []*Erasure
-	var ids []string
-	err := s.View(func(t *Txn) error {
-		var err error
-		if ids, err = t.PendingScrubs(); err != nil {
-			return err
-		}
-		return t.each(prefixScrub, true, func(_, v []byte) error {
-			var e Erasure
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("pending erasure: %w", ErrCorrupt)
-			}
-			pending = append(pending, &e)
-			return nil
-		})
-	})
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	var ks, notes [][]byte
-	for _, e := range pending {
-		if opts.RemoveBlobs != nil {
-			if err := opts.RemoveBlobs(e.Blobs); err != nil {
-				return nil, err
-			}
-		}
-		ks = append(ks, e.keys()...)
-		notes = append(notes, cat(prefixScrub, []byte(e.ID)))
-	}
-	if len(ks) > 0 {
-		// The notes go only once every key they list is gone: a crash in
-		// between leaves the notes, and a rerun drops the keys again.
-		if err := s.dropPrefixes(ks...); err != nil {
-			return nil, err
-		}
-		opts.failpoint("scrub-after-drop")
-		if err := s.dropPrefixes(notes...); err != nil {
-			return nil, err
-		}
-	}
-	opts.failpoint("scrub-before-gc")
-	if err := s.collectValueLog(opts); err != nil {
-		return nil, err
-	}
-	return ids, s.Update(func(t *Txn) error {
-		for _, id := range ids {
-			if err := t.del(cat(prefixScrubGC, []byte(id))); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// collectValueLog rewrites every value-log file that holds a deleted or
-// dropped value, so that none of their bytes remain: it reopens the
-// database (Badger never collects the file it is writing, and a reopen
-// starts a new one), then runs value-log GC with the smallest ratio Badger
-// accepts, one file per run, until no file qualifies.
-func (s *Store) collectValueLog(opts ScrubOptions) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	err := s.db.Close()
-	s.db = nil
-	if err != nil {
-		return wrap("close the database", err)
-	}
-	db, err := s.reopen()
-	if err != nil {
-		return err
-	}
-	s.db = db
-	for range maxGCRuns {
-		err := db.RunValueLogGC(1e-12)
-		opts.failpoint("scrub-gc")
-		if errors.Is(err, badger.ErrNoRewrite) {
-			return nil
-		}
-		if err != nil {
-			return wrap("rewrite the value log", err)
-		}
-	}
-	return fmt.Errorf("rewrite the value log: still collecting after %d files: %w", maxGCRuns, ErrStorage)
-}
-
-// errReopen is the error of every use of a store whose reopen in Scrub
-// failed.
-var errReopen = fmt.Errorf("the database was closed to remove erased data and could not be opened again: %w", ErrStorage)
-
-// maxGCRuns bounds collectValueLog: one run per value-log file, and a
-// vault of 1 TiB has 4,096 of them.
-const maxGCRuns = 1 << 16

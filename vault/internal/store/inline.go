@@ -48,6 +48,9 @@ func (t *Txn) EachBlob(fn func(id string, size int64) error) (damage, err error)
 	it := t.t.NewIterator(opts)
 	defer it.Close()
 	for it.Seek(prefixBlob); it.ValidForPrefix(prefixBlob); it.Next() {
+		if it.Item().UserMeta() == placeholderMeta {
+			continue
+		}
 		k := bytes.TrimPrefix(it.Item().Key(), prefixBlob)
 		id, ok := bytes.CutSuffix(k, []byte("/data"))
 		if !ok || !blobs.ValidID(string(id)) {

@@ -41,6 +41,9 @@ func (t *Txn) get(key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, wrap("read", err)
 	}
+	if item.UserMeta() == placeholderMeta {
+		return nil, ErrNotFound
+	}
 	v, err := item.ValueCopy(nil)
 	return v, wrap("read", err)
 }
@@ -63,6 +66,9 @@ func (t *Txn) each(prefix []byte, values bool, fn func(suffix, v []byte) error) 
 	defer it.Close()
 	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()
+		if item.UserMeta() == placeholderMeta {
+			continue
+		}
 		var v []byte
 		if values {
 			var err error
@@ -144,8 +150,8 @@ func (t *Txn) DeleteHeader(id string) error { return t.del(cat(prefixRecord, []b
 
 // HasHeader reports whether a record header exists.
 func (t *Txn) HasHeader(id string) (bool, error) {
-	_, err := t.t.Get(cat(prefixRecord, []byte(id)))
-	if err == badger.ErrKeyNotFound {
+	item, err := t.t.Get(cat(prefixRecord, []byte(id)))
+	if err == badger.ErrKeyNotFound || err == nil && item.UserMeta() == placeholderMeta {
 		return false, nil
 	}
 	return err == nil, wrap("read", err)

@@ -10,7 +10,8 @@ import (
 // Change is one difference between two policy versions, in words: Kind
 // says what changed ("member-added", "member-removed", "member-keys",
 // "member-roles", "role-added", "role-removed", "role-changed",
-// "class-added", "class-removed", "class-threshold", "holder-added",
+// "class-added", "class-removed", "class-threshold", "class-retention",
+// "holder-added",
 // "holder-removed", "purpose-added", "purpose-removed", "field-added",
 // "field-removed", "field-changed", "name"), Subject what it is about (a
 // member, role, class, purpose or field name) and Text the line people
@@ -20,6 +21,10 @@ type Change struct {
 	Subject string `json:"subject"`
 	Class   string `json:"class,omitempty"` // for holder-added and holder-removed
 	Text    string `json:"text"`
+	// Shortens is set on a class-retention change that can make records
+	// already sealed expire sooner (MayShorten): a retention set where
+	// there was none, or a shorter one.
+	Shortens bool `json:"shortens,omitempty"`
 }
 
 // Diff lists what changes from old to new, in a fixed order: the policy's
@@ -37,6 +42,11 @@ func Diff(old, new *Policy) []Change {
 	diffMembers(old, new, add)
 	diffRoles(old, new, add)
 	diffClasses(old, new, add)
+	for i, c := range out {
+		if c.Kind == "class-retention" {
+			out[i].Shortens = MayShorten(old.Classes[c.Subject].Retention, new.Classes[c.Subject].Retention)
+		}
+	}
 	for _, p := range minus(new.Purposes, old.Purposes) {
 		add("purpose-added", p, "", "purpose %q added", p)
 	}
@@ -108,9 +118,12 @@ func diffClasses(old, new *Policy, add addFunc) {
 		o, ok := old.Classes[c]
 		switch {
 		case !ok:
-			add("class-added", c, "", "class %q added", c)
+			add("class-added", c, "", "class %q added%s", c, retentionNote(new.Classes[c].Retention))
 		case o.Threshold != new.Classes[c].Threshold:
 			add("class-threshold", c, "", "class %q: threshold %d -> %d", c, max(o.Threshold, 1), max(new.Classes[c].Threshold, 1))
+		}
+		if r := new.Classes[c].Retention; ok && r != o.Retention {
+			add("class-retention", c, "", "class %q: retention %s -> %s", c, retentionText(o.Retention), retentionText(r))
 		}
 		if !ok {
 			continue
@@ -186,4 +199,19 @@ func values(f Field) string {
 		return ""
 	}
 	return " [" + strings.Join(f.Values, ", ") + "]"
+}
+
+// retentionText is a retention as a change names it.
+func retentionText(r Retention) string {
+	if r.IsZero() {
+		return "none (kept for ever)"
+	}
+	return r.String()
+}
+
+func retentionNote(r Retention) string {
+	if r.IsZero() {
+		return ""
+	}
+	return " (retention " + r.String() + ")"
 }

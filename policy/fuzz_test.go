@@ -32,6 +32,7 @@ func FuzzParse(f *testing.F) {
 	addSeedFiles(f, "testdata/*.toml")
 	f.Add([]byte(testPolicy(f)))
 	f.Add([]byte(testPolicy(f, replace(`threshold = 2`, `threshold = 3`))))
+	f.Add([]byte(testPolicy(f, replace(`threshold = 2`, "threshold = 2\nretention = \"10y\""))))
 	// A hardware key (an age plugin recipient).
 	f.Add([]byte(testPolicy(f, replace(`recipient = "PQ1"`, `recipient = "`+plugin.EncodeRecipient("yubikey", []byte("0123456789abcdef0123456789abcdef0"))+`"`))))
 	f.Add([]byte(testPolicy(f, truncate("[[members]]"), replace("name = \"test\"\n",

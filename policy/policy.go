@@ -38,10 +38,12 @@ func validAction(a Action) bool {
 
 // Class is a confidentiality level of record content. Threshold is the number
 // of holders who must take part to decrypt one record of the class (1 unless
-// the policy says otherwise).
+// the policy says otherwise); Retention how long its content is kept after
+// sealing (zero: for ever), which `tvault retention run` enforces.
 type Class struct {
 	Name, Description string
 	Threshold         int
+	Retention         Retention
 }
 
 // Role is a set of classes its holders may decrypt and actions they may take.

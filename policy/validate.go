@@ -123,8 +123,9 @@ func (c *checker) classes(p *Policy, doc map[string]any) {
 		if !ok {
 			continue
 		}
-		c.unknownKeys(t, path, subj, "a class has description and threshold", "description", "threshold")
+		c.unknownKeys(t, path, subj, "a class has description, threshold and retention", "description", "threshold", "retention")
 		cl.Description = c.optionalText(t, path, subj, "description", true)
+		cl.Retention = c.retention(t, path, subj)
 		if v, ok := t["threshold"]; ok {
 			tpath := at(path, "threshold")
 			n, isInt := v.(int64)
@@ -141,6 +142,27 @@ func (c *checker) classes(p *Policy, doc map[string]any) {
 		}
 		p.Classes[name] = cl
 	}
+}
+
+// retention returns a class's retention (retention.go), reporting a value
+// that is not one.
+func (c *checker) retention(t map[string]any, path []string, subj string) Retention {
+	v, ok := t["retention"]
+	if !ok {
+		return Retention{}
+	}
+	rpath := at(path, "retention")
+	s, ok := v.(string)
+	if !ok {
+		c.add(rpath, subj, `retention must be a string such as "10y", not %s`, typeName(v))
+		return Retention{}
+	}
+	r, err := ParseRetention(s)
+	if err != nil {
+		c.add(rpath, subj, "%s, not %s", err.Error(), quote(s))
+		return Retention{}
+	}
+	return r
 }
 
 func (c *checker) roles(p *Policy, doc map[string]any) {

@@ -40,6 +40,7 @@ else
 fi
 SINGLE=${BENCH_SINGLE:-20}
 OUT=${BENCH_OUT:-$REPO/BENCHMARKS.md}
+HAND_MARK='<!-- measured by hand'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -463,6 +464,12 @@ anon_limit=65536 # KiB
 		cpu=$(awk -v l="$l" '$1 == l { u = s = 0; for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == "user_s") u = a[2]; if (a[1] == "sys_s") s = a[2] } print u + s }' "$RES" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 		echo "| $l | $(agg "$l" wall_s n) | $(calc '%.3f' "$(med "$l")") ($(calc '%.3f' "$(agg "$l" wall_s min)")–$(calc '%.3f' "$(agg "$l" wall_s max)")) | $(calc '%.2f' "$cpu") | $(mib "$l" anon_kib) | $(mib "$l" file_kib) | $(mib "$l" maxrss_kib) |"
 	done
+	# Sections measured by hand (go test -bench), below the marker, are
+	# kept as they are.
+	if [ -f "$OUT" ] && grep -q "^$HAND_MARK" "$OUT"; then
+		echo
+		sed -n "/^$HAND_MARK/,\$p" "$OUT"
+	fi
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 log "done: $OUT"

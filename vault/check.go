@@ -74,6 +74,7 @@ type checker struct {
 	erased        map[string]map[string]int64 // erased classes of stored headers
 	wholeErased   map[string]bool             // records erased whole, marks verified
 	pendingScrubs map[string]bool             // records whose erasure is not yet scrubbed from the files
+	holds         *holdReplay                 // legal holds (checkhold.go)
 }
 
 func (c *checker) errorf(subject, format string, args ...any) {
@@ -221,6 +222,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 			purges = append(purges, e.Digest)
 		}
 		c.noteErase(e)
+		c.noteHold(e)
 		if e.Action == "policy-apply" && e.Outcome == audit.OutcomeOK {
 			applies++
 		}
@@ -244,7 +246,7 @@ func (c *checker) checkLog(t *store.Txn) error {
 	if err != nil {
 		return err
 	}
-	if err := c.checkErasures(t); err != nil {
+	if err := errors.Join(c.checkErasures(t), c.checkHolds(t)); err != nil {
 		return err
 	}
 	c.reportMissing(sealed, purged)

@@ -30,6 +30,9 @@ type PolicyChange struct {
 	Make []string
 	// Warnings are the new policy's, as policy check lists them.
 	Warnings []policy.Problem
+	// Retention lists the classes whose records already sealed expire
+	// sooner under the new version (retentionchange.go).
+	Retention []RetentionChange
 }
 
 // ApplyPolicy signs toml as the next policy version and puts it in force,
@@ -61,6 +64,9 @@ func (a *Actor) ApplyPolicy(toml []byte) (*PolicyChange, error) {
 	}
 	ch := &PolicyChange{From: from, To: from + 1, Changes: policy.Diff(cur, next), Warnings: next.Warnings()}
 	if err := a.refuseChange(cur, next, ch.Changes); err != nil {
+		return nil, err
+	}
+	if ch.Retention, err = a.v.retentionChanges(cur, next, ch.Changes, a.v.now()); err != nil {
 		return nil, err
 	}
 	var applied policyVersion

@@ -25,10 +25,11 @@ var jsonForms = map[string]string{
  "report_sha256":"…"}`,
 	"policy show": `one object: {"version":N,"policy":"<the policy file's text>"}; with --version N also
  "signed_by":"NAME","signed_at":"<RFC 3339>","current":BOOL`,
-	"policy apply": `one object: {"version":N,"previous":N,"changes":[{"kind":"…","subject":"…","class":"…","text":"…"}],
- "next_steps":[{"class":"…","why":"…","members":["…"],"commands":["tvault keys sync"]}]}
+	"policy apply": `one object: {"version":N,"previous":N,"changes":[{"kind":"…","subject":"…","class":"…","text":"…","shortens":BOOL}],
+ "next_steps":[{"class":"…","why":"…","members":["…"],"commands":["tvault keys sync"]}],
+ "retention":[{"class":"…","from":"…","to":"…","expired":N}]}
 (kind: member-added, member-removed, member-keys, member-roles, role-added, role-removed, role-changed,
- class-added, class-threshold, holder-added, holder-removed, purpose-added, purpose-removed, field-added, field-removed, field-changed, name;
+ class-added, class-threshold, class-retention, holder-added, holder-removed, purpose-added, purpose-removed, field-added, field-removed, field-changed, name;
  class only for holder-added and holder-removed)`,
 	"keys status": `one object: {"policy_version":N,"classes":[{"class":"…","current_epoch":N,
  "epochs":[{"epoch":N,"records":N}],"stale":["NAME"],"lacking":["NAME"],"unreadable":N}]}
@@ -45,7 +46,8 @@ var jsonForms = map[string]string{
  "problems":[{"line":N,"name":"…","message":"…"}],"warnings":[…]}
 (line 0: no line applies; policy, classes, roles and members only when ok)`,
 	"seal": `JSON Lines: one {"id":"…","classes":["…"],"attachments":N,"bytes":N} per record, in the order of the forms`,
-	"list": `one array: [{"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"]}]`,
+	"list": `one array: [{"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"]}];
+with --held: [{"id":"…","entry":N,"held_at":"<RFC 3339>","held_by":"NAME","reason":"…"}] (entry: the hold entry)`,
 	"show": `one object: {"id":"…","sealed_at":"<RFC 3339>","sealed_by":"NAME","public":{…},"classes":["…"],
  "policy_version":N,"signature":"valid","parts":[{"class":"…","epoch":N,"threshold":N,"attachments":N,"ciphertext_bytes":N,"erased_in":N}],
  "consent":{"given":["…"],"in_force":["…"],"withdrawals":[{"purpose":"…","reason":"…","at":"<RFC 3339>","by":"NAME","entry":N}]}}
@@ -76,6 +78,12 @@ and the largest tree each cosigned). A failure prints nothing on standard output
 	"erase": `one object: {"id":"…","class":"…","entry":N,"finished":BOOL}
 (class: absent when the whole record was erased; entry: the erase entry; finished: this run only finished
 an erasure an interruption had left unfinished)`,
+	"hold": `one object: {"id":"…","entry":N}; with --release also "released":{"id":"…","entry":N,"held_at":"<RFC 3339>",
+ "held_by":"NAME","reason":"…"} (entry: the hold or hold-release entry; released: the hold it ended)`,
+	"retention run": `one object: {"dry_run":BOOL,"at":"<RFC 3339>","entry":N,"items":[{"id":"…","class":"…",
+ "sealed_at":"<RFC 3339>","retention":"…","expired_at":"<RFC 3339>","what":"erased|held|would erase|skipped|not erased","entry":N,"hold":N}]}
+(class: absent for a whole record; retention: the class's, or for a whole record each class's; entry: the run's
+retention-run entry, and an item's erase entry; hold: the hold entry of a held record)`,
 	"unmask request": `one object: {"request":"ID","record":"ID","class":"…"}`,
 	"unmask approve": `one object: {"request":"ID","record":"ID","class":"…","requester":"NAME","shares":N,"need":N}
 (shares: what the requester now holds, their own counting; need: the class's threshold)`,

@@ -30,10 +30,14 @@ func listCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "until", Usage: "only records sealed on or before `DATE`"},
 			&cli.BoolFlag{Name: "csv", Usage: "print CSV: a cell a spreadsheet would run as a formula (or that begins with ') gets one leading ', a list is a JSON array"},
 			&cli.BoolFlag{Name: "bom", Usage: "with --csv: start with a UTF-8 byte order mark, which Excel on Windows needs to read Cyrillic or Arabic"},
+			&cli.BoolFlag{Name: "held", Usage: "only the records under a legal hold, with who placed each hold, when and why"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("list takes no arguments (got %q); filter with --where FIELD=VALUE", c.Args().First())
+			}
+			if c.Bool("held") {
+				return e.listHeld(c)
 			}
 			var f vault.ListFilter
 			for _, w := range c.StringSlice("where") {

@@ -122,6 +122,8 @@ func newApp(e *env) *cli.App {
 			auditCommand(e),
 			custodyCommand(e),
 			eraseCommand(e),
+			holdCommand(e),
+			retentionCommand(e),
 			checkCommand(e),
 		},
 		CommandNotFound: func(_ *cli.Context, name string) {},

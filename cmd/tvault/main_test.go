@@ -80,6 +80,8 @@ func TestScripts(t *testing.T) {
 			"fakewitness": cmdFakewitness,
 			"witnesskey":  cmdWitnesskey,
 			"mkcards":     cmdMkcards,
+			"initat":      cmdInitat,
+			"sealat":      cmdSealat,
 			"storedvalue": cmdStoredvalue,
 			"nobytes":     cmdNobytes,
 		},

@@ -74,7 +74,11 @@ func (e *env) applyPolicy(c *cli.Context, path string) error {
 			if changes == nil {
 				changes = []policy.Change{}
 			}
-			return jsonOut(e, map[string]any{"version": ch.To, "previous": ch.From, "changes": changes, "next_steps": steps})
+			retention := ch.Retention
+			if retention == nil {
+				retention = []vault.RetentionChange{}
+			}
+			return jsonOut(e, map[string]any{"version": ch.To, "previous": ch.From, "changes": changes, "next_steps": steps, "retention": retention})
 		}
 		fmt.Fprintf(e.stdout, "policy version %d is in force (it follows version %d)\n", ch.To, ch.From)
 		if len(ch.Changes) == 0 {
@@ -85,6 +89,7 @@ func (e *env) applyPolicy(c *cli.Context, path string) error {
 		for _, c := range ch.Changes {
 			fmt.Fprintf(e.stdout, "  %s\n", text.Escape(c.Text))
 		}
+		e.printRetentionChanges(ch.Retention)
 		if len(steps) == 0 {
 			fmt.Fprintln(e.stdout, "nothing else to do: no class gained or lost a holder, or changed")
 			return nil
@@ -141,4 +146,21 @@ func joinCommands(cmds []string) string {
 		out += "'" + s + "'"
 	}
 	return out
+}
+
+// printRetentionChanges says which classes' records already sealed now
+// expire sooner: a policy change never shortens a retention silently.
+func (e *env) printRetentionChanges(rcs []vault.RetentionChange) {
+	if len(rcs) == 0 {
+		return
+	}
+	fmt.Fprintln(e.stdout, "retention shortened: records already sealed expire sooner")
+	for _, rc := range rcs {
+		from := rc.From
+		if from == "" {
+			from = "none (kept for ever)"
+		}
+		fmt.Fprintf(e.stdout, "  class %s: %s -> %s, counted from each record's sealing: %d %s already past it, which the next 'tvault retention run' erases (unless held); 'tvault retention run --dry-run' lists them\n",
+			text.Escape(rc.Class), text.Escape(from), text.Escape(rc.To), rc.Expired, map[bool]string{true: "record is", false: "records are"}[rc.Expired == 1])
+	}
 }

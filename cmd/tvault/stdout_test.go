@@ -106,7 +106,7 @@ func (f *cliFixture) cliCases() []cliCase {
 		{cmd: "audit checkpoint", args: fixed("audit", "checkpoint", "-i", f.key("iryna"))},
 		{cmd: "audit witness", args: fixed("audit", "witness", "--setup", "-i", f.key("iryna"))},
 		{cmd: "check", args: fixed("check", "-i", f.key("iryna"))},
-	}, slices.Concat(f.unmaskCases(), f.fieldCases(), f.consentCases(), f.eraseCases())...)
+	}, slices.Concat(f.unmaskCases(), f.fieldCases(), f.consentCases(), f.eraseCases(), f.holdCases())...)
 }
 
 // leafCommands names every command that runs an action ("audit verify",
@@ -195,6 +195,7 @@ func TestStdoutFull(t *testing.T) {
 		{"policy apply", "--json"}, {"keys status", "--json"},
 		{"unmask request", "--json"}, {"unmask approve", "--json"}, {"unmask list", "--json"},
 		{"consent withdraw", "--json"}, {"erase", "--json"},
+		{"hold", "--json"}, {"retention run", "--json"},
 	}
 	for _, m := range more {
 		for _, c := range f.cliCases() {

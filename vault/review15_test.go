@@ -589,3 +589,47 @@ func TestReview15EraseDamagedHeader(t *testing.T) {
 		t.Errorf("after the erase, the canary is still in %v", files)
 	}
 }
+
+// A threshold record erased in the middle of a rewrap (one holder's
+// contribution stored, the other's not yet) leaves no byte of the
+// contribution in the files.
+func TestReview15EraseDuringThresholdRewrap(t *testing.T) {
+	f := newFileFixture(t, 2)
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("T1"))[0].ID })
+	for _, who := range []string{"taras", "iryna"} {
+		f.as(who, func(v *member) {
+			if _, err := v.RotateKeys("identity"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	var contribs map[byte][]byte
+	f.as("iryna", func(v *member) {
+		if _, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"identity"}}); err != nil {
+			t.Fatal(err)
+		}
+		err := v.st.View(func(tx *store.Txn) error {
+			var err error
+			contribs, err = tx.Contributions("identity", id)
+			return err
+		})
+		if err != nil || len(contribs) == 0 {
+			t.Fatalf("no contribution stored (%v): the test cannot fail", err)
+		}
+		if _, err := v.Erase(ctx, id, "", "consent withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for x, c := range contribs {
+		if files := filesHolding(t, f.dir, c); len(files) > 0 {
+			t.Errorf("after the erase, contribution %d is still in %v", x, files)
+		}
+	}
+	f.as("taras", func(v *member) {
+		if _, err := v.Rewrap(ctx, RewrapOptions{Classes: []string{"identity"}}); err != nil {
+			t.Errorf("the other holder's rewrap after the erase: %v", err)
+		}
+		checkClean(t, v, false)
+	})
+}

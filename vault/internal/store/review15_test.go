@@ -78,3 +78,42 @@ func TestScrubRefusesPlantedNote(t *testing.T) {
 		t.Errorf("another record's header after the scrub: %v", err)
 	}
 }
+
+// A scrub note planted for a live record (its header and wraps stored)
+// must not make the next erase's scrub drop that record (review15).
+func TestScrubRefusesNoteOfLiveRecord(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	id := "aaaaaaaaaaaaaaaaaaaa"
+	for _, note := range []string{`{"id":"` + id + `","whole":true,"classes":["identity"],"blobs":null}`,
+		`{"id":"` + id + `","whole":false,"classes":["identity"],"blobs":null}`} {
+		err = s.Update(func(tx *Txn) error {
+			if err := tx.PutHeader(id, []byte("header")); err != nil {
+				return err
+			}
+			if err := tx.PutDEK(id, "identity", []byte("wrap")); err != nil {
+				return err
+			}
+			return tx.set(cat(prefixScrub, []byte(id)), []byte(note))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Scrub(ScrubOptions{}); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("Scrub of a note planted for a live record: %v, want ErrCorrupt", err)
+		}
+		err = s.View(func(tx *Txn) error {
+			if _, err := tx.Header(id); err != nil {
+				return err
+			}
+			_, err := tx.DEK(id, "identity")
+			return err
+		})
+		if err != nil {
+			t.Errorf("the live record after the scrub: %v", err)
+		}
+	}
+}

@@ -42,6 +42,9 @@ func (s *Store) Scrub(opts ScrubOptions) ([]string, error) {
 			if err := json.Unmarshal(v, &e); err != nil || e.ID != string(k) || !e.valid() {
 				return fmt.Errorf("pending erasure: %w", ErrCorrupt)
 			}
+			if live, err := t.stillStored(&e); err != nil || live {
+				return errors.Join(err, fmt.Errorf("the pending erasure of record %s names data that is stored: it was planted, or the record restored from a copy (run 'tvault check'): %w", e.ID, ErrCorrupt))
+			}
 			pending = append(pending, &e)
 			return nil
 		})
@@ -197,4 +200,23 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// stillStored reports whether what e erased is stored: the header of a
+// whole erasure, the wrap of an erased class. Erase deletes them in the
+// transaction that writes the note, so a note naming a stored record was
+// planted (or the record restored), and Scrub must not drop a live
+// record's keys on its word.
+func (t *Txn) stillStored(e *Erasure) (bool, error) {
+	if e.Whole {
+		return t.HasHeader(e.ID)
+	}
+	for _, c := range e.Classes {
+		if _, err := t.DEK(e.ID, c); err == nil {
+			return true, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return false, err
+		}
+	}
+	return false, nil
 }

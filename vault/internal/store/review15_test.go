@@ -117,3 +117,29 @@ func TestScrubRefusesNoteOfLiveRecord(t *testing.T) {
 		}
 	}
 }
+
+// A record erased (marked) whose header was restored before the scrub ran
+// is dropped by the scrub: the mark says it was erased.
+func TestScrubDropsRestoredUnderMark(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	id := "aaaaaaaaaaaaaaaaaaaa"
+	err = s.Update(func(tx *Txn) error {
+		if err := tx.Erase(&Erasure{ID: id, Whole: true, Classes: []string{"identity"}}, 5); err != nil {
+			return err
+		}
+		return tx.PutHeader(id, []byte("restored"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Scrub(ScrubOptions{}); err != nil {
+		t.Fatalf("Scrub: %v", err)
+	}
+	if err := s.View(func(tx *Txn) error { _, err := tx.Header(id); return err }); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the restored header after the scrub: %v, want ErrNotFound", err)
+	}
+}

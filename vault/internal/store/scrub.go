@@ -202,16 +202,27 @@ func validID(s string) bool {
 	return true
 }
 
-// stillStored reports whether what e erased is stored: the header of a
-// whole erasure, the wrap of an erased class. Erase deletes them in the
-// transaction that writes the note, so a note naming a stored record was
-// planted (or the record restored), and Scrub must not drop a live
-// record's keys on its word.
+// stillStored reports whether e names a live record: the header of a
+// whole erasure, or the wrap of an erased class, stored and not marked
+// erased. Erase deletes them and marks them in the transaction that writes
+// the note, so such a note was planted, and Scrub must not drop a live
+// record's keys on its word. (Data restored from a copy under its erasure
+// mark is dropped: the mark and its entry say it was erased.)
 func (t *Txn) stillStored(e *Erasure) (bool, error) {
+	marks, err := t.Erased(e.ID)
+	if err != nil {
+		return false, err
+	}
+	if _, ok := marks[""]; ok {
+		return false, nil
+	}
 	if e.Whole {
 		return t.HasHeader(e.ID)
 	}
 	for _, c := range e.Classes {
+		if _, ok := marks[c]; ok {
+			continue
+		}
 		if _, err := t.DEK(e.ID, c); err == nil {
 			return true, nil
 		} else if !errors.Is(err, ErrNotFound) {

@@ -54,7 +54,7 @@ func (a *Actor) Erase(ctx context.Context, id, class, reason string) (*Erased, e
 		// Checked before the denial of a member without the erase action
 		// is recorded: the audit log refuses such a class, and the attempt
 		// would go unrecorded.
-		return nil, &InputError{Msg: fmt.Sprintf("%q is not a class name (a policy's class, as show lists it)", clip(class, maxClassArg))}
+		return nil, &InputError{Msg: fmt.Sprintf("--class %q is not a class name: give one of the record's classes, as show lists them", clip(class, maxClassArg))}
 	}
 	if err := a.authorizeOn(actionErase, policy.ActionErase, id, class); err != nil {
 		return nil, err

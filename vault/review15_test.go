@@ -380,3 +380,32 @@ func TestReview15EraseDuringThresholdRewrap(t *testing.T) {
 		checkClean(t, v, false)
 	})
 }
+
+// A class erase, then (in a later run, after more seals) the whole record:
+// nothing of either is left, the header included.
+func TestReview15ClassThenWholeErase(t *testing.T) {
+	f := newFileFixture(t, 1)
+	canary := randomCanary()
+	id, _ := sealCanaried(t, f, canary, 3)
+	var er erasable
+	f.as("iryna", func(v *member) {
+		er = storedBytes(t, v, id)
+		if _, err := v.Erase(ctx, id, "identity", "sealed by mistake"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("olena", func(v *member) { seal(t, v, bulkForms(t, 50, 0)...) })
+	f.as("iryna", func(v *member) {
+		if _, err := v.Erase(ctx, id, "", "consent withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+		checkClean(t, v, true)
+	})
+	needles := er.needles("testimony", "identity")
+	needles["canary"] = []byte(canary)
+	for name, b := range needles {
+		if files := filesHolding(t, f.dir, b); len(files) > 0 {
+			t.Errorf("after the class and then the whole erase, the %s is still in %v", name, files)
+		}
+	}
+}

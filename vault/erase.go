@@ -178,6 +178,10 @@ func (a *Actor) eraseOne(t *store.Txn, tg EraseTarget, detail string) (Erased, e
 		return res, nil
 	}
 	h, err := a.v.header(t, tg.ID)
+	damaged := err != nil && tg.Class == "" && errors.Is(err, ErrIntegrity)
+	if damaged {
+		h, err = damagedHeader(t, tg.ID, err) // erasedamaged.go
+	}
 	if err != nil {
 		return res, err
 	}
@@ -187,6 +191,9 @@ func (a *Actor) eraseOne(t *store.Txn, tg EraseTarget, detail string) (Erased, e
 		return res, err
 	}
 	er, err := a.v.erasure(t, h, tg.Class, marks)
+	if err == nil && damaged {
+		err = a.v.scopeDamaged(context.Background(), t, er)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -243,7 +250,12 @@ func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[
 			er.Classes = append(er.Classes, p.Class)
 		}
 		for _, ref := range p.Refs() {
-			er.Blobs = append(er.Blobs, ref.ID)
+			// A record's blobs are named "<id>-…" (sealrecord.go). A header
+			// re-signed by a sealer to name another record's blobs must not
+			// make its erase take them.
+			if strings.HasPrefix(ref.ID, h.ID+"-") {
+				er.Blobs = append(er.Blobs, ref.ID)
+			}
 		}
 	}
 	if class != "" {

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -232,7 +233,6 @@ func TestReview15ErasureUnderAnotherName(t *testing.T) {
 // begin with "<id>-", index keys ending in /<id>, list marks), never from
 // the unverified header (which could name another record's blobs).
 func TestReview15EraseDamagedHeader(t *testing.T) {
-	t.Skip("review15: a record whose header fails verification cannot be erased (erase exit 4, check --repair refuses): its bytes stay in the folder")
 	f := newFileFixture(t, 1)
 	canary := randomCanary()
 	id, _ := sealCanaried(t, f, canary, 1)
@@ -254,8 +254,93 @@ func TestReview15EraseDamagedHeader(t *testing.T) {
 		if _, err := v.Erase(ctx, id, "", "consent withdrawn"); err != nil {
 			t.Fatalf("erase of a record with a damaged header: %v", err)
 		}
+		checkClean(t, v, true)
 	})
 	if files := filesHolding(t, f.dir, []byte(canary)); len(files) > 0 {
 		t.Errorf("after the erase, the canary is still in %v", files)
 	}
+}
+
+// A damaged header is erased by its own keys only: one rewritten to name
+// another record's blobs (a forged header no longer verifies) does not make
+// the erase take them.
+func TestReview15DamagedHeaderErasesOnlyItsOwn(t *testing.T) {
+	f := newFileFixture(t, 1)
+	var a, b string
+	f.as("olena", func(v *member) {
+		res := seal(t, v, f.exampleForm("A"), f.exampleForm("B"))
+		a, b = res[0].ID, res[1].ID
+	})
+	f.as("olena", func(v *member) {
+		err := v.st.Update(func(tx *store.Txn) error {
+			raw, err := tx.Header(a)
+			if err != nil {
+				return err
+			}
+			forged := bytes.ReplaceAll(raw, []byte(a+"-"), []byte(b+"-"))
+			if bytes.Equal(forged, raw) {
+				t.Fatal("the header names no blob of its own: the test cannot fail")
+			}
+			return tx.PutHeader(a, forged)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		if _, err := v.Erase(ctx, a, "", "consent withdrawn"); err != nil {
+			t.Fatalf("erase of the damaged record: %v", err)
+		}
+		if _, err := v.OpenRecord(ctx, b, OpenRecordOptions{Dir: f.mkdir("o")}); err != nil {
+			t.Errorf("the other record after the erase: %v", err)
+		}
+		checkClean(t, v, true)
+	})
+}
+
+// review15: a researcher (seal action only) re-signs their own record's
+// header, with a seal entry of their own, so that its parts name another
+// record's blobs: the header verifies. Erasing it (by the legal team, or
+// retention) must not delete the other record's attachments.
+func TestReview15SignedHeaderNamingOthersBlobs(t *testing.T) {
+	f := newFileFixture(t, 1)
+	var b, c string
+	f.as("olena", func(v *member) {
+		res := seal(t, v, f.exampleForm("B"), f.exampleForm("C"))
+		b, c = res[0].ID, res[1].ID
+	})
+	f.as("olena", func(v *member) {
+		hb, hc := readHeader(t, v, b), readHeader(t, v, c)
+		err := v.v.update(func(tx *store.Txn) error {
+			hc.Parts = hb.Parts
+			hc.SealedAt = time.Now().UTC()
+			raw, err := record.SignHeader(f.team.Get("olena").Identity, hc)
+			if err != nil {
+				return err
+			}
+			e, err := v.appendEntry(tx, audit.Entry{Time: hc.SealedAt, Action: "seal", Record: c, Outcome: audit.OutcomeOK,
+				Detail: "classes identity,testimony", Digest: audit.Digest(raw)})
+			if err != nil {
+				return err
+			}
+			if err := tx.PutHeader(c, raw); err != nil {
+				return err
+			}
+			return tx.PutSealEntry(c, e.Seq)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		if _, err := v.Show(ctx, c); err != nil {
+			t.Fatalf("the re-signed header does not verify (%v): the test does not test the verified path", err)
+		}
+		if _, err := v.Erase(ctx, c, "", "sealed by mistake"); err != nil {
+			t.Fatalf("erase: %v", err)
+		}
+		if _, err := v.OpenRecord(ctx, b, OpenRecordOptions{Dir: f.mkdir("o")}); err != nil {
+			t.Errorf("the other record after the erase: %v", err)
+		}
+	})
 }

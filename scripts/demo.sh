@@ -3,7 +3,8 @@
 # A team of five (admin, researcher, analyst, two lawyers) sets up a vault
 # with the example policy, seals three interviews, and reads them back as
 # each role may; seals a fourth in a field vault and brings it home in a
-# bundle; and a lawyer leaves, after which the keys are rotated. Identities use tvault's real defaults (post-quantum keys,
+# bundle; a lawyer leaves, after which the keys are rotated; an interviewee
+# withdraws consent and her record is erased, another is put under a legal hold. Identities use tvault's real defaults (post-quantum keys,
 # passphrase at age's scrypt work factor), so each step takes about a second.
 set -eu
 TVAULT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -167,6 +168,11 @@ expect 3 tvault erase "$R3" --reason "consent withdrawn by the interviewee" -i m
 run tvault erase "$R3" --reason "consent withdrawn by the interviewee" -i iryna.age
 expect 5 tvault show "$R3" -i mykola.age
 run tvault check -i mykola.age
+
+step "Iryna places a legal hold on the record of the ICC filing: no one can erase it until it is released"
+run tvault hold "$R2" --reason "ICC filing in preparation" -i iryna.age
+expect 3 tvault erase "$R2" --reason "sealed by mistake" -i iryna.age
+run tvault list --held -i mykola.age
 
 step "Iryna (legal) exports the audit log; anyone can verify it offline"
 run tvault audit export -o audit.jsonl -i iryna.age

@@ -40,7 +40,7 @@ func (a *Actor) access(ctx context.Context, t *store.Txn, h *record.Header, part
 	}
 	raw, err := t.DEK(h.ID, part.Class)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, integrityErrorf("record %s: the key of class %s is missing", h.ID, part.Class)
+		return nil, missingWrap(t, h.ID, part.Class)
 	}
 	if err != nil {
 		return nil, err

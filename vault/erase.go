@@ -232,6 +232,19 @@ func erasedError(tg EraseTarget, seq int64) error {
 	return &goneError{fmt.Sprintf("class %s of record %s was erased (audit entry %d)", tg.Class, tg.ID, seq)}
 }
 
+// missingWrap is the error of a part whose DEK wrap is not stored: not
+// found when the part was erased, damage otherwise.
+func missingWrap(t *store.Txn, id, class string) error {
+	marks, err := t.Erased(id)
+	if err != nil {
+		return err
+	}
+	if seq, ok := erasedAs(marks, class); ok {
+		return erasedError(EraseTarget{ID: id, Class: class}, seq)
+	}
+	return integrityErrorf("record %s: the key of class %s is missing", id, class)
+}
+
 // goneError is an ErrNotFound that says why the thing is not there.
 type goneError struct{ msg string }
 

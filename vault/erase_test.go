@@ -401,3 +401,42 @@ func TestEraseAllStopsAtTheTarget(t *testing.T) {
 		checkClean(t, v, false)
 	})
 }
+
+// Erasing a threshold class takes its unmask requests and approvals with
+// it: they list no more, a new request or an approval of the old one is
+// not found (not damage), and check stays clean.
+func TestEraseThresholdClass(t *testing.T) {
+	f := newFixture(t, 2)
+	var id string
+	f.as("olena", func(v *member) { id = seal(t, v, f.exampleForm("TH"))[0].ID })
+	var req string
+	f.as("iryna", func(v *member) {
+		info, err := v.RequestUnmask(ctx, id, "", "court order")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req = info.ID
+	})
+	f.as("taras", func(v *member) {
+		if _, err := v.ApproveUnmask(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.as("iryna", func(v *member) {
+		if _, err := v.Erase(ctx, id, "identity", "consent withdrawn"); err != nil {
+			t.Fatalf("Erase: %v", err)
+		}
+		if l, err := v.ListUnmask(ctx); err != nil || len(l) != 0 {
+			t.Fatalf("unmask list after the erase: %+v, %v", l, err)
+		}
+		if _, err := v.RequestUnmask(ctx, id, "identity", "again"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a new request for the erased class: %v, want ErrNotFound", err)
+		}
+		checkClean(t, v, true)
+	})
+	f.as("taras", func(v *member) {
+		if _, err := v.ApproveUnmask(ctx, req); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("approving the erased class's request: %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 
 	"github.com/tvault/tvault/vault/audit"
 	"github.com/tvault/tvault/vault/internal/store"
@@ -27,6 +28,9 @@ type RecordInfo struct {
 	// Consent is the record's consent and its withdrawals (withdraw.go);
 	// nil where neither the policy nor the record names purposes.
 	Consent *ConsentInfo `json:"consent,omitempty"`
+	// HeldIn is the hold entry of the legal hold on the record, if it is
+	// held: erase and retention refuse it.
+	HeldIn int64 `json:"held_in,omitempty"`
 }
 
 // PartInfo describes one part of a record without decrypting it.
@@ -64,6 +68,9 @@ func (a *Actor) Show(ctx context.Context, id string) (*RecordInfo, error) {
 				return err
 			}
 			info.SealEntry, info.ImportEntry, info.Bundle, info.HeaderDigest = 0, e.Seq, e.Digest, audit.Digest(raw)
+		}
+		if info.HeldIn, err = t.Hold(id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
 		marks, err := t.Erased(id)
 		if err != nil {

@@ -172,7 +172,7 @@ func noSlotReason(class string, epoch int) string {
 func (v *Vault) wrapOf(t *store.Txn, id, class string) (*record.DEKWrap, *keys.Epoch, error) {
 	raw, err := t.DEK(id, class)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, integrityErrorf("record %s: the key of class %s is missing", id, class)
+		return nil, nil, missingWrap(t, id, class)
 	}
 	if err != nil {
 		return nil, nil, err

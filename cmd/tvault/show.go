@@ -69,5 +69,8 @@ func writeShow(out io.Writer, info *vault.RecordInfo) error {
 			text.Escape(p.Class), p.Attachments, p.Bytes, p.Epoch, p.Threshold)
 	}
 	writeConsent(w, info.Consent)
+	if info.HeldIn > 0 {
+		fmt.Fprintf(w, "hold       under a legal hold since audit entry %d: erase and retention refuse it\n", info.HeldIn)
+	}
 	return w.Flush()
 }

@@ -36,9 +36,17 @@ const (
 )
 
 // newHashingReader reads a plaintext, hashing it with SHA-256: the hash an
-// examiner computes with sha256sum on the file they were given.
-func newHashingReader(src io.Reader, prog *progress) *hashingReader {
-	return newPipe(src, sha256.New(), prog, plaintextBufSize)
+// examiner computes with sha256sum on the file they were given. size is
+// what the file held when it was opened (-1 if unknown): a small file gets
+// buffers its size, not 4 MiB to allocate and clear (a 2 KB transcript
+// sealed in bulk spent more time there than on its encryption). A file
+// that grows meanwhile is still read whole, in more reads.
+func newHashingReader(src io.Reader, prog *progress, size int64) *hashingReader {
+	buf := plaintextBufSize
+	if size >= 0 && size < int64(buf) {
+		buf = max(int(size)+1, 4<<10) // one read also finds the end
+	}
+	return newPipe(src, sha256.New(), prog, buf)
 }
 
 // newCiphertextReader reads a stored blob, hashing it with BLAKE3, the hash

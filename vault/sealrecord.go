@@ -225,7 +225,11 @@ func (v *Vault) sealFile(ctx context.Context, dek []byte, blobID string, form *F
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return att, record.BlobRef{}, nil, err
 	}
-	src := newHashingReader(contextReader{ctx, f}, prog)
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	src := newHashingReader(contextReader{ctx, f}, prog, size)
 	defer src.Close()
 	ref, inline, err := v.encryptBlob(ctx, dek, blobID, src)
 	if err != nil {

@@ -320,6 +320,11 @@ func TestAttachmentSwappedForLinkDuringSeal(t *testing.T) {
 	first := f.customForm(publicTOML+"[testimony]\nfiles = [\"a.bin\"]\n", map[string][]byte{"a.bin": pseudoRandom(256<<10, 1)})
 	second := f.customForm(publicTOML+"[testimony]\nfiles = [\"b.txt\"]\n", map[string][]byte{"b.txt": []byte("inside")})
 	target := second.Classes[0].Files[0].Path
+	// The swap must land after the second form was checked and before its
+	// attachment is opened: prepare the records one by one.
+	workers := sealWorkers
+	sealWorkers = func() int { return 1 }
+	defer func() { sealWorkers = workers }()
 	swapped, linked := false, true
 	opts := f.options()
 	opts.Progress = func(done, total int64) {

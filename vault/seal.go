@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/tvault/tvault/internal/text"
@@ -83,20 +84,95 @@ func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
 			}
 		}
 	}
-	s := &sealer{a: a, ctx: ctx, epochs: epochs, prog: newProgress(a.v.opts.Progress, total)}
-	for i, cf := range checked {
-		if err := s.add(cf, i == len(checked)-1); err != nil {
-			s.discard()
-			// Recorded whatever the cause, an attachment that changed
-			// since it was checked included; the detail is only its kind.
-			entry := audit.Entry{Action: "seal", Outcome: audit.OutcomeError, Detail: failureDetail(err)}
-			if aerr := a.record(entry); aerr != nil {
-				return s.out, errors.Join(err, aerr)
+	// The records are prepared on several goroutines, which wrap DEKs to
+	// the same epochs: parse their recipients once, first.
+	for _, cf := range checked {
+		for _, c := range cf.form.Classes {
+			if err := epochs[c.Class].ParseRecipients(); err != nil {
+				return nil, err
 			}
-			return s.out, err
 		}
 	}
+	s := &sealer{a: a, ctx: ctx, epochs: epochs, prog: newProgress(a.v.opts.Progress, total)}
+	if err := s.run(checked); err != nil {
+		// Recorded whatever the cause, an attachment that changed since
+		// it was checked included; the detail is only its kind.
+		entry := audit.Entry{Action: "seal", Outcome: audit.OutcomeError, Detail: failureDetail(err)}
+		if aerr := a.record(entry); aerr != nil {
+			return s.out, errors.Join(err, aerr)
+		}
+		return s.out, err
+	}
 	return s.out, nil
+}
+
+// sealWorkers is how many records a seal prepares at once (encrypts,
+// stores, wraps): the cores, up to four. Records still commit one batch
+// after another, in the order of the forms. (A variable: a test that
+// swaps a file between two forms' preparations needs them one by one.)
+var sealWorkers = func() int { return min(runtime.GOMAXPROCS(0), 4) }
+
+// prepared is the outcome of preparing one record.
+type prepared struct {
+	r   *preparedRecord
+	err error
+}
+
+// run prepares the records on sealWorkers goroutines and commits them in
+// order, as add does: the first form that fails, in order, stops the seal
+// with its error, after the records before it were committed; every
+// record prepared and not committed is discarded before run returns.
+func (s *sealer) run(checked []checkedForm) error {
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	results := make([]chan prepared, len(checked))
+	for i := range results {
+		results[i] = make(chan prepared, 1)
+	}
+	// ahead bounds the records prepared and not yet taken in order, and so
+	// the memory their inline ciphertext holds.
+	ahead := make(chan struct{}, sealWorkers())
+	go func() {
+		for i, cf := range checked {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				results[i] <- prepared{err: ctx.Err()}
+				continue
+			}
+			go func() {
+				if err := ctx.Err(); err != nil {
+					results[i] <- prepared{err: err}
+					return
+				}
+				r, err := s.a.prepareRecord(ctx, cf, s.epochs, s.prog)
+				results[i] <- prepared{r, err}
+			}()
+		}
+	}()
+	var stop error
+	for i := range checked {
+		p := <-results[i]
+		if p.err == nil && stop == nil {
+			stop = s.add(p.r, i == len(checked)-1)
+		} else if p.r != nil {
+			p.r.discard(s.a.v)
+		}
+		if p.err != nil && stop == nil {
+			stop = p.err
+		}
+		if stop != nil {
+			cancel()
+		}
+		select {
+		case <-ahead:
+		default: // a form the dispatcher skipped after the cancel
+		}
+	}
+	if stop != nil {
+		s.discard()
+	}
+	return stop
 }
 
 // sealer seals records one after another and commits them in batches.
@@ -110,14 +186,11 @@ type sealer struct {
 	out    []SealResult
 }
 
-// add prepares one record and commits the batch when it is due: small
-// records commit together (bulk intake is bound by synced commits), a
-// record with blobs in the blob store, which are durable already, at once.
-func (s *sealer) add(cf checkedForm, last bool) error {
-	r, err := s.a.prepareRecord(s.ctx, cf, s.epochs, s.prog)
-	if err != nil {
-		return err
-	}
+// add takes one prepared record and commits the batch when it is due:
+// small records commit together (bulk intake is bound by synced commits),
+// a record with blobs in the blob store, which are durable already, at
+// once.
+func (s *sealer) add(r *preparedRecord, last bool) error {
 	s.batch = append(s.batch, r)
 	s.bytes += r.inlineBytes()
 	if !last && len(s.batch) < maxRecordsPerCommit && s.bytes < maxPendingBytes && len(r.stored) == 0 {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	tcrypto "github.com/tvault/tvault/crypto"
 	"github.com/tvault/tvault/internal/text"
@@ -255,7 +256,10 @@ func mediaType(name string, head []byte) string {
 	return http.DetectContentType(head)
 }
 
+// progress reports a seal's bytes; the records a seal prepares at once
+// add to it concurrently.
 type progress struct {
+	mu          sync.Mutex
 	fn          ProgressFunc
 	done, total int64
 }
@@ -272,6 +276,8 @@ func (p *progress) add(n int64) {
 	if p == nil || p.fn == nil {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.done += n
 	p.fn(p.done, p.total)
 }

@@ -177,10 +177,18 @@ func (a *Actor) eraseOne(t *store.Txn, tg EraseTarget, detail string) (Erased, e
 		res.Seq, res.Finished = seq, true
 		return res, nil
 	}
-	h, err := a.v.header(t, tg.ID)
+	// Read once: verified, or (a damaged header erased whole) parsed.
+	raw, err := t.Header(tg.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return res, fmt.Errorf("record %s: %w", tg.ID, ErrNotFound)
+	}
+	if err != nil {
+		return res, err
+	}
+	h, _, err := a.v.verifyHeader(t, tg.ID, raw, true)
 	damaged := err != nil && tg.Class == "" && errors.Is(err, ErrIntegrity)
 	if damaged {
-		h, err = damagedHeader(t, tg.ID, err) // erasedamaged.go
+		h, err = damagedHeader(raw, tg.ID, err) // erasedamaged.go
 	}
 	if err != nil {
 		return res, err
@@ -194,10 +202,6 @@ func (a *Actor) eraseOne(t *store.Txn, tg EraseTarget, detail string) (Erased, e
 	if err == nil && damaged {
 		err = a.v.scopeDamaged(context.Background(), t, er)
 	}
-	if err != nil {
-		return res, err
-	}
-	raw, err := t.Header(tg.ID)
 	if err != nil {
 		return res, err
 	}
@@ -266,7 +270,7 @@ func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[
 			// A record's blobs are named "<id>-…" (sealrecord.go). A header
 			// re-signed by a sealer to name another record's blobs must not
 			// make its erase take them.
-			if strings.HasPrefix(ref.ID, h.ID+"-") {
+			if recordBlob(h.ID, ref.ID) {
 				er.Blobs = append(er.Blobs, ref.ID)
 			}
 		}
@@ -300,6 +304,10 @@ func (v *Vault) erasure(t *store.Txn, h *record.Header, class string, marks map[
 	})
 	return er, err
 }
+
+// recordBlob reports whether blobID names a blob of record id: sealing
+// names them "<id>-…" (sealrecord.go).
+func recordBlob(id, blobID string) bool { return strings.HasPrefix(blobID, id+"-") }
 
 // scrub removes from the folder's files every byte of the erasures not yet
 // scrubbed, and returns their record ids.

@@ -23,14 +23,10 @@ import (
 // damaged values), so a forged header cannot make the erase take another
 // record's data.
 
-// damagedHeader parses record id's stored header without verifying it,
-// for erasing it whole; verr is the verification's error, returned if even
-// decoding fails.
-func damagedHeader(t *store.Txn, id string, verr error) (*record.Header, error) {
-	raw, err := t.Header(id)
-	if err != nil {
-		return nil, verr
-	}
+// damagedHeader parses record id's stored header raw without verifying
+// it, for erasing it whole; verr is the verification's error, returned if
+// even decoding fails.
+func damagedHeader(raw []byte, id string, verr error) (*record.Header, error) {
 	// record.DecodeHeader verifies the signature: parse the body alone.
 	_, body, err := record.Split(raw)
 	var h record.Header
@@ -44,7 +40,7 @@ func damagedHeader(t *store.Txn, id string, verr error) (*record.Header, error) 
 // to what is record er.ID's own, and adds its blobs and index entries
 // found by their keys.
 func (v *Vault) scopeDamaged(ctx context.Context, t *store.Txn, er *store.Erasure) error {
-	own := func(b string) bool { return strings.HasPrefix(b, er.ID+"-") && blobs.ValidID(b) }
+	own := func(b string) bool { return recordBlob(er.ID, b) && blobs.ValidID(b) }
 	er.Blobs = slices.DeleteFunc(er.Blobs, func(b string) bool { return !own(b) })
 	er.Classes = slices.DeleteFunc(er.Classes, func(c string) bool { return c == "" || strings.ContainsAny(c, "/*") })
 	add := func(b string) {

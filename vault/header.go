@@ -23,19 +23,17 @@ func (v *Vault) sealedHeader(t *store.Txn, id string) (*record.Header, audit.Ent
 	if !record.ValidID(id) {
 		return nil, audit.Entry{}, &InputError{Msg: fmt.Sprintf("%q is not a record id (20 characters a-z and 2-7, as printed by seal or list)", id)}
 	}
+	// An erased record's header stored again (restored from a copy by
+	// someone with the vault folder) is reported by check; nothing reads it.
+	if err := wholeErased(t, id); err != nil {
+		return nil, audit.Entry{}, err
+	}
 	raw, err := t.Header(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, audit.Entry{}, notFound(t, id)
+		return nil, audit.Entry{}, fmt.Errorf("record %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, audit.Entry{}, err
-	}
-	// An erased record's header stored again (restored from a copy by
-	// someone with the vault folder) is reported by check; nothing reads it.
-	if marks, err := t.Erased(id); err != nil {
-		return nil, audit.Entry{}, err
-	} else if seq, ok := marks[""]; ok {
-		return nil, audit.Entry{}, erasedError(EraseTarget{ID: id}, seq)
 	}
 	return v.verifyHeader(t, id, raw, true)
 }
@@ -65,6 +63,15 @@ func (v *Vault) verifyHeader(t *store.Txn, id string, raw []byte, entrySig bool)
 // notFound is the ErrNotFound of a record the store does not hold: it
 // says so when the record was erased.
 func notFound(t *store.Txn, id string) error {
+	if err := wholeErased(t, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("record %s: %w", id, ErrNotFound)
+}
+
+// wholeErased returns the ErrNotFound of record id if it was erased whole,
+// nil if it was not.
+func wholeErased(t *store.Txn, id string) error {
 	marks, err := t.Erased(id)
 	if err != nil {
 		return err
@@ -72,7 +79,7 @@ func notFound(t *store.Txn, id string) error {
 	if seq, ok := marks[""]; ok {
 		return erasedError(EraseTarget{ID: id}, seq)
 	}
-	return fmt.Errorf("record %s: %w", id, ErrNotFound)
+	return nil
 }
 
 // partOf returns the record's part of class, or ErrNotFound naming the

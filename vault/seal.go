@@ -134,12 +134,7 @@ func (s *sealer) run(checked []checkedForm) error {
 	ahead := make(chan struct{}, sealWorkers())
 	go func() {
 		for i, cf := range checked {
-			select {
-			case ahead <- struct{}{}:
-			case <-ctx.Done():
-				results[i] <- prepared{err: ctx.Err()}
-				continue
-			}
+			ahead <- struct{}{} // freed as the results are taken, in order
 			go func() {
 				if err := ctx.Err(); err != nil {
 					results[i] <- prepared{err: err}
@@ -164,10 +159,7 @@ func (s *sealer) run(checked []checkedForm) error {
 		if stop != nil {
 			cancel()
 		}
-		select {
-		case <-ahead:
-		default: // a form the dispatcher skipped after the cancel
-		}
+		<-ahead
 	}
 	if stop != nil {
 		s.discard()

@@ -66,7 +66,9 @@ type checker struct {
 	blobs      map[string]storedBlob // complete blobs, by id
 	referenced map[string]bool       // blobs a verified header names
 	present    map[string]bool       // every stored header, verified or not
-	headers    []*record.Header      // every verified header
+	verified   []string              // the ids of every verified header
+	index      *indexSet             // the index entries those headers imply
+	epochs     map[epochKey]loadedEpoch
 	decrypted  int                   // parts whose plaintext ReadData checked
 	withdrawn  map[int64]audit.Entry // ok consent-withdraw entries, by seq (checkconsent.go)
 	// erasures (checkerase.go)
@@ -113,7 +115,7 @@ func (a *Actor) Check(ctx context.Context, opts CheckOptions) (*CheckReport, err
 	}
 	c := &checker{a: a, v: a.v, ctx: ctx, rep: &CheckReport{}, blobs: map[string]storedBlob{},
 		referenced: map[string]bool{}, present: map[string]bool{}, wholeErased: map[string]bool{},
-		pendingScrubs: map[string]bool{}}
+		pendingScrubs: map[string]bool{}, index: newIndexSet(), epochs: map[epochKey]loadedEpoch{}}
 	if err := c.listBlobs(); err != nil {
 		return nil, err
 	}
@@ -128,7 +130,7 @@ func (a *Actor) Check(ctx context.Context, opts CheckOptions) (*CheckReport, err
 	}
 	rep := c.rep
 	if opts.Repair {
-		if err := a.repair(ctx, rep, c.headers); err != nil {
+		if err := a.repair(ctx, rep, c.verified); err != nil {
 			return rep, err
 		}
 	}
@@ -330,8 +332,12 @@ func (c *checker) readData() error {
 	for _, f := range c.rep.Findings {
 		flagged[f.Subject] = true
 	}
-	for _, h := range c.headers {
-		if err := c.readRecordData(h, flagged["record "+h.ID]); err != nil {
+	for _, id := range c.verified {
+		h, err := c.v.verifiedHeaders([]string{id})
+		if err != nil {
+			return err
+		}
+		if err := c.readRecordData(h[0], flagged["record "+id]); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,7 @@ import (
 // repair removes orphaned and partial blobs and rebuilds the index from the
 // verified headers. It never touches a header, a key or the audit log, and
 // refuses to run while check found damage it cannot fix.
-func (a *Actor) repair(ctx context.Context, rep *CheckReport, headers []*record.Header) error {
+func (a *Actor) repair(ctx context.Context, rep *CheckReport, verified []string) error {
 	for _, f := range rep.Findings {
 		if f.Severity == "error" && f.Subject != "index" {
 			return fmt.Errorf("%w: check found damage that repair cannot fix (%s: %s); nothing was changed: keep a copy of the vault as it is and restore the damaged part from a backup",
@@ -32,6 +32,10 @@ func (a *Actor) repair(ctx context.Context, rep *CheckReport, headers []*record.
 	if err := v.blobs.RemovePartial(ctx, rep.Partial...); err != nil {
 		return err
 	}
+	headers, err := v.verifiedHeaders(verified)
+	if err != nil {
+		return err
+	}
 	stale, err := v.rebuildIndex(headers)
 	if err != nil {
 		return err
@@ -46,6 +50,28 @@ func (a *Actor) repair(ctx context.Context, rep *CheckReport, headers []*record.
 	rep.Findings = append(kept, Finding{Severity: "note", Subject: "repair",
 		Msg: fmt.Sprintf("removed %d orphaned blobs; index rebuilt (%d stale entries removed)", rep.Leftovers(), stale)})
 	return nil
+}
+
+// verifiedHeaders reads the headers of ids again, each verified as check
+// verified it: check keeps their ids, not the headers, so that its memory
+// does not grow with the vault by kilobytes a record.
+func (v *Vault) verifiedHeaders(ids []string) ([]*record.Header, error) {
+	out := make([]*record.Header, 0, len(ids))
+	err := v.view(func(t *store.Txn) error {
+		for _, id := range ids {
+			raw, err := t.Header(id)
+			if err != nil {
+				return fmt.Errorf("record %s: %w", id, err)
+			}
+			h, _, err := v.verifyHeader(t, id, raw, false)
+			if err != nil {
+				return err
+			}
+			out = append(out, h)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // rebuildIndex makes the index exactly what the headers imply, in batches

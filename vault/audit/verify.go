@@ -101,10 +101,11 @@ func (s Summary) String() string {
 	return out
 }
 
-func (s *Summary) count(e *Entry) {
+// count adds an entry of time t.
+func (s *Summary) count(t time.Time) {
 	if s.Entries == 0 {
-		s.First = e.Time
+		s.First = t
 	}
-	s.Last = e.Time
+	s.Last = t
 	s.Entries++
 }

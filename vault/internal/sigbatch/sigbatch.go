@@ -39,8 +39,14 @@ func Verify(jobs []Job) bool {
 	keyAt := map[string]int{} // a key's term, merged over all its signatures
 	bCoeff := edwards25519.NewScalar()
 	var zb [32]byte
+	// The z_i, 16 random bytes each, read at once.
+	zs := make([]byte, 16*len(jobs))
+	if _, err := rand.Read(zs); err != nil {
+		return false
+	}
+	h := sha512.New()
 	digest := make([]byte, 0, sha512.Size)
-	for _, j := range jobs {
+	for i, j := range jobs {
 		if len(j.Sig) != ed25519.SignatureSize || len(j.Pub) != ed25519.PublicKeySize {
 			return false
 		}
@@ -57,7 +63,7 @@ func Verify(jobs []Job) bool {
 		if err != nil {
 			return false
 		}
-		h := sha512.New()
+		h.Reset()
 		h.Write(j.Sig[:32])
 		h.Write(j.Pub)
 		h.Write(j.Msg)
@@ -65,9 +71,7 @@ func Verify(jobs []Job) bool {
 		if err != nil {
 			return false
 		}
-		if _, err := rand.Read(zb[:16]); err != nil {
-			return false
-		}
+		copy(zb[:16], zs[16*i:])
 		z, err := edwards25519.NewScalar().SetCanonicalBytes(zb[:]) // < 2^128 < L
 		if err != nil {
 			return false

@@ -12,7 +12,8 @@ import (
 
 // This file holds what every verifier shares: the failure it reports and
 // the summary of what it checked. The verifiers are VerifyExport
-// (verifyexport.go), VerifyLog and VerifyAgainst (verifylog.go); their
+// (verifyexport.go, its entry lines checked on every core in
+// verifyentries.go), VerifyLog and VerifyAgainst (verifylog.go); their
 // parts are the key set (keyset.go), the signature checker (checker.go)
 // and the Merkle tree and proofs (tree.go).
 

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -18,6 +19,10 @@ const sealedAtField = "@sealed"
 
 // indexTimeLayout sorts lexically in time order.
 const indexTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// lookupErasedMax is the most candidates withoutErased looks up one by
+// one: each lookup is a seek, where a pass over every mark reads them all.
+const lookupErasedMax = 1024
 
 type indexEntry struct{ field, value, id string }
 
@@ -105,8 +110,17 @@ func candidates(t *store.Txn, f ListFilter) ([]string, error) {
 
 // withoutErased leaves out of ids the records erased whole: one whose
 // header is stored again (restored from a copy) is check's to report, not
-// list's to show.
+// list's to show. A selective query's few candidates are looked up one by
+// one, so that its cost does not grow with the erasures of the whole vault;
+// many are checked against one pass over every erasure mark.
 func withoutErased(t *store.Txn, ids []string) ([]string, error) {
+	if len(ids) <= lookupErasedMax {
+		out, err := lookupErased(t, ids)
+		if !errors.Is(err, store.ErrCorrupt) {
+			return out, err
+		}
+		// A malformed mark: the pass below reads it as the scan always has.
+	}
 	erased := map[string]bool{}
 	err := t.EachErased(func(id, class string, _ int64) error {
 		if class == "" {
@@ -118,6 +132,22 @@ func withoutErased(t *store.Txn, ids []string) ([]string, error) {
 		return ids, err
 	}
 	return slices.DeleteFunc(ids, func(id string) bool { return erased[id] }), nil
+}
+
+// lookupErased returns ids without those with a mark of erasure whole,
+// looking each up; a malformed mark is store.ErrCorrupt.
+func lookupErased(t *store.Txn, ids []string) ([]string, error) {
+	var out []string
+	for _, id := range ids {
+		marks, err := t.Erased(id)
+		if err != nil {
+			return nil, err
+		}
+		if _, whole := marks[""]; !whole {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 func dedup(s []string) []string {

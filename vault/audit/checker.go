@@ -153,3 +153,7 @@ func (c *checker) fail(err error) error {
 	}
 	return err
 }
+
+// verifyOne verifies one signature with crypto/ed25519, whose verdict
+// stands when a batch fails.
+func verifyOne(j sigJob) bool { return ed25519.Verify(j.pub, j.msg, j.sig) }

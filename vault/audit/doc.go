@@ -20,9 +20,11 @@
 // as JSON Lines and CSV (export.go); and verification: the shared
 // TamperError and Summary (verify.go), an export fed one line at a time to
 // a state machine that lists the rules it enforces (verifyexport.go,
-// exportlines.go), the vault's own log and an earlier checkpoint
-// (verifylog.go), with the key set, the batched signature checker and the
-// recomputed tree (keyset.go, checker.go, batch.go, tree.go).
+// exportlines.go), its entry lines checked in chunks on every core
+// (verifyentries.go, fastline.go), the vault's own log and an earlier
+// checkpoint (verifylog.go), with the key set, the batched signature
+// checker and the recomputed tree (keyset.go, checker.go, batch.go,
+// tree.go).
 //
 // It must not import vault, the vault's store (vault/internal/store),
 // Badger or any other storage engine, nor any other tvault package but
@@ -278,7 +280,8 @@
 // message names the first bad entry ("entry 17: signature does not verify",
 // "entry 18 missing (seq jumps from 17 to 19)") or the checkpoint
 // ("checkpoint: root does not match entries"). Signatures are verified on
-// all CPUs in batches, and the entry reported is still the first bad one.
+// all CPUs in batches (an export's entry lines are checked wholly there),
+// and the entry reported is still the first bad one.
 // Other errors (reading the input or the backend, invalid options such as
 // a witness given twice) are returned as they are.
 package audit

@@ -95,13 +95,19 @@ type proofRoots struct {
 	mismatch     bool
 }
 
-// add checks the inclusion proof of entry seq with leaf hash h in a tree of
-// size entries, and records the root it implies (rule E10).
-func (pr *proofRoots) add(proof tlog.RecordProof, size, seq int64, h tlog.Hash, line int) error {
+// checkedProofRoot returns the root that the inclusion proof of entry seq
+// with leaf hash h in a tree of size entries implies, or false if the proof
+// is malformed (rule E10).
+func checkedProofRoot(proof tlog.RecordProof, size, seq int64, h tlog.Hash) (tlog.Hash, bool) {
 	root, ok := proofRoot(proof, size, seq, h)
 	if !ok || tlog.CheckRecord(proof, size, root, seq, h) != nil {
-		return tamperf(seq, line, "entry %d: malformed inclusion proof", seq)
+		return tlog.Hash{}, false
 	}
+	return root, true
+}
+
+// add records the root that entry seq's proof implies (checkedProofRoot).
+func (pr *proofRoots) add(root tlog.Hash, seq int64, line int) {
 	switch {
 	case pr.n == 0:
 		pr.first, pr.firstSeq, pr.firstLine = root, seq, line
@@ -109,7 +115,6 @@ func (pr *proofRoots) add(proof tlog.RecordProof, size, seq int64, h tlog.Hash, 
 		pr.mismatch, pr.mismatchSeq, pr.mismatchLine = true, seq, line
 	}
 	pr.n++
-	return nil
 }
 
 // check requires every proof added to imply root, the checkpoint's (rule C8).

@@ -12,7 +12,8 @@ import (
 
 // This file holds what every verifier shares: the failure it reports and
 // the summary of what it checked. The verifiers are VerifyExport
-// (verifyexport.go), VerifyLog and VerifyAgainst (verifylog.go); their
+// (verifyexport.go, its entry lines checked on every core in
+// verifyentries.go), VerifyLog and VerifyAgainst (verifylog.go); their
 // parts are the key set (keyset.go), the signature checker (checker.go)
 // and the Merkle tree and proofs (tree.go).
 
@@ -101,10 +102,11 @@ func (s Summary) String() string {
 	return out
 }
 
-func (s *Summary) count(e *Entry) {
+// count adds an entry of time t.
+func (s *Summary) count(t time.Time) {
 	if s.Entries == 0 {
-		s.First = e.Time
+		s.First = t
 	}
-	s.Last = e.Time
+	s.Last = t
 	s.Entries++
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -18,8 +19,8 @@ func VerifyExport(r io.Reader) (Summary, error) {
 	return verifyExport(r, 0)
 }
 
-// verifyExport is VerifyExport with batch signatures per batch (0: the
-// checker's default). It only splits r into lines: the exportVerifier
+// verifyExport is VerifyExport with batch entry lines per chunk checked
+// concurrently (0: newEntryPipe's default). It only splits r into lines: the exportVerifier
 // decides. Lines may end in "\n" or "\r\n"; the last may lack its end.
 func verifyExport(r io.Reader, batch int) (Summary, error) {
 	return newExportVerifier(batch).readAll(r)
@@ -90,9 +91,11 @@ const (
 	expectEarlier
 
 	// expectEntries: the line is an entry, or the checkpoint if it begins
-	// with checkpointPrefix. Every failure here goes through checker.fail,
-	// so that a bad signature of an earlier entry, still being verified
-	// concurrently, is reported first. An entry line (entry):
+	// with checkpointPrefix. Entry lines are checked concurrently, in
+	// chunks (verifyentries.go), and their results applied in line order:
+	// the failure reported is the first line's first broken rule, as if
+	// lines were checked one by one; a failure after the entries goes
+	// through fail, so that an entry's comes first. An entry line:
 	//  E1 decodes as an entryJSON object ("line N: not an entry or checkpoint: …");
 	//  E2 its seq is in order, checked before its content, so that "entry
 	//     18 missing" comes before anything about entry 19 (order):
@@ -110,8 +113,8 @@ const (
 	//  E8 the line is what appendEntryLine writes: an unfiltered entry has
 	//     no proof member, a filtered one always has one ("entry S: line N is not in canonical form");
 	//  E9 actor_key is listed under actor ("entry S: key … is not listed for …"),
-	//     and the signature is queued for the checker, which may report an
-	//     earlier entry's ("entry P: signature does not verify");
+	//     its time is not before the previous entry's ("entry S: its time … precedes …"),
+	//     and the signature verifies ("entry S: signature does not verify");
 	//  E10 filtered, the proof leads from the hash to a root of a tree of
 	//     tree_size ("entry S: malformed inclusion proof"); the first entry's
 	//     root and the first entry with another root are kept for C8;
@@ -154,17 +157,17 @@ const (
 
 // exportVerifier verifies an export fed to it one line at a time, without
 // its line end. It keeps the header, the key set and O(log n) tree hashes,
-// and never a line: its memory does not grow with the number of entries,
-// beyond the signatures in flight in its checker, which are bounded.
+// and never a line beyond those in its chunks in flight, which are
+// bounded: its memory does not grow with the number of entries.
 //
-// After feed returns an error, or after finish or abort, no signature
-// verification is running. An exportVerifier is used by one goroutine.
+// After feed returns an error, or after finish or abort, no worker is
+// running. An exportVerifier is used by one goroutine.
 type exportVerifier struct {
 	state exportState
 	err   error  // in state failed, the error that ended verification
 	line  int    // lines fed so far, so the number of the line being fed
 	buf   []byte // scratch for the canonical encoding of the line
-	batch int    // signatures per batch, for newChecker (0: its default)
+	batch int    // entry lines per chunk, for newEntryPipe (0: its default)
 
 	vo        VerifyOptions // what the verifier knows from outside the export
 	trusted   *keySet       // vo.Trusted, if given
@@ -176,10 +179,13 @@ type exportVerifier struct {
 	opts     ExportOptions // the header's filter
 	filtered bool          // opts.filtered()
 	kr       *keySet       // line 2
-	c        *checker      // signatures of the entries
+	pipe     *entryPipe    // entry lines being checked
 	t        *tree         // unfiltered: the tree of the entries so far
 	roots    proofRoots    // filtered: the roots the entries' proofs imply
 	prev     int64         // the seq of the last entry, -1 before the first
+	seen     bool          // an entry was added: lastSeq and lastTime are set
+	lastSeq  int64         // the last entry added, whose time the next may not precede
+	lastTime time.Time
 	sum      Summary
 }
 
@@ -211,8 +217,8 @@ func (v *exportVerifier) feed(line []byte) error {
 	case expectEntries:
 		if bytes.HasPrefix(line, checkpointPrefix) {
 			err = v.checkpoint(line)
-		} else if err = v.entry(line); err != nil {
-			err = v.c.fail(err)
+		} else {
+			err = v.queueEntry(line)
 		}
 	case done:
 		err = tamperf(-1, v.line, "line %d: data after the checkpoint", v.line)
@@ -237,7 +243,7 @@ func (v *exportVerifier) finish() (Summary, error) {
 	case expectKeys:
 		err = tamperf(-1, 2, "keys missing")
 	case expectEarlier, expectEntries:
-		err = v.c.fail(tamperf(-1, v.line+1, "checkpoint missing"))
+		err = v.fail(tamperf(-1, v.line+1, "checkpoint missing"))
 	}
 	v.state, v.err = failed, err
 	return Summary{}, err
@@ -250,7 +256,7 @@ func (v *exportVerifier) abort(err error) error {
 	case failed:
 		return v.err
 	case expectEarlier, expectEntries:
-		err = v.c.fail(err)
+		err = v.fail(err)
 	}
 	v.state, v.err = failed, err
 	return err
@@ -304,48 +310,16 @@ func (v *exportVerifier) keys(line []byte) error {
 			v.sum.KeysFrom = "the trusted keys"
 		}
 	}
-	v.kr, v.c, v.t = kr, newChecker(kr, v.batch), newTree()
+	v.kr, v.t = kr, newTree()
+	v.pipe = newEntryPipe(&entryRules{kr: kr, filtered: v.filtered, opts: v.opts, size: v.hdr.TreeSize}, v.batch)
 	v.state = expectEarlier
 	return v.openAgainst()
 }
 
-// entry checks an entry line (rules E1-E10). The caller passes its error
-// through checker.fail.
-func (v *exportVerifier) entry(line []byte) error {
-	var ej entryJSON
-	if err := decodeStrict(line, &ej); err != nil {
-		return tamperf(-1, v.line, "line %d: not an entry or checkpoint: %s", v.line, jsonProblem(err))
-	}
-	if err := v.order(ej.Seq); err != nil {
-		return err
-	}
-	e, h, proof, err := v.parseEntry(&ej)
-	if err != nil {
-		return err
-	}
-	if err := v.canonical(line, e.Seq, func(b []byte) []byte { return appendEntryLine(b, &e, h, proof, v.filtered) }); err != nil {
-		return err
-	}
-	if err := v.c.entry(&e, v.line); err != nil {
-		return err
-	}
-	if v.filtered {
-		if err := v.roots.add(proof, v.hdr.TreeSize, e.Seq, h, v.line); err != nil {
-			return err
-		}
-	} else if _, err := v.t.add(h); err != nil {
-		return err
-	} else if err := v.checkAgainstAt(e.Seq + 1); err != nil {
-		return err
-	}
-	v.sum.count(&e)
-	return nil
-}
-
 // order checks an entry's seq against the one before and the tree size
 // (rule E2).
-func (v *exportVerifier) order(seq int64) error {
-	prev, size, line := v.prev, v.hdr.TreeSize, v.line
+func (v *exportVerifier) order(seq int64, line int) error {
+	prev, size := v.prev, v.hdr.TreeSize
 	switch {
 	case seq < 0 || seq >= size:
 		return tamperf(seq, line, "entry %d is beyond the tree size %d", seq, size)
@@ -362,16 +336,16 @@ func (v *exportVerifier) order(seq int64) error {
 	return nil
 }
 
-// parseEntry turns a decoded entry line into the entry, its leaf hash and,
-// filtered, its inclusion proof (rules E3-E7).
-func (v *exportVerifier) parseEntry(ej *entryJSON) (Entry, tlog.Hash, tlog.RecordProof, error) {
-	seq, line := ej.Seq, v.line
+// parseEntry turns decoded entry line number line into the entry, its leaf
+// hash and, filtered, its inclusion proof (rules E3-E7).
+func (v *entryRules) parseEntry(ej *entryJSON, line int) (Entry, tlog.Hash, tlog.RecordProof, error) {
+	seq := ej.Seq
 	tm, err := parseTime(ej.Time)
 	if err != nil {
 		return Entry{}, tlog.Hash{}, nil, tamperf(seq, line, "entry %d: %v", seq, err)
 	}
 	e := ej.entry(tm)
-	if err := e.validate(true); err != nil {
+	if err := e.validateKnown(true, v.kr.pubs); err != nil {
 		return Entry{}, tlog.Hash{}, nil, tamperf(seq, line, "entry %d: %v", seq, err)
 	}
 	if v.filtered && !v.opts.match(&e) {

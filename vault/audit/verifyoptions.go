@@ -178,7 +178,7 @@ func (v *exportVerifier) earlierLine(line []byte) error {
 
 // checkpoint checks the checkpoint line (rules C1-C8) and moves to done.
 func (v *exportVerifier) checkpoint(line []byte) error {
-	if err := v.c.flush(); err != nil {
+	if err := v.drain(); err != nil {
 		return err
 	}
 	if !v.filtered && v.prev+1 != v.hdr.TreeSize {
@@ -243,7 +243,7 @@ func (v *exportVerifier) openAgainst() error {
 
 // checkAgainstAt compares the tree of the first n entries, recomputed from
 // an unfiltered export, with the kept checkpoint's (rule E11).
-func (v *exportVerifier) checkAgainstAt(n int64) error {
+func (v *exportVerifier) checkAgainstAt(n int64, line int) error {
 	if v.against == nil || v.against.Size != n {
 		return nil
 	}
@@ -252,7 +252,7 @@ func (v *exportVerifier) checkAgainstAt(n int64) error {
 		return err
 	}
 	if root != v.against.Root {
-		return tamperf(n-1, v.line, "the first %d entries differ from the earlier checkpoint's: the log's history was rewritten", n)
+		return tamperf(n-1, line, "the first %d entries differ from the earlier checkpoint's: the log's history was rewritten", n)
 	}
 	v.againstOK = true
 	return nil

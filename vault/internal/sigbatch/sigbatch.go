@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 
 	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 )
 
 // Job is one signature to check: Sig by the Ed25519 key Pub over Msg.
@@ -38,22 +39,31 @@ func Verify(jobs []Job) bool {
 	keyAt := map[string]int{} // a key's term, merged over all its signatures
 	bCoeff := edwards25519.NewScalar()
 	var zb [32]byte
+	// The z_i, 16 random bytes each, read at once.
+	zs := make([]byte, 16*len(jobs))
+	if _, err := rand.Read(zs); err != nil {
+		return false
+	}
+	h := sha512.New()
 	digest := make([]byte, 0, sha512.Size)
-	for _, j := range jobs {
+	for i, j := range jobs {
 		if len(j.Sig) != ed25519.SignatureSize || len(j.Pub) != ed25519.PublicKeySize {
 			return false
 		}
-		r, err := new(edwards25519.Point).SetBytes(j.Sig[:32])
 		// R must be canonically encoded, as crypto/ed25519 requires (it
 		// compares encodings).
-		if err != nil || !bytes.Equal(r.Bytes(), j.Sig[:32]) {
+		if !canonicalPoint(j.Sig[:32]) {
+			return false
+		}
+		r, err := new(edwards25519.Point).SetBytes(j.Sig[:32])
+		if err != nil {
 			return false
 		}
 		s, err := edwards25519.NewScalar().SetCanonicalBytes(j.Sig[32:])
 		if err != nil {
 			return false
 		}
-		h := sha512.New()
+		h.Reset()
 		h.Write(j.Sig[:32])
 		h.Write(j.Pub)
 		h.Write(j.Msg)
@@ -61,9 +71,7 @@ func Verify(jobs []Job) bool {
 		if err != nil {
 			return false
 		}
-		if _, err := rand.Read(zb[:16]); err != nil {
-			return false
-		}
+		copy(zb[:16], zs[16*i:])
 		z, err := edwards25519.NewScalar().SetCanonicalBytes(zb[:]) // < 2^128 < L
 		if err != nil {
 			return false
@@ -89,4 +97,30 @@ func Verify(jobs []Job) bool {
 	sum := new(edwards25519.Point).VarTimeMultiScalarMult(scalars, points)
 	sum.MultByCofactor(sum)
 	return sum.Equal(edwards25519.NewIdentityPoint()) == 1
+}
+
+// canonicalPoint reports whether enc, 32 bytes that Point.SetBytes
+// accepts, is the encoding Point.Bytes would give the point back: what
+// crypto/ed25519 requires of R. SetBytes accepts two other forms
+// (edwards25519.Point.SetBytes): a y of p or more, and x = 0 with the sign
+// bit set. Telling them apart from the bytes costs a reduction, where
+// encoding the point again costs a field inversion.
+func canonicalPoint(enc []byte) bool {
+	y, err := new(field.Element).SetBytes(enc) // the sign bit is ignored
+	if err != nil {
+		return false
+	}
+	b := y.Bytes() // reduced mod p
+	sign := enc[31] & 0x80
+	b[31] |= sign
+	if !bytes.Equal(b, enc) {
+		return false // y >= p
+	}
+	if sign == 0 {
+		return true
+	}
+	// x = 0 exactly where y² = 1 (x² = (y²-1)/(dy²+1)): y = 1 or y = -1.
+	one := new(field.Element).One()
+	minusOne := new(field.Element).Negate(one)
+	return y.Equal(one) == 0 && y.Equal(minusOne) == 0
 }

@@ -42,6 +42,9 @@
 #                       above 30,000 records)
 #   BENCH_SCALE_MIN_FREE_MIB  stop growing below this much free disk (15360)
 #   BENCH_REV           the revision to name in the report (default: git's)
+#   BENCH_RESULTS       measure nothing: write the scale section from this
+#                       results file of an earlier run (kept by BENCH_KEEP)
+#   BENCH_KEEP          copy the run's results file here as it grows
 #   BENCH_TMPDIR        where to work (default $TMPDIR or /tmp, unless that is
 #                       a tmpfs: then the folder above the repository)
 #   BENCH_OUT           report file (default BENCHMARKS.md in the repository)
@@ -69,6 +72,9 @@ fi
 SFORMS=${BENCH_SCALE_FORMS:-10000}
 SCALE_MIN_FREE=${BENCH_SCALE_MIN_FREE_MIB:-15360}
 PARTS=${BENCH_PARTS:-compare scale}
+# BENCH_RESULTS=FILE: no measuring; the scale section is written from the
+# results file of an earlier run (one cut short, or to re-render it).
+[ -z "${BENCH_RESULTS:-}" ] || PARTS=scale
 OUT=${BENCH_OUT:-$REPO/BENCHMARKS.md}
 HAND_MARK='<!-- measured by hand'
 SCALE_MARK='<!-- scale curve: scripts/bench.sh writes this section'
@@ -101,7 +107,7 @@ avail_mib() { df -Pk "$W" | awk 'NR==2 { print int($4 / 1024) }'; }
 
 # The code may change while the benchmark runs: note what was built now.
 REV=${BENCH_REV:-$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')}
-if ! (cd "$REPO" && git diff --quiet HEAD -- go.mod go.sum '*.go' ':!*_test.go' ':!scripts/' 2>/dev/null); then
+if [ -z "${BENCH_REV:-}" ] && ! (cd "$REPO" && git diff --quiet HEAD -- go.mod go.sum '*.go' ':!*_test.go' ':!scripts/' 2>/dev/null); then
 	REV="$REV (with uncommitted changes)"
 fi
 log "working in $W ($FSTYPE, $(avail_mib) MiB free)"
@@ -139,7 +145,11 @@ m() {
 	shift 2
 	_line=$("$RSS" -o "$_out" -- "$@") || die "$_label failed: $*"
 	echo "$_label $_line" >>"$RES"
+	keep
 }
+
+# keep: the results so far to BENCH_KEEP, if set (the work folder goes at exit).
+keep() { [ -z "${BENCH_KEEP:-}" ] || cp "$RES" "$BENCH_KEEP"; }
 
 # agg LABEL FIELD [median|max|min|n]: over every run of LABEL.
 agg() {
@@ -435,6 +445,7 @@ compare_report() {
 	echo "- rounds: $ROUNDS (bulk seal: $BULK_ROUNDS; one-form seals: $SINGLE)$([ "$QUICK" = 1 ] && echo '; **quick run** (BENCH_QUICK=1): small sizes')"
 	echo
 	echo "Reproduce: \`$([ "$QUICK" = 1 ] && echo 'BENCH_QUICK=1 ')sh scripts/bench.sh bin/tvault\` (after \`make build\`), or \`sh scripts/bench.sh\` to build everything into a temporary folder."
+	echo "This part alone: \`BENCH_PARTS=compare\`; the scale curve of issue 16 (below) alone: \`BENCH_PARTS=scale\`."
 	echo "Engine-level benchmarks: \`go test -run '^\$' -bench . -benchtime 1x ./vault/\`."
 	echo
 	echo "## Results"
@@ -526,6 +537,9 @@ scale_report() {
 	echo "One vault grown through the bulk path (\`tvault seal\` of $SFORMS forms per process), measured each time it reaches a size on the curve."
 	echo "Every time is the median of whole processes (start, vault open and close included) under scripts/rss; every size is measured in the same run."
 	echo
+	if [ -n "${BENCH_RESULTS:-}" ]; then
+		echo "- written from the results of a run that ended $(date -u -r "$BENCH_RESULTS" '+%Y-%m-%d %H:%M UTC') (BENCH_RESULTS)"
+	fi
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) × $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), shared with other work; work folder on $FSTYPE"
 	echo "- tvault $REV, $TVAULT_BUILD; runs per figure: $SROUNDS (\`check\` above 30,000 records: 1)$([ "$QUICK" = 1 ] && echo '; **quick run** (BENCH_QUICK=1)')"
 	echo "- reproduce: \`BENCH_PARTS=scale$([ "$QUICK" = 1 ] && echo ' BENCH_QUICK=1') sh scripts/bench.sh bin/tvault\` (after \`make build\`; sizes: BENCH_SCALE=\"$SCALE_AT\"); \`make bench\` runs it with everything else."
@@ -533,7 +547,7 @@ scale_report() {
 	echo
 	[ -n "$SCALE_DONE" ] || { echo "(nothing measured yet)"; echo; return; }
 	[ -n "$PNG_OK" ] && echo "![the curve: times and intake rate against records, log scale]($(basename "$PNG"))" && echo
-	echo "| records | \`list --where topics=$SEL\` (rows; first after a seal) | \`list --where category=pow\` (rows; first after a seal) | \`show ID\` | open: \`policy show\` | \`audit export\` | \`audit verify\` (entries) | \`check\` | disk bytes/record | intake records/s (calls, min–max) |"
+	echo "| records | \`list --where topics=$SEL\` (rows; first after a seal) | \`list --where category=pow\` (rows; first after a seal) | \`show ID\` | open: \`policy show\` | \`audit export\` | \`audit verify\` (entries) | \`check\` | disk bytes/record | intake records/s (calls, min–max); CPU ms/record |"
 	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	prev=0
 	for n in $SCALE_DONE; do
@@ -541,16 +555,29 @@ scale_report() {
 		sec() { v=$(agg "scale_$1_$n" wall_s); [ "$v" = nan ] && echo — && return; calc '%.2f s' "$v"; }
 		rates=$(awk -v lo="$prev" -v hi="$n" '$1 == "scale_seal" { for (i = 2; i <= NF; i++) { split($i, a, "="); f[a[1]] = a[2] } if (f["records"] > lo && f["records"] <= hi) printf "%.1f\n", f["forms"] / f["wall_s"] }' "$RES" | sort -g |
 			awk '{ v[NR] = $1 } END { if (NR == 0) { print "—"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f (%d, %.0f–%.0f)", m, NR, v[1], v[NR] }')
+		cpu=$(scale_rate "$prev" "$n" cpu)
 		disk=$(agg "scale_disk_$n" kib)
-		echo "| $(big_n "$n") | $(ms sel) ($(agg "scale_rows_$n" sel); $(ms selfirst)) | $(ms pow) ($(agg "scale_rows_$n" pow); $(ms powfirst)) | $(ms show) | $(ms open) | $(sec export) | $(sec verify) ($(agg "scale_entries_$n" n)) | $(sec check) | $(calc '%.0f' "$disk*1024/$n") | $rates |"
+		echo "| $(big_n "$n") | $(ms sel) ($(agg "scale_rows_$n" sel); $(ms selfirst)) | $(ms pow) ($(agg "scale_rows_$n" pow); $(ms powfirst)) | $(ms show) | $(ms open) | $(sec export) | $(sec verify) ($(agg "scale_entries_$n" n)) | $(sec check) | $(calc '%.0f' "$disk*1024/$n") | $rates; $(calc '%.2f' "$cpu") |"
 		prev=$n
+	done
+	echo
+	echo "CPU time (user + system, medians, ms) of the same runs: on a shared machine it says more than the wall time about what the command itself costs."
+	echo
+	echo "| records | \`list --where topics=…\` | \`list --where category=pow\` | \`show ID\` | \`policy show\` | \`audit export\` | \`audit verify\` | \`check\` |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for n in $SCALE_DONE; do
+		cpu() { awk -v l="scale_$1_$n" '$1 == l { u = s = 0; for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == "user_s") u = a[2]; if (a[1] == "sys_s") s = a[2] } print (u + s) * 1000 }' "$RES" |
+			sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "—"; else printf "%.0f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+		echo "| $(big_n "$n") | $(cpu sel) | $(cpu pow) | $(cpu show) | $(cpu open) | $(cpu export) | $(cpu verify) | $(cpu check) |"
 	done
 	echo
 	first=$(echo "$SCALE_DONE" | awk '{ print $1 }') last=$(echo "$SCALE_DONE" | awk '{ print $NF }')
 	f() { agg "scale_$1_$2" wall_s; }
 	sel=$(f sel "$last") sh0=$(f show "$first") sh1=$(f show "$last") op0=$(f open "$first") op1=$(f open "$last") ve=$(f verify "$last")
 	ents=$(agg "scale_entries_$last" n)
-	r0=$(scale_rate 0 "$first") r1=$(scale_rate "$(echo "$SCALE_DONE" | awk '{ print (NF > 1) ? $(NF - 1) : 0 }')" "$last")
+	plast=$(echo "$SCALE_DONE" | awk '{ print (NF > 1) ? $(NF - 1) : 0 }')
+	r0=$(scale_rate 0 "$first") r1=$(scale_rate "$plast" "$last")
+	c0=$(scale_rate 0 "$first" cpu) c1=$(scale_rate "$plast" "$last" cpu)
 	m1=$(agg scale_mem_1000 anon_kib max) m10=$(agg scale_mem_first anon_kib max) mall=$(agg scale_seal anon_kib max)
 	echo "Targets, at the largest size measured ($(big_n "$last") records$([ "$last" -lt 1000000 ] && echo ': **the targets are set at 1,000,000**')):"
 	echo
@@ -570,7 +597,7 @@ scale_report() {
 		proj=$(calc '%.2f' "$ve + ($ve - $pv) * (1000000 - $ents) / ($ents - $pe)")
 		echo "| \`audit verify\` ≤ 10 s for 1,000,000 entries | $(calc '%.2f s' "$ve") for $(big_n "$ents"); projected $proj s at 1,000,000 (linear from the two largest sizes) | $(verdict "$proj <= 10") |"
 	fi
-	echo "| bulk intake ≥ 3,000 records/s, not decaying (median of the calls of the first and of the last interval) | $(calc '%.0f' "$r0") → $(calc '%.0f records/s' "$r1") | $(verdict "$r1 >= 3000 && $r1 >= 0.9 * $r0") |"
+	echo "| bulk intake ≥ 3,000 records/s, not decaying (median of the calls of the first and of the last interval) | $(calc '%.0f' "$r0") → $(calc '%.0f records/s' "$r1") (CPU $(calc '%.2f' "$c0") → $(calc '%.2f ms/record' "$c1")) | $(verdict "$r1 >= 3000 && $r1 >= 0.9 * $r0") |"
 	echo "| peak RssAnon of one \`seal\`: $SFORMS forms − 1,000 forms (both into a new vault) ≤ 16 MiB | $(calc '%.1f' "$m1/1024") MiB → $(calc '%.1f' "$m10/1024") MiB: $(calc '%+.1f MiB' "($m10-$m1)/1024") (largest of any growing seal: $(calc '%.1f MiB' "$mall/1024")) | $(verdict "$m10 - $m1 <= 16384") |"
 	echo
 	echo "Commands (\`-i\` names a member's identity file; every command is one process):"
@@ -585,9 +612,11 @@ scale_report() {
 	echo
 }
 
-# scale_rate LO HI: median records/s of the growing seals ending in (LO, HI].
+# scale_rate LO HI [cpu]: median records/s (or CPU ms per record) of the
+# growing seals ending in (LO, HI].
 scale_rate() {
-	awk -v lo="$1" -v hi="$2" '$1 == "scale_seal" { for (i = 2; i <= NF; i++) { split($i, a, "="); f[a[1]] = a[2] } if (f["records"] > lo && f["records"] <= hi) print f["forms"] / f["wall_s"] }' "$RES" |
+	awk -v lo="$1" -v hi="$2" -v cpu="${3:-}" '$1 == "scale_seal" { for (i = 2; i <= NF; i++) { split($i, a, "="); f[a[1]] = a[2] }
+		if (f["records"] > lo && f["records"] <= hi) print cpu ? (f["user_s"] + f["sys_s"]) * 1000 / f["forms"] : f["forms"] / f["wall_s"] }' "$RES" |
 		sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
@@ -686,6 +715,7 @@ scale_seal() {
 	}
 	[ "$(wc -l <ids.scale)" -eq "$_k" ] || die "$_label: seal printed $(wc -l <ids.scale) ids, want $_k"
 	echo "$_label records=$((SRECORDS + _k)) forms=$_k $_line" >>"$RES"
+	keep
 }
 
 # scale_grow N: bulk seals of SFORMS forms until the scale vault holds N
@@ -732,10 +762,12 @@ scale_measure() {
 	echo "scale_rows_$n sel=$(($(wc -l <sel.out) - 1)) pow=$(($(wc -l <pow.out) - 1))" >>"$RES"
 	rm -f sel.out pow.out
 	echo "scale_disk_$n kib=$(du -sk v-scale | awk '{ print $1 }')" >>"$RES"
+	keep
 	SCALE_DONE="$SCALE_DONE $n"
 	write_report
 	m "scale_export_$n" /dev/null "$T" --vault v-scale audit export -o scale-audit.jsonl -i keys/taras.age 2>export.log
 	echo "scale_entries_$n n=$(sed -n 's/.*exported \([0-9]*\) entries.*/\1/p' export.log | head -n 1)" >>"$RES"
+	keep
 	r=1
 	while [ $r -le "$SROUNDS" ]; do
 		m "scale_verify_$n" /dev/null "$T" audit verify scale-audit.jsonl
@@ -760,7 +792,13 @@ SCALE_NOTE=""
 SID=""
 PNG_OK=""
 SEL=case-000123
-if want scale; then
+if [ -n "${BENCH_RESULTS:-}" ]; then
+	cp "$BENCH_RESULTS" "$RES"
+	SCALE_MAX=$(echo "$SCALE_AT" | awk '{ print $NF }')
+	SCALE_DONE=$(awk '$1 ~ /^scale_disk_/ { sub(/^scale_disk_/, "", $1); printf " %s", $1 }' "$RES")
+	SFORMS=$(awk '$1 == "scale_seal" { sub(/^forms=/, "", $3); print $3; exit }' "$RES")
+	: "${SFORMS:=10000}"
+elif want scale; then
 	SCALE_MAX=$(echo "$SCALE_AT" | awk '{ print $NF }')
 	log "scale: $SFORMS realistic forms with a transcript each"
 	rm -rf sforms && mkdir sforms

@@ -2,8 +2,10 @@ package vault
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tcrypto "github.com/tvault/tvault/crypto"
 )
@@ -19,7 +21,9 @@ import (
 //	go test -run '^$' -bench ScaleVault -benchtime 20x -cpuprofile cpu.out ./vault/
 //
 // Every iteration appends an audit entry to the vault, as the commands do.
-// Skipped when TVAULT_BENCH_VAULT is not set.
+// With TVAULT_BENCH_FORMS=DIR and TVAULT_BENCH_SEALER=FILE it also seals
+// DIR/*.toml in one call (new records: the vault grows). Skipped when
+// TVAULT_BENCH_VAULT is not set.
 func BenchmarkScaleVault(b *testing.B) {
 	dir := os.Getenv("TVAULT_BENCH_VAULT")
 	if dir == "" {
@@ -56,6 +60,9 @@ func BenchmarkScaleVault(b *testing.B) {
 			each(b, func(a *Actor) error { _, err := a.Show(ctx, rid); return err })
 		})
 	}
+	if forms := os.Getenv("TVAULT_BENCH_FORMS"); forms != "" {
+		b.Run("seal", func(b *testing.B) { benchScaleSeal(b, dir, forms) })
+	}
 	if w := os.Getenv("TVAULT_BENCH_WHERE"); w != "" {
 		field, value, _ := strings.Cut(w, "=")
 		b.Run("list-where", func(b *testing.B) {
@@ -65,4 +72,45 @@ func BenchmarkScaleVault(b *testing.B) {
 			})
 		})
 	}
+}
+
+// benchScaleSeal seals every form of the folder forms (*.toml) in one Seal
+// call per iteration, as TVAULT_BENCH_SEALER, into the vault in dir: bulk
+// intake into a vault that is already large.
+func benchScaleSeal(b *testing.B, dir, forms string) {
+	sealer, err := tcrypto.ReadIdentity(os.Getenv("TVAULT_BENCH_SEALER"), tcrypto.ReadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths, err := filepath.Glob(filepath.Join(forms, "*.toml"))
+	if err != nil || len(paths) == 0 {
+		b.Fatalf("no forms in %s (%v)", forms, err)
+	}
+	parsed := make([]*Form, len(paths))
+	for i, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if parsed[i], err = ParseForm(filepath.Base(p), src, forms); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	var sealing time.Duration
+	for range b.N {
+		v, err := Open(dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if _, err := v.As(sealer).Seal(ctx, parsed); err != nil {
+			b.Fatal(err)
+		}
+		sealing += time.Since(t0)
+		if err := v.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(parsed)*b.N)/sealing.Seconds(), "records/s")
 }

@@ -31,8 +31,15 @@ type blobWriter struct {
 	big   blobs.Writer
 }
 
-func (v *Vault) newBlobWriter(ctx context.Context, id string) *blobWriter {
-	return &blobWriter{ctx: ctx, v: v, id: id}
+// newBlobWriter starts blob id; stored is how many bytes it will hold, if
+// known (else -1). A blob that will be inline gets a buffer for all of it
+// at once, not one grown (and copied) chunk by chunk.
+func (v *Vault) newBlobWriter(ctx context.Context, id string, stored int64) *blobWriter {
+	w := &blobWriter{ctx: ctx, v: v, id: id}
+	if stored >= 0 && stored <= store.InlineLimit {
+		w.small = make([]byte, 0, stored)
+	}
+	return w
 }
 
 func (w *blobWriter) Write(p []byte) (int, error) {

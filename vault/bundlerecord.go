@@ -165,7 +165,7 @@ func (im *importer) readBlob(tr *tar.Reader, in *incoming, ref record.BlobRef, p
 	var w io.Writer = io.Discard
 	var bw *blobWriter
 	if im.write && !present {
-		bw = im.a.v.newBlobWriter(im.ctx, ref.ID)
+		bw = im.a.v.newBlobWriter(im.ctx, ref.ID, ref.Size)
 		w = bw
 	}
 	hash := blake3.New()

@@ -18,13 +18,18 @@ import (
 // stanza of blobID and stores it through the blob router; the returned
 // reference pins the ciphertext. An inline blob comes back as bytes for the record's
 // transaction. On error nothing of the blob is left stored. ctx reaches
-// the blob store; a long src should observe it too (see sealFile).
-func (v *Vault) encryptBlob(ctx context.Context, dek []byte, blobID string, src io.Reader) (record.BlobRef, []byte, error) {
+// the blob store; a long src should observe it too (see sealFile). size is
+// src's length if known (else -1): a hint for the inline buffer.
+func (v *Vault) encryptBlob(ctx context.Context, dek []byte, blobID string, src io.Reader, size int64) (record.BlobRef, []byte, error) {
 	r, err := tcrypto.NewDEKRecipient(dek, blobID)
 	if err != nil {
 		return record.BlobRef{}, nil, err
 	}
-	bw := v.newBlobWriter(ctx, blobID)
+	stored := int64(-1)
+	if size >= 0 {
+		stored = sealedSize(size)
+	}
+	bw := v.newBlobWriter(ctx, blobID, stored)
 	aw, err := age.Encrypt(bw, r)
 	var n int64
 	if err == nil {

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -94,7 +95,8 @@ func (v *Vault) sealPart(ctx context.Context, r *preparedRecord, form *Form, c F
 		r.res.Attachments++
 		r.res.Bytes += att.Size
 	}
-	ref, inline, err := v.encryptBlob(ctx, dek, id+"-"+c.Class+"-m", strings.NewReader(string(mustJSON(man))))
+	manJSON := mustJSON(man)
+	ref, inline, err := v.encryptBlob(ctx, dek, id+"-"+c.Class+"-m", bytes.NewReader(manJSON), int64(len(manJSON)))
 	if err != nil {
 		return err
 	}
@@ -232,7 +234,7 @@ func (v *Vault) sealFile(ctx context.Context, dek []byte, blobID string, form *F
 	}
 	src := newHashingReader(contextReader{ctx, f}, prog, size)
 	defer src.Close()
-	ref, inline, err := v.encryptBlob(ctx, dek, blobID, src)
+	ref, inline, err := v.encryptBlob(ctx, dek, blobID, src, size)
 	if err != nil {
 		return att, ref, nil, err
 	}

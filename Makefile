@@ -53,7 +53,10 @@ demo: build
 	@sh scripts/demo.sh $(BIN)
 
 # Inner loops (go test -bench), then tvault against the age CLI on the same
-# input in one run; writes BENCHMARKS.md. BENCH_QUICK=1 for a short run.
+# input in one run, then the scale curve to a million records (hours, ~20 GB
+# of disk); writes BENCHMARKS.md and BENCHMARKS-scale.png. BENCH_QUICK=1 for
+# a short run (minutes; the curve stops at 30,000 records), BENCH_PARTS=scale
+# for the curve alone (see scripts/bench.sh).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./...
 	sh scripts/bench.sh $(BIN)

@@ -57,6 +57,12 @@ func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef,
 		return err
 	}
 	defer blob.Close()
+	return decryptStream(ctx, ident, blob, ref, w, limit)
+}
+
+// decryptStream is decryptBlob on an opened blob, read from its start on
+// one goroutine: what a small blob costs least with.
+func decryptStream(ctx context.Context, ident age.Identity, blob io.Reader, ref record.BlobRef, w io.Writer, limit int64) error {
 	// The ciphertext is read ahead and hashed on a goroutine of its own,
 	// overlapping with decryption here.
 	src := newCiphertextReader(contextReader{ctx, blob})
@@ -84,11 +90,22 @@ func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef,
 // decryptContent streams the content of an attachment of size bytes (as
 // its manifest says) to w, and checks that the rest of its plaintext is the
 // padding its record's format requires: zero bytes, exactly up to the
-// padded size. When it returns an error, whatever reached w must be
+// padded size. A blob of parMinSize bytes or more is decrypted on every
+// core (parread.go). When it returns an error, whatever reached w must be
 // discarded; an error of w itself comes back unchanged.
 func (v *Vault) decryptContent(ctx context.Context, dek []byte, ref record.BlobRef, size int64, padded bool, w io.Writer) error {
+	ident, blob, err := v.openEncrypted(ctx, dek, ref)
+	if err != nil {
+		return err
+	}
+	defer blob.Close()
 	u := newUnpadWriter(w, ref.ID, size, padded)
-	if err := v.decryptBlob(ctx, dek, ref, u, 0); err != nil {
+	if ref.Size >= parMinSize {
+		err = decryptParallel(ctx, ident, blob, ref, u.total, u)
+	} else {
+		err = decryptStream(ctx, ident, blob, ref, u, 0)
+	}
+	if err != nil {
 		return err
 	}
 	return u.finish()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 
 	"filippo.io/age"
@@ -90,22 +91,41 @@ func decryptStream(ctx context.Context, ident age.Identity, blob io.Reader, ref 
 // decryptContent streams the content of an attachment of size bytes (as
 // its manifest says) to w, and checks that the rest of its plaintext is the
 // padding its record's format requires: zero bytes, exactly up to the
-// padded size. A blob of parMinSize bytes or more is decrypted on every
-// core (parread.go). When it returns an error, whatever reached w must be
+// padded size. When it returns an error, whatever reached w must be
 // discarded; an error of w itself comes back unchanged.
 func (v *Vault) decryptContent(ctx context.Context, dek []byte, ref record.BlobRef, size int64, padded bool, w io.Writer) error {
+	return v.decryptContentSum(ctx, dek, ref, size, padded, w, nil)
+}
+
+// decryptContentSum is decryptContent that also feeds the content to sum,
+// if set: for a large blob on a goroutine of its own, beside the writing.
+func (v *Vault) decryptContentSum(ctx context.Context, dek []byte, ref record.BlobRef, size int64, padded bool, w io.Writer, sum hash.Hash) error {
 	ident, blob, err := v.openEncrypted(ctx, dek, ref)
 	if err != nil {
 		return err
 	}
 	defer blob.Close()
-	u := newUnpadWriter(w, ref.ID, size, padded)
+	return decryptOpened(ctx, ident, blob, ref, size, padded, w, sum)
+}
+
+// decryptOpened is decryptContentSum on an opened blob. A blob of
+// parMinSize bytes or more is decrypted on every core (parread.go).
+func decryptOpened(ctx context.Context, ident age.Identity, blob blobs.Reader, ref record.BlobRef, size int64, padded bool, w io.Writer, sum hash.Hash) error {
 	if ref.Size >= parMinSize {
-		err = decryptParallel(ctx, ident, blob, ref, u.total, u)
-	} else {
-		err = decryptStream(ctx, ident, blob, ref, u, 0)
+		u := newUnpadWriter(w, ref.ID, size, padded)
+		err := decryptParallel(ctx, ident, blob, ref, u, sum)
+		if err == nil {
+			return u.finish()
+		}
+		if !errors.Is(err, errParLargeHead) {
+			return err
+		}
 	}
-	if err != nil {
+	if sum != nil {
+		w = io.MultiWriter(w, sum)
+	}
+	u := newUnpadWriter(w, ref.ID, size, padded)
+	if err := decryptStream(ctx, ident, blob, ref, u, 0); err != nil {
 		return err
 	}
 	return u.finish()

@@ -1,10 +1,10 @@
 package vault
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"runtime"
 	"sync"
@@ -63,84 +63,34 @@ var (
 	errParLargeHead = errors.New("age header too large for the parallel read")
 )
 
-// decryptParallel streams the plaintext of a large blob to w, as
-// decryptStream does, decrypting segments on several goroutines. want is
-// the plaintext size the manifest implies: a blob of another size is an
+// decryptParallel streams the plaintext of a large blob to u, as
+// decryptStream does, decrypting segments on several goroutines; sum, if
+// set, takes the content (u.content bytes, without padding) on a goroutine
+// of its own. A blob whose plaintext is not the size u expects is an
 // integrity error before anything is written. Every chunk is
-// authenticated before its bytes reach w, and nothing after a chunk that
-// fails is written; the ciphertext hash is checked once all is written.
-// An error of w comes back unchanged.
-func decryptParallel(ctx context.Context, ident age.Identity, blob blobs.Reader, ref record.BlobRef, want int64, w io.Writer) error {
+// authenticated before its bytes reach u, and nothing after a chunk that
+// fails is written; the ciphertext hash is checked once all is written. An
+// error of u comes back unchanged. errParLargeHead means that nothing was
+// read and the sequential pipe must read this blob.
+func decryptParallel(ctx context.Context, ident age.Identity, blob blobs.Reader, ref record.BlobRef, u *unpadWriter, sum hash.Hash) error {
 	src := &parSource{blob: blob}
 	ra, ptSize, err := age.DecryptReaderAt(src, ref.Size, ident)
 	if src.overflow {
-		return decryptStream(ctx, ident, blob, ref, w, 0)
+		return errParLargeHead
 	}
 	if err != nil {
 		return blobError(ref.ID, err)
 	}
 	switch {
-	case ptSize > want:
+	case ptSize > u.total:
 		return integrityErrorf("blob %s: its plaintext is longer than its manifest says", ref.ID)
-	case ptSize < want:
+	case ptSize < u.total:
 		return integrityErrorf("blob %s: its plaintext is shorter than its manifest says", ref.ID)
 	}
-	return newParReader(ctx, blob, ref, src, ra, ptSize).run(w)
-}
-
-// parSource is the io.ReaderAt age decrypts from. While age opens the blob
-// it reads the blob and keeps what it read; once armed, it serves the
-// chunks of the segments in flight from their buffers.
-type parSource struct {
-	blob     io.ReaderAt
-	kept     []parKept
-	keptLen  int
-	overflow bool
-	mismatch bool // a kept read differs from the bytes hashed
-
-	// Set before arming (and before any worker starts).
-	armed      bool
-	payloadOff int64 // where chunk 0 starts in the blob
-	segSize    int64 // ciphertext bytes in a full segment
-	segs       []atomic.Pointer[parSegment]
-}
-
-type parKept struct {
-	off int64
-	b   []byte
-}
-
-func (s *parSource) ReadAt(p []byte, off int64) (int, error) {
-	if !s.armed {
-		if s.keptLen+len(p) > parMaxKept {
-			s.overflow = true
-			return 0, errParLargeHead
-		}
-		n, err := s.blob.ReadAt(p, off)
-		s.kept = append(s.kept, parKept{off, bytes.Clone(p[:n])})
-		s.keptLen += n
-		return n, err
-	}
-	if off < s.payloadOff {
-		return 0, errors.New("vault: parallel read outside the payload")
-	}
-	k := (off - s.payloadOff) / s.segSize
-	seg := s.segs[k%int64(len(s.segs))].Load()
-	if seg == nil || seg.idx != k || off-seg.off+int64(len(p)) > int64(len(seg.ct)) {
-		return 0, errors.New("vault: parallel read of a segment not in memory")
-	}
-	return copy(p, seg.ct[off-seg.off:]), nil
-}
-
-// check compares the bytes hashed at off with what age read there while
-// opening the blob.
-func (s *parSource) check(off int64, b []byte) {
-	for _, k := range s.kept {
-		lo, hi := max(off, k.off), min(off+int64(len(b)), k.off+int64(len(k.b)))
-		if lo < hi && !bytes.Equal(b[lo-off:hi-off], k.b[lo-k.off:hi-k.off]) {
-			s.mismatch = true
-		}
-	}
+	defer lowerGC()()
+	p := newParReader(ctx, blob, ref, src, ra, ptSize)
+	p.sideSum, p.content = sum, u.content
+	return p.run(u)
 }
 
 // parSlot is one segment's worth of buffers; free holds a token while no
@@ -158,9 +108,12 @@ type parSegment struct {
 	slot            *parSlot
 	read, done      chan struct{}
 	readErr, err    error
-	left            atomic.Int32 // of the writer and the hasher, those not done with it
+	left            atomic.Int32 // the consumers not done with it
 }
 
+// parReader is one parallel read. Its consumers take every segment in
+// order: the hasher (the ciphertext, once read), the writer (the
+// plaintext, once decrypted) and, if sideSum is set, the content hasher.
 type parReader struct {
 	ctx     context.Context
 	blob    io.ReaderAt
@@ -174,6 +127,8 @@ type parReader struct {
 	stop    chan struct{}
 	halt    func()
 	wg      sync.WaitGroup
+	sideSum hash.Hash
+	content int64
 	// The hasher's results, read after wg.Wait.
 	sum     []byte
 	hashErr error
@@ -189,8 +144,8 @@ func newParReader(ctx context.Context, blob io.ReaderAt, ref record.BlobRef, src
 		stop:    make(chan struct{}),
 	}
 	p.halt = sync.OnceFunc(func() { close(p.stop) })
-	// Enough segments for every worker to have one ahead while the writer
-	// and the hasher each hold one, but never more than the blob has.
+	// Enough segments for every worker to have one ahead while the
+	// consumers each hold one, but never more than the blob has.
 	n := int(min(int64(2*workers+2), p.nseg))
 	ctSize, ptSeg := parSegChunks*ageEncChunkSize, parSegChunks*ageChunkSize
 	for range n {
@@ -205,13 +160,19 @@ func newParReader(ctx context.Context, blob io.ReaderAt, ref record.BlobRef, src
 	return p
 }
 
-// run starts the dispatcher, the workers and the hasher, writes on the
-// calling goroutine, and returns once every goroutine has: the caller may
-// close the blob then.
+// run starts the dispatcher, the workers, the hasher and the content
+// hasher, writes on the calling goroutine, and returns once every
+// goroutine has: the caller may close the blob then.
 func (p *parReader) run(w io.Writer) error {
 	n := len(p.slots)
 	work, hashQ, writeQ := make(chan *parSegment, n), make(chan *parSegment, n), make(chan *parSegment, n)
-	p.wg.Go(func() { p.dispatch(work, hashQ, writeQ) })
+	queues := []chan *parSegment{hashQ, writeQ}
+	if p.sideSum != nil {
+		sideQ := make(chan *parSegment, n)
+		queues = append(queues, sideQ)
+		p.wg.Go(func() { p.hashContent(sideQ) })
+	}
+	p.wg.Go(func() { p.dispatch(work, queues) })
 	for range p.workers {
 		p.wg.Go(func() {
 			for s := range work {
@@ -244,11 +205,13 @@ func (p *parReader) run(w io.Writer) error {
 }
 
 // dispatch hands out the segments in order, each once its slot is free.
-// The queues hold at most len(slots) segments, so sending never blocks.
-func (p *parReader) dispatch(work, hashQ, writeQ chan<- *parSegment) {
+// No queue ever holds more than len(slots) segments, so sending never
+// blocks.
+func (p *parReader) dispatch(work chan<- *parSegment, queues []chan *parSegment) {
 	defer close(work)
-	defer close(hashQ)
-	defer close(writeQ)
+	for _, q := range queues {
+		defer close(q)
+	}
 	n := int64(len(p.slots))
 	segPt := parSegChunks * ageChunkSize
 	for k := range p.nseg {
@@ -262,10 +225,11 @@ func (p *parReader) dispatch(work, hashQ, writeQ chan<- *parSegment) {
 			read: make(chan struct{}), done: make(chan struct{})}
 		s.ct = sl.ct[:min(p.src.segSize, p.ref.Size-s.off)]
 		s.pt = sl.pt[:min(segPt, p.ptSize-s.ptOff)]
-		s.left.Store(2)
+		s.left.Store(int32(len(queues)))
 		p.src.segs[k%n].Store(s)
-		hashQ <- s
-		writeQ <- s
+		for _, q := range queues {
+			q <- s
+		}
 		work <- s
 	}
 }
@@ -290,18 +254,6 @@ func (p *parReader) decrypt(s *parSegment) {
 		}
 	}
 	close(s.done)
-}
-
-// readFullAt reads len(b) bytes at off; a blob that ends first is damaged.
-func readFullAt(r io.ReaderAt, b []byte, off int64) error {
-	n, err := r.ReadAt(b, off)
-	switch {
-	case n == len(b):
-		return nil
-	case err == nil || err == io.EOF:
-		return blobs.ErrCorrupt
-	}
-	return err
 }
 
 // hash feeds the blob to BLAKE3 in order: the header and nonce, which no
@@ -362,8 +314,27 @@ func (p *parReader) write(w io.Writer, q <-chan *parSegment) error {
 	return nil
 }
 
-// release gives a segment's slot back once the writer and the hasher are
-// both done with it.
+// hashContent feeds the content, without padding, to sideSum in order. It
+// stops at the first segment that failed, which the writer reports.
+func (p *parReader) hashContent(q <-chan *parSegment) {
+	for s := range q {
+		select {
+		case <-s.done:
+		case <-p.stop:
+			return
+		}
+		if s.err != nil {
+			return
+		}
+		if k := min(int64(len(s.pt)), p.content-s.ptOff); k > 0 {
+			p.sideSum.Write(s.pt[:k])
+		}
+		p.release(s)
+	}
+}
+
+// release gives a segment's slot back once every consumer is done with
+// it.
 func (p *parReader) release(s *parSegment) {
 	if s.left.Add(-1) == 0 {
 		s.slot.free <- struct{}{}

@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -68,21 +69,25 @@ func refOf(id string, ct []byte) record.BlobRef {
 	return record.BlobRef{ID: id, Size: int64(len(ct)), BLAKE3: hex.EncodeToString(sum[:])}
 }
 
-// read decrypts the case's blob as decryptContent does, through the
-// parallel read.
+// read decrypts the case's blob as decryptContent does (through the
+// parallel read once a test called parallelAlways).
 func (c *parCase) read(ctx context.Context, blob blobs.Reader, w io.Writer) error {
-	u := newUnpadWriter(w, c.ref.ID, int64(len(c.content)), c.padded)
-	if err := decryptParallel(ctx, c.ident, blob, c.ref, u.total, u); err != nil {
-		return err
-	}
-	return u.finish()
+	return decryptOpened(ctx, c.ident, blob, c.ref, int64(len(c.content)), c.padded, w, nil)
 }
 
 func (c *parCase) blob() blobs.Reader { return inlineBlob{bytes.NewReader(c.ct)} }
 
-// smallSegments cuts blobs into segments of two chunks for the test, so
-// that a few hundred KiB make many segments.
+// parallelAlways reads every blob in parallel for the test, however small.
+func parallelAlways(t *testing.T) {
+	old := parMinSize
+	parMinSize = 0
+	t.Cleanup(func() { parMinSize = old })
+}
+
+// smallSegments reads every blob in parallel, in segments of two chunks,
+// for the test: a few hundred KiB make many segments.
 func smallSegments(t *testing.T) {
+	parallelAlways(t)
 	old := parSegChunks
 	parSegChunks = 2
 	t.Cleanup(func() { parSegChunks = old })
@@ -119,6 +124,14 @@ func TestParallelReadSizes(t *testing.T) {
 			if !bytes.Equal(got.Bytes(), c.content) {
 				t.Fatalf("%d bytes (padded %v): read %d bytes that differ", n, padded, got.Len())
 			}
+			// The content hash that open checks, fed beside the writing.
+			sum := sha256.New()
+			if err := decryptOpened(ctx, c.ident, c.blob(), c.ref, int64(n), padded, io.Discard, sum); err != nil {
+				t.Fatal(err)
+			}
+			if want := sha256.Sum256(c.content); !bytes.Equal(sum.Sum(nil), want[:]) {
+				t.Fatalf("%d bytes (padded %v): the content hash differs", n, padded)
+			}
 		}
 	}
 }
@@ -126,6 +139,7 @@ func TestParallelReadSizes(t *testing.T) {
 // A segment size that is not the test's: the default geometry, one worker,
 // and a blob of a single segment.
 func TestParallelReadGeometry(t *testing.T) {
+	parallelAlways(t)
 	noLeak(t)
 	for _, workers := range []int{1, 3} {
 		old := parMaxWorkers
@@ -238,6 +252,7 @@ func (b *swapBlob) Size() int64              { return int64(len(b.orig)) }
 // with what is hashed: a final chunk swapped after that, whose hash the
 // reference pins, is caught although age decrypts from its cached copy.
 func TestParallelReadFinalChunkSwapped(t *testing.T) {
+	parallelAlways(t)
 	noLeak(t)
 	c := newParCase(t, 3*ageChunkSize+10, false) // one segment
 	repl := flipped(c.ct, len(c.ct)-3)
@@ -357,6 +372,7 @@ func TestParallelReadBadPadding(t *testing.T) {
 // A blob whose opening reads more than parMaxKept is read by the
 // sequential pipe instead, with the same result.
 func TestParallelReadFallsBack(t *testing.T) {
+	parallelAlways(t)
 	old := parMaxKept
 	parMaxKept = 1 << 10
 	t.Cleanup(func() { parMaxKept = old })
@@ -364,28 +380,5 @@ func TestParallelReadFallsBack(t *testing.T) {
 	var got bytes.Buffer
 	if err := c.read(ctx, c.blob(), &got); err != nil || !bytes.Equal(got.Bytes(), c.content) {
 		t.Errorf("read %d bytes, err %v", got.Len(), err)
-	}
-}
-
-func BenchmarkDecryptParallel(b *testing.B) {
-	c := newParCase(b, 64<<20, true)
-	b.SetBytes(int64(len(c.content)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := c.read(ctx, c.blob(), io.Discard); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkDecryptStream(b *testing.B) {
-	c := newParCase(b, 64<<20, true)
-	b.SetBytes(int64(len(c.content)))
-	b.ReportAllocs()
-	for b.Loop() {
-		u := newUnpadWriter(io.Discard, c.ref.ID, int64(len(c.content)), true)
-		if err := decryptStream(ctx, c.ident, c.blob(), c.ref, u, 0); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

@@ -37,6 +37,24 @@ type checkedForm struct {
 	sealed int64 // a bound on what its attachments take stored (sealedSize)
 }
 
+// FormSource yields the forms of one seal by position, 0 to Len()-1. Seal
+// asks for every form twice: first to check them all before anything is
+// sealed, then each again as its record is prepared. A bulk intake thus
+// holds in memory only the forms being sealed, whatever their number. Form
+// is called from several goroutines at once, and must return the same form
+// both times: a source that reads files refuses one that changed in
+// between.
+type FormSource interface {
+	Len() int
+	Form(i int) (*Form, error)
+}
+
+// Forms is a FormSource over forms parsed already.
+type Forms []*Form
+
+func (fs Forms) Len() int                  { return len(fs) }
+func (fs Forms) Form(i int) (*Form, error) { return fs[i], nil }
+
 // Seal seals every form, in order, and returns the new records. All forms
 // are checked first — schema, classes, attachments — and if any is wrong
 // nothing is sealed. A record becomes visible only when its header, DEK
@@ -45,29 +63,20 @@ type checkedForm struct {
 // committed stay (they are returned with the error) and what the record in
 // progress stored is removed.
 func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
+	return a.SealFrom(ctx, Forms(forms))
+}
+
+// SealFrom is Seal over a FormSource: what a bulk intake of many form
+// files uses, so that its memory does not grow with their number. A form
+// that fails to load or check on the second reading stops the seal there,
+// as an attachment that changed does, after the records before it.
+func (a *Actor) SealFrom(ctx context.Context, src FormSource) ([]SealResult, error) {
 	if err := a.authorize("seal", policy.ActionSeal); err != nil {
 		return nil, err
 	}
 	// A record sealed "before" the vault existed would read as forged.
 	if now := a.v.now(); now.Before(a.v.origin.created) {
 		return nil, fmt.Errorf("this computer's clock (%s) is behind the time this vault was created (%s): set the clock right, then seal again", formatTime(now), formatTime(a.v.origin.created))
-	}
-	checked := make([]checkedForm, len(forms))
-	var total, need int64
-	for i, f := range forms {
-		cf, err := a.v.checkForm(f)
-		if err != nil {
-			return nil, err
-		}
-		checked[i] = cf
-		total += cf.bytes
-		need += cf.sealed
-	}
-	// Ciphertext is the padded content plus 16 bytes per 64 KiB and an age
-	// header per blob (sealedSize), and each record's manifests, header
-	// and wraps.
-	if err := a.v.st.CheckFreeSpace(need + int64(len(forms))*64<<10); err != nil {
-		return nil, err
 	}
 	var epochs map[string]*keys.Epoch
 	err := a.v.view(func(t *store.Txn) (err error) {
@@ -77,24 +86,12 @@ func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, cf := range checked {
-		for _, c := range cf.form.Classes {
-			if epochs[c.Class] == nil {
-				return nil, &NoKeysError{Class: c.Class}
-			}
-		}
+	total, err := a.v.checkForms(src, epochs)
+	if err != nil {
+		return nil, err
 	}
-	// The records are prepared on several goroutines, which wrap DEKs to
-	// the same epochs: parse their recipients once, first.
-	for _, cf := range checked {
-		for _, c := range cf.form.Classes {
-			if err := epochs[c.Class].ParseRecipients(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	s := &sealer{a: a, ctx: ctx, epochs: epochs, prog: newProgress(a.v.opts.Progress, total)}
-	if err := s.run(checked); err != nil {
+	s := &sealer{a: a, ctx: ctx, src: src, epochs: epochs, prog: newProgress(a.v.opts.Progress, total)}
+	if err := s.run(src.Len()); err != nil {
 		// Recorded whatever the cause, an attachment that changed since
 		// it was checked included; the detail is only its kind.
 		entry := audit.Entry{Action: "seal", Outcome: audit.OutcomeError, Detail: failureDetail(err)}
@@ -104,6 +101,47 @@ func (a *Actor) Seal(ctx context.Context, forms []*Form) ([]SealResult, error) {
 		return s.out, err
 	}
 	return s.out, nil
+}
+
+// checkForms checks every form of src — against the policy, the classes'
+// keys and the free space their records need — keeping none of them, and
+// returns the bytes of all their attachments. The records are prepared on
+// several goroutines, which wrap DEKs to the same epochs: their recipients
+// are parsed here, once.
+func (v *Vault) checkForms(src FormSource, epochs map[string]*keys.Epoch) (int64, error) {
+	var total, need int64
+	for i := range src.Len() {
+		cf, err := v.loadForm(src, i)
+		if err != nil {
+			return 0, err
+		}
+		total += cf.bytes
+		need += cf.sealed
+		for _, c := range cf.form.Classes {
+			if epochs[c.Class] == nil {
+				return 0, &NoKeysError{Class: c.Class}
+			}
+			if err := epochs[c.Class].ParseRecipients(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	// Ciphertext is the padded content plus 16 bytes per 64 KiB and an age
+	// header per blob (sealedSize), and each record's manifests, header
+	// and wraps.
+	if err := v.st.CheckFreeSpace(need + int64(src.Len())*64<<10); err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// loadForm gets form i of src and checks it.
+func (v *Vault) loadForm(src FormSource, i int) (checkedForm, error) {
+	f, err := src.Form(i)
+	if err != nil {
+		return checkedForm{}, err
+	}
+	return v.checkForm(f)
 }
 
 // sealWorkers is how many records a seal prepares at once (encrypts,
@@ -122,39 +160,50 @@ type prepared struct {
 // order, as add does: the first form that fails, in order, stops the seal
 // with its error, after the records before it were committed; every
 // record prepared and not committed is discarded before run returns.
-func (s *sealer) run(checked []checkedForm) error {
+func (s *sealer) run(n int) error {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	results := make([]chan prepared, len(checked))
+	// ahead bounds the records prepared and not yet taken in order, and so
+	// the memory their forms and inline ciphertext hold. Record i reports
+	// on slot i%k, free by then: record i-k was taken before i started.
+	k := sealWorkers()
+	ahead := make(chan struct{}, k)
+	results := make([]chan prepared, k)
 	for i := range results {
 		results[i] = make(chan prepared, 1)
 	}
-	// ahead bounds the records prepared and not yet taken in order, and so
-	// the memory their inline ciphertext holds.
-	ahead := make(chan struct{}, sealWorkers())
 	go func() {
-		for i, cf := range checked {
+		for i := range n {
 			ahead <- struct{}{} // freed as the results are taken, in order
 			go func() {
 				if err := ctx.Err(); err != nil {
-					results[i] <- prepared{err: err}
+					results[i%k] <- prepared{err: err}
 					return
 				}
-				r, err := s.a.prepareRecord(ctx, cf, s.epochs, s.prog)
-				results[i] <- prepared{r, err}
+				cf, err := s.a.v.loadForm(s.src, i)
+				var r *preparedRecord
+				if err == nil {
+					r, err = s.a.prepareRecord(ctx, cf, s.epochs, s.prog)
+				}
+				results[i%k] <- prepared{r, err}
 			}()
 		}
 	}()
 	var stop error
-	for i := range checked {
-		p := <-results[i]
+	for i := range n {
+		p := <-results[i%k]
 		if p.err == nil && stop == nil {
-			stop = s.add(p.r, i == len(checked)-1)
+			stop = s.add(p.r, i == n-1)
 		} else if p.r != nil {
 			p.r.discard(s.a.v)
 		}
 		if p.err != nil && stop == nil {
+			// The records before this form are whole: they commit, as
+			// the doc of run says, and only then does the seal stop.
 			stop = p.err
+			if err := s.flush(); err != nil {
+				stop = errors.Join(p.err, err)
+			}
 		}
 		if stop != nil {
 			cancel()
@@ -171,6 +220,7 @@ func (s *sealer) run(checked []checkedForm) error {
 type sealer struct {
 	a      *Actor
 	ctx    context.Context
+	src    FormSource
 	epochs map[string]*keys.Epoch
 	prog   *progress
 	batch  []*preparedRecord
@@ -186,6 +236,14 @@ func (s *sealer) add(r *preparedRecord, last bool) error {
 	s.batch = append(s.batch, r)
 	s.bytes += r.inlineBytes()
 	if !last && len(s.batch) < maxRecordsPerCommit && s.bytes < maxPendingBytes && len(r.stored) == 0 {
+		return nil
+	}
+	return s.flush()
+}
+
+// flush commits the records of the batch.
+func (s *sealer) flush() error {
+	if len(s.batch) == 0 {
 		return nil
 	}
 	if err := s.a.commitRecords(s.batch); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -38,18 +39,9 @@ func sealCommand(e *env) *cli.Command {
 			if c.NArg() == 0 {
 				return usagef("seal needs at least one FORM file")
 			}
-			var forms []*vault.Form
-			for _, p := range c.Args().Slice() {
-				b, err := readInputFile(p, "form")
-				if err != nil {
-					return err
-				}
-				dir, _ := filepath.Abs(filepath.Dir(p))
-				f, err := vault.ParseFormWith(p, b, vault.FormOptions{Dir: dir, AllowOutsideAttachments: c.Bool("allow-outside-attachments")})
-				if err != nil {
-					return err
-				}
-				forms = append(forms, f)
+			forms := &formFiles{paths: c.Args().Slice(), outside: c.Bool("allow-outside-attachments")}
+			if err := forms.parseAll(); err != nil {
+				return err
 			}
 			opts := vault.Options{}
 			if !c.Bool("no-progress") && e.stderrIsTerminal() {
@@ -57,7 +49,7 @@ func sealCommand(e *env) *cli.Command {
 			}
 			return e.withVault(c, opts, func(v *vault.Actor) error {
 				start := time.Now().UTC().Truncate(time.Second)
-				res, err := v.Seal(c.Context, forms)
+				res, err := v.SealFrom(c.Context, forms)
 				if len(res) > 0 {
 					e.committed("%s sealed all the same: run 'tvault list --since %s' to find %s",
 						recordsWere(len(res)), start.Format(time.RFC3339), them(len(res)))
@@ -141,7 +133,7 @@ func tuneSealScheduler() {
 
 // sources removes the sources of the sealed records with --remove-sources,
 // and otherwise reminds that they are still on this disk.
-func (e *env) sources(c *cli.Context, v *vault.Actor, forms []*vault.Form, res []vault.SealResult) error {
+func (e *env) sources(c *cli.Context, v *vault.Actor, forms *formFiles, res []vault.SealResult) error {
 	if len(res) == 0 {
 		return nil
 	}
@@ -155,7 +147,11 @@ func (e *env) sources(c *cli.Context, v *vault.Actor, forms []*vault.Form, res [
 	}
 	files := 0
 	for i, r := range res {
-		n, err := v.RemoveSources(c.Context, forms[i], r.ID)
+		f, err := forms.Form(i)
+		if err != nil {
+			return err
+		}
+		n, err := v.RemoveSources(c.Context, f, r.ID)
 		files += n
 		if err != nil {
 			return err
@@ -163,6 +159,52 @@ func (e *env) sources(c *cli.Context, v *vault.Actor, forms []*vault.Form, res [
 	}
 	e.note("removed %d source file%s (overwritten, then unlinked); an SSD or a journaling file system may keep copies elsewhere (see SECURITY.md)", files, plural(files))
 	return nil
+}
+
+// formFiles is the forms of a seal as files, read again each time the
+// seal asks for one (vault.FormSource): a bulk intake of ten thousand forms
+// then holds a digest of each, not all of them parsed. A form whose bytes
+// changed since they were first read is refused.
+type formFiles struct {
+	paths   []string
+	outside bool
+	sums    [][sha256.Size]byte
+}
+
+// parseAll reads and parses every form once, before the vault is opened,
+// so that a wrong form is refused first, and notes each one's digest.
+func (ff *formFiles) parseAll() error {
+	ff.sums = make([][sha256.Size]byte, len(ff.paths))
+	for i, p := range ff.paths {
+		b, err := readInputFile(p, "form")
+		if err != nil {
+			return err
+		}
+		ff.sums[i] = sha256.Sum256(b)
+		if _, err := ff.parse(p, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ff *formFiles) parse(p string, b []byte) (*vault.Form, error) {
+	dir, _ := filepath.Abs(filepath.Dir(p))
+	return vault.ParseFormWith(p, b, vault.FormOptions{Dir: dir, AllowOutsideAttachments: ff.outside})
+}
+
+func (ff *formFiles) Len() int { return len(ff.paths) }
+
+func (ff *formFiles) Form(i int) (*vault.Form, error) {
+	p := ff.paths[i]
+	b, err := readInputFile(p, "form")
+	if err == nil && sha256.Sum256(b) != ff.sums[i] {
+		err = fmt.Errorf("the form %s changed while it was being sealed: seal it again once nothing else writes to it", p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ff.parse(p, b)
 }
 
 func recordWord(n int) string {

@@ -119,6 +119,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithChecksumVerificationMode(options.OnBlockRead).
 		WithVerifyValueChecksum(true).
 		WithReadOnly(opts.ReadOnly)
+	// Every level's tables 2 MiB (BaseTableSize), not twice the size of
+	// the level above: a compaction builds each table in memory, up to
+	// five at once, so with growing tables a bulk seal's peak memory grew
+	// with the vault (221 MiB at 30,000 records against 115 MiB at 10,000);
+	// with one size it stays flat.
+	bo.TableSizeMultiplier = 1
 	wait := opts.LockWait
 	if wait == 0 {
 		wait = 3 * time.Second

@@ -21,7 +21,9 @@ type CatOptions struct {
 // content, never its padding. The audit entry commits before the first
 // byte is written. A full read checks the padding and, at the end, the
 // ciphertext hash, and reports ErrIntegrity if either is wrong; every 64
-// KiB chunk is authenticated before it is written, as with age -d. A range
+// KiB chunk is authenticated before it is written, as with age -d; a large
+// attachment is decrypted on every core and written in order (parread.go),
+// and nothing after a chunk that fails is written. A range
 // is read through age.DecryptReaderAt and touches only the chunks it
 // needs. When ctx is cancelled it stops between chunks; what reached w by
 // then is the caller's to discard.

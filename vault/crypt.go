@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 
 	"filippo.io/age"
@@ -62,6 +63,12 @@ func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef,
 		return err
 	}
 	defer blob.Close()
+	return decryptStream(ctx, ident, blob, ref, w, limit)
+}
+
+// decryptStream is decryptBlob on an opened blob, read from its start on
+// one goroutine: what a small blob costs least with.
+func decryptStream(ctx context.Context, ident age.Identity, blob io.Reader, ref record.BlobRef, w io.Writer, limit int64) error {
 	// The ciphertext is read ahead and hashed on a goroutine of its own,
 	// overlapping with decryption here.
 	src := newCiphertextReader(contextReader{ctx, blob})
@@ -92,8 +99,38 @@ func (v *Vault) decryptBlob(ctx context.Context, dek []byte, ref record.BlobRef,
 // padded size. When it returns an error, whatever reached w must be
 // discarded; an error of w itself comes back unchanged.
 func (v *Vault) decryptContent(ctx context.Context, dek []byte, ref record.BlobRef, size int64, padded bool, w io.Writer) error {
+	return v.decryptContentSum(ctx, dek, ref, size, padded, w, nil)
+}
+
+// decryptContentSum is decryptContent that also feeds the content to sum,
+// if set: for a large blob on a goroutine of its own, beside the writing.
+func (v *Vault) decryptContentSum(ctx context.Context, dek []byte, ref record.BlobRef, size int64, padded bool, w io.Writer, sum hash.Hash) error {
+	ident, blob, err := v.openEncrypted(ctx, dek, ref)
+	if err != nil {
+		return err
+	}
+	defer blob.Close()
+	return decryptOpened(ctx, ident, blob, ref, size, padded, w, sum)
+}
+
+// decryptOpened is decryptContentSum on an opened blob. A blob of
+// parMinSize bytes or more is decrypted on every core (parread.go).
+func decryptOpened(ctx context.Context, ident age.Identity, blob blobs.Reader, ref record.BlobRef, size int64, padded bool, w io.Writer, sum hash.Hash) error {
+	if ref.Size >= parMinSize {
+		u := newUnpadWriter(w, ref.ID, size, padded)
+		err := decryptParallel(ctx, ident, blob, ref, u, sum)
+		if err == nil {
+			return u.finish()
+		}
+		if !errors.Is(err, errParLargeHead) {
+			return err
+		}
+	}
+	if sum != nil {
+		w = io.MultiWriter(w, sum)
+	}
 	u := newUnpadWriter(w, ref.ID, size, padded)
-	if err := v.decryptBlob(ctx, dek, ref, u, 0); err != nil {
+	if err := decryptStream(ctx, ident, blob, ref, u, 0); err != nil {
 		return err
 	}
 	return u.finish()

@@ -103,7 +103,7 @@ func (v *Vault) writePart(ctx context.Context, pa *partAccess, dir string) (Open
 		p := filepath.Join(cdir, att.Name)
 		err := writeNew(ctx, p, func(w io.Writer) error {
 			ph := sha256.New()
-			if err := v.decryptContent(ctx, pa.dek, ref, att.Size, pa.padded, io.MultiWriter(w, ph)); err != nil {
+			if err := v.decryptContentSum(ctx, pa.dek, ref, att.Size, pa.padded, w, ph); err != nil {
 				return err
 			}
 			if hex.EncodeToString(ph.Sum(nil)) != att.SHA256 {

@@ -22,11 +22,6 @@ import (
 // the rename, the temporary file is removed and path is never created: on
 // any error no byte of what fill wrote is left on disk.
 //
-// Past its first few MiB, a file is written with O_DIRECT where the system
-// allows, from buffers that a goroutine writes while the next fills
-// (direct.go); a write error may then be returned by a later write, or by
-// Write itself after fill returned.
-//
 // The writer given to fill fails with ctx's error once ctx is done, so a
 // fill that streams into it stops at its next write when the caller is
 // cancelled, even if fill itself never looks at ctx. fill should return the
@@ -57,10 +52,8 @@ func Write(ctx context.Context, path string, fill func(w io.Writer) error) error
 	// Until the rename, every way out — an error, a cancellation, a panic
 	// in fill — closes and removes the temporary file.
 	renamed := false
-	dw := newDirectWriter(f)
 	defer func() {
 		if !renamed {
-			dw.finish(true)
 			f.Close()
 			os.Remove(tmp)
 		}
@@ -71,11 +64,7 @@ func Write(ctx context.Context, path string, fill func(w io.Writer) error) error
 	if err := f.Chmod(0o600); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	err = fill(ctxWriter{ctx, dw})
-	if ferr := dw.finish(err != nil); err == nil && ferr != nil {
-		err = fmt.Errorf("failed to write %s: %w", path, ferr)
-	}
-	if err != nil {
+	if err := fill(ctxWriter{ctx, f}); err != nil {
 		if ctx.Err() != nil {
 			return cancelled(ctx)
 		}

@@ -90,7 +90,6 @@ func decryptParallel(ctx context.Context, ident age.Identity, blob blobs.Reader,
 	case ptSize < u.total:
 		return integrityErrorf("blob %s: its plaintext is shorter than its manifest says", ref.ID)
 	}
-	defer lowerGC()()
 	p := newParReader(ctx, blob, ref, src, ra, ptSize)
 	p.sideSum, p.content = sum, u.content
 	return p.run(u)

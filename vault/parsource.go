@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"runtime/debug"
-	"sync"
 	"sync/atomic"
 
 	"github.com/tvault/tvault/vault/blobs"
@@ -77,41 +74,4 @@ func readFullAt(r io.ReaderAt, b []byte, off int64) error {
 		return blobs.ErrCorrupt
 	}
 	return err
-}
-
-// parGCPercent is Go's heap growth while a parallel read runs. The live
-// heap of an opened vault is mostly the store's memtable and caches (about
-// 30 MB, few of their pages touched), and age's ReadAt allocates a 64 KiB
-// chunk per call: at the default of 100 the garbage between collections
-// grew to that size again, for 45 MiB of anonymous memory reading 1 GiB;
-// at 25 it is 22 MiB, in the same CPU time (scripts/rss, four alternating
-// runs each on this 2-core machine).
-const parGCPercent = 25
-
-var parGC struct {
-	mu   sync.Mutex
-	n    int // parallel reads running
-	prev int
-}
-
-// lowerGC sets parGCPercent until the returned function is called, unless
-// GOGC is set: the user's choice stands. Reads that overlap share one
-// setting; the last to end restores the previous one.
-func lowerGC() (restore func()) {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	parGC.mu.Lock()
-	defer parGC.mu.Unlock()
-	if parGC.n == 0 {
-		parGC.prev = debug.SetGCPercent(parGCPercent)
-	}
-	parGC.n++
-	return func() {
-		parGC.mu.Lock()
-		defer parGC.mu.Unlock()
-		if parGC.n--; parGC.n == 0 {
-			debug.SetGCPercent(parGC.prev)
-		}
-	}
 }

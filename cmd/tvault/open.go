@@ -26,6 +26,7 @@ func openCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "purpose", Usage: "why you open it, for the audit log (never an interviewee's name)"},
 		},
 		Action: func(c *cli.Context) error {
+			tuneReadGC()
 			if c.NArg() != 1 {
 				return usagef("open needs exactly one record ID")
 			}
@@ -106,6 +107,7 @@ func catCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "write binary data even to a terminal"},
 		},
 		Action: func(c *cli.Context) error {
+			tuneReadGC()
 			if c.NArg() != 2 {
 				return usagef("cat needs a record ID and CLASS/NAME")
 			}

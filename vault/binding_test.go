@@ -298,7 +298,7 @@ func mustHeader(tx *store.Txn, id string) []byte {
 // its header could be rewritten later.
 func sealWithoutDigest(t *testing.T, v *member, form *Form) string {
 	t.Helper()
-	cf, err := v.v.checkForm(form)
+	cf, err := v.v.checkForm(form, true)
 	if err != nil {
 		t.Fatal(err)
 	}

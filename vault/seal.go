@@ -111,7 +111,7 @@ func (a *Actor) SealFrom(ctx context.Context, src FormSource) ([]SealResult, err
 func (v *Vault) checkForms(src FormSource, epochs map[string]*keys.Epoch) (int64, error) {
 	var total, need int64
 	for i := range src.Len() {
-		cf, err := v.loadForm(src, i)
+		cf, err := v.loadForm(src, i, true)
 		if err != nil {
 			return 0, err
 		}
@@ -135,13 +135,15 @@ func (v *Vault) checkForms(src FormSource, epochs map[string]*keys.Epoch) (int64
 	return total, nil
 }
 
-// loadForm gets form i of src and checks it.
-func (v *Vault) loadForm(src FormSource, i int) (checkedForm, error) {
+// loadForm gets form i of src and checks it; files as for checkForm. The
+// second reading leaves the attachments to openAttachment, which confines
+// them to the form's folder as it opens them.
+func (v *Vault) loadForm(src FormSource, i int, files bool) (checkedForm, error) {
 	f, err := src.Form(i)
 	if err != nil {
 		return checkedForm{}, err
 	}
-	return v.checkForm(f)
+	return v.checkForm(f, files)
 }
 
 // sealWorkers is how many records a seal prepares at once (encrypts,
@@ -180,7 +182,7 @@ func (s *sealer) run(n int) error {
 					results[i%k] <- prepared{err: err}
 					return
 				}
-				cf, err := s.a.v.loadForm(s.src, i)
+				cf, err := s.a.v.loadForm(s.src, i, false)
 				var r *preparedRecord
 				if err == nil {
 					r, err = s.a.prepareRecord(ctx, cf, s.epochs, s.prog)
@@ -264,7 +266,9 @@ func (s *sealer) discard() {
 	s.batch = nil
 }
 
-func (v *Vault) checkForm(f *Form) (checkedForm, error) {
+// checkForm checks a form against the policy and, with files set, checks
+// its attachments (checkAttachment) and sums their sizes.
+func (v *Vault) checkForm(f *Form, files bool) (checkedForm, error) {
 	cf := checkedForm{form: f}
 	pub, err := v.pol.ValidatePublic(f.Public)
 	if err != nil {
@@ -285,6 +289,9 @@ func (v *Vault) checkForm(f *Form) (checkedForm, error) {
 	for _, c := range f.Classes {
 		if _, ok := v.pol.Classes[c.Class]; !ok {
 			return cf, inputErrorf(f.Source, "[%s] is not a class of the vault's policy (classes: %s)", c.Class, joinComma(v.pol.ClassNames()))
+		}
+		if !files {
+			continue
 		}
 		for _, ff := range c.Files {
 			size, err := checkAttachment(f, c.Class, ff)

@@ -58,18 +58,24 @@ contact = "+380 67 %07d"
 	return forms
 }
 
+// scaleIdentity reads the identity of name from a scale vault's team.
+func scaleIdentity(b *testing.B, dir, name string) *tcrypto.Identity {
+	b.Helper()
+	id, err := tcrypto.ReadIdentityFile(filepath.Join(dir, "team", "keys", name+".age"),
+		func() (string, error) { return testkit.Passphrase, nil })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return id
+}
+
 // scaleVault returns the directory of a vault of n records and the team's
 // identity of name, building both if dir holds no vault yet.
 func scaleVault(b *testing.B, dir string, n int, name string) (string, *tcrypto.Identity) {
 	b.Helper()
 	vdir := filepath.Join(dir, "vault")
 	if _, err := os.Stat(vdir); err == nil {
-		id, err := tcrypto.ReadIdentityFile(filepath.Join(dir, "team", "keys", name+".age"),
-			func() (string, error) { return testkit.Passphrase, nil })
-		if err != nil {
-			b.Fatal(err)
-		}
-		return vdir, id
+		return vdir, scaleIdentity(b, dir, name)
 	}
 	team, err := testkit.NewTeam(filepath.Join(dir, "team"), 1)
 	if err != nil {
@@ -138,5 +144,18 @@ func BenchmarkReadScale(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(ls)), "records")
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+	})
+	// Bulk intake into the vault as it is (it grows by 1,000 records an
+	// iteration): what a CPU profile of intake at scale needs.
+	b.Run("seal", func(b *testing.B) {
+		sealer := as(v, scaleIdentity(b, dir, "olena"))
+		forms := scaleForms(b, b.TempDir(), n, n+1000, n)
+		b.ResetTimer()
+		for range b.N {
+			if _, err := sealer.Seal(ctx, forms); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(forms)*b.N)/b.Elapsed().Seconds(), "records/s")
 	})
 }
